@@ -1,0 +1,3 @@
+"""Commands: articles."""
+
+from syndicate.cli.base import main  # noqa: F401

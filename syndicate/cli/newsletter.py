@@ -1,0 +1,3 @@
+"""Commands: newsletter."""
+
+from syndicate.cli.base import main  # noqa: F401

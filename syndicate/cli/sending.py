@@ -1,0 +1,3 @@
+"""Commands: sending."""
+
+from syndicate.cli.base import main  # noqa: F401

@@ -1,0 +1,3 @@
+"""Commands: subscribers."""
+
+from syndicate.cli.base import main  # noqa: F401

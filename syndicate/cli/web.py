@@ -1,0 +1,3 @@
+"""Commands: web."""
+
+from syndicate.cli.base import main  # noqa: F401

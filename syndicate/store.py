@@ -1,0 +1,227 @@
+"""The database: schema, migrations, connections. SQLite by default, PostgreSQL as an option.
+
+Queries that belong to one stage live with it (articles in `archive.py`, subscribers in
+`subscribers.py`, deliveries in `delivery.py`); this module owns the tables they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from syndicate.config import Settings
+from syndicate.errors import StoreError
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Store moments as naive UTC on every backend; hand them back timezone-aware."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True),
+    sa.Column("feed_id", sa.String(500), nullable=False, unique=True),
+    # Identity, in the order DESIGN.md gives: front matter id, canonical url, source path.
+    sa.Column("key", sa.String(500), index=True),
+    sa.Column("url", sa.String(2000), index=True),
+    sa.Column("path", sa.String(2000), index=True),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("published", UTCDateTime, nullable=False, index=True),
+    sa.Column("updated", UTCDateTime, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # article_to_dict as JSON
+    sa.Column("state", sa.String(20), nullable=False, default="published"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+article_tags = sa.Table(
+    "article_tags",
+    metadata,
+    sa.Column("article_pk", sa.ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String(200), primary_key=True),
+    sa.Column("tag_slug", sa.String(200), nullable=False, index=True),
+)
+
+issues = sa.Table(
+    "issues",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("article_pk", sa.ForeignKey("articles.pk"), nullable=False, index=True),
+    # held (waiting for review) | queued (deliveries made) | cancelled
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("message", sa.LargeBinary, nullable=False),  # MIME bytes with placeholders
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("queued_at", UTCDateTime),
+    sa.Column("cancelled_at", UTCDateTime),
+)
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("email_key", sa.String(320), nullable=False, unique=True),  # lower-cased
+    sa.Column("name", sa.String(200)),
+    # pending | active | unsubscribed | bounced
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("signup_method", sa.String(20), nullable=False),  # cli | import | web
+    sa.Column("signup_client", sa.String(100)),
+    sa.Column("confirmed_at", UTCDateTime),
+    sa.Column("confirm_method", sa.String(20)),
+    sa.Column("confirm_client", sa.String(100)),
+    sa.Column("unsubscribed_at", UTCDateTime),
+    sa.Column("bounced_at", UTCDateTime),
+    sa.Column("soft_bounces", sa.Integer, nullable=False, default=0),
+)
+
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    sa.Column("email_hash", sa.String(64), primary_key=True),
+    sa.Column("reason", sa.String(20), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # kind "issue" has an issue; kind "confirm" is a queued confirmation email.
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("issue_id", sa.ForeignKey("issues.id"), index=True),
+    sa.Column("subscriber_id", sa.ForeignKey("subscribers.id"), nullable=False, index=True),
+    # due | sending | sent | failed | cancelled
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("claimed_at", UTCDateTime),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("reply", sa.Text),
+    sa.UniqueConstraint("issue_id", "subscriber_id", name="one_delivery_per_issue"),
+    sa.Index("deliveries_due", "state", "due_at"),
+)
+
+signup_attempts = sa.Table(
+    "signup_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email_key", sa.String(320), nullable=False, index=True),
+    sa.Column("client", sa.String(100), index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Each step upgrades a database from the version before it. A new database is created at
+# the newest version directly, so steps only ever run on databases made by older releases.
+Migration = Callable[[Connection], None]
+MIGRATIONS: list[Migration] = []
+CURRENT_VERSION = 1 + len(MIGRATIONS)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is unreliable).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def create_db_engine(url: str) -> Engine:
+    """Return an engine for `url` with the settings syndicate relies on."""
+    try:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(url, connect_args={"timeout": 30})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            sa.event.listen(engine, "begin", _sqlite_begin)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError) as e:
+        raise StoreError(f"cannot use the database {url!r}: {e}") from e
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Create the schema on a new database, or upgrade an older one in place."""
+    try:
+        with engine.begin() as conn:
+            if not sa.inspect(conn).has_table("schema_version"):
+                metadata.create_all(conn)
+                conn.execute(schema_version.insert().values(version=CURRENT_VERSION))
+                return
+            version = conn.execute(sa.select(schema_version.c.version)).scalar_one()
+            if version > CURRENT_VERSION:
+                raise StoreError(
+                    f"the database is at schema version {version}, newer than this "
+                    f"syndicate ({CURRENT_VERSION}): upgrade syndicate"
+                )
+            for step in MIGRATIONS[version - 1 :]:
+                step(conn)
+            conn.execute(schema_version.update().values(version=CURRENT_VERSION))
+    except SQLAlchemyError as e:
+        raise StoreError(f"cannot prepare the database: {e}") from e
+
+
+def open_store(settings: Settings) -> Engine:
+    """Open the site's database, creating or upgrading its schema."""
+    if settings.db_url.startswith("sqlite:///"):
+        settings.site.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.db_url)
+    migrate(engine)
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """Open a transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE)."""
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+    except SQLAlchemyError as e:
+        raise StoreError(f"database error: {e}") from e

@@ -1,0 +1,63 @@
+"""Fixtures shared by the whole suite: an isolated environment and a temporary site."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SEED = ROOT.parent / "shared" / "seeds" / "000_b2a32333ab539f9f.txt"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's SYNDICATE_* settings out of every test.
+
+    The suite's own backend switch, SYNDICATE_TEST_DB, is the one variable passed on.
+    """
+    for name in list(os.environ):
+        if name.startswith("SYNDICATE_") and name != "SYNDICATE_TEST_DB":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def database_url() -> Iterator[str | None]:
+    """A database of the test's own on the server SYNDICATE_TEST_DB names, else None (SQLite)."""
+    server = os.environ.get("SYNDICATE_TEST_DB")
+    if not server:
+        yield None
+        return
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
+@pytest.fixture
+def site(tmp_path: Path, database_url: str | None) -> Iterator[Path]:
+    """A new site folder with a real base URL, so no placeholder warnings get in the way."""
+    folder = tmp_path / "site"
+    (folder / "content").mkdir(parents=True)
+    config = '[site]\ntitle = "The Example Desk"\nbase_url = "https://news.example.com"\n'
+    if database_url:
+        config += f'\n[database]\nurl = "{database_url}"\n'
+    (folder / "syndicate.toml").write_text(config, encoding="utf-8")
+    yield folder
+
+
+@pytest.fixture
+def seed() -> Path:
+    """The sample article in ../shared (CI has it beside the clone)."""
+    assert SEED.is_file(), f"the sample article is missing: {SEED}"
+    return SEED
