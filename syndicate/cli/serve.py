@@ -1,3 +1,3 @@
-"""Commands: web."""
+"""Commands: serve."""
 
 from syndicate.cli.base import main  # noqa: F401

@@ -1,0 +1,3 @@
+"""Commands: parse."""
+
+from syndicate.cli.base import main  # noqa: F401

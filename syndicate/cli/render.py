@@ -1,0 +1,3 @@
+"""Commands: render."""
+
+from syndicate.cli.base import main  # noqa: F401

@@ -1,0 +1,1 @@
+"""Readers: one per article format, all returning the same Article."""
