@@ -158,6 +158,7 @@ KEYS: tuple[Key, ...] = (
     Key("smtp_url", "smtp.url", "SYNDICATE_SMTP_URL", _smtp_url),
     Key("smtp_password", "smtp.password", "SYNDICATE_SMTP_PASSWORD", _text),
     Key("smtp_timeout", "smtp.timeout", "SYNDICATE_SMTP_TIMEOUT", _float),
+    Key("smtp_ca_file", "smtp.ca_file", "SYNDICATE_SMTP_CA_FILE", _text),
     Key("rate", "send.rate", "SYNDICATE_RATE", _float),
     Key("connections", "send.connections", "SYNDICATE_CONNECTIONS", _positive_int),
     Key("max_attempts", "send.max_attempts", "SYNDICATE_MAX_ATTEMPTS", _positive_int),
@@ -191,6 +192,7 @@ class Settings:
     smtp_url: str | None = None
     smtp_password: str | None = None
     smtp_timeout: float = 30.0
+    smtp_ca_file: str | None = None
     rate: float = 0.0
     connections: int = 4
     max_attempts: int = 5
@@ -380,6 +382,7 @@ CONFIG_TEMPLATE = """\
 # url = "smtp://user@mail.example.com:587"   # SYNDICATE_SMTP_URL; unset: mail goes to outbox/
 # password: set SYNDICATE_SMTP_PASSWORD rather than writing it here
 # timeout = 30                           # SYNDICATE_SMTP_TIMEOUT (seconds)
+# ca_file = "/etc/ssl/private-ca.pem"    # SYNDICATE_SMTP_CA_FILE: trust this CA too (a private relay)
 
 [send]
 # rate = 0                               # SYNDICATE_RATE: messages per second, 0 = no limit
