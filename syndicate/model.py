@@ -181,3 +181,21 @@ def article_from_dict(data: dict[str, Any]) -> Article:
         lead=figure_from_dict(data["lead"]) if data.get("lead") else None,
         blocks=tuple(block_from_dict(block) for block in data.get("blocks") or ()),
     )
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One address on the list, with its state and its consent record."""
+
+    id: int
+    email: str
+    name: str | None
+    state: str  # pending | active | unsubscribed | bounced
+    created_at: datetime
+    confirmed_at: datetime | None
+    unsubscribed_at: datetime | None
+    bounced_at: datetime | None
+    signup_method: str  # cli | import | web
+    signup_client: str | None = None
+    confirm_method: str | None = None
+    confirm_client: str | None = None

@@ -106,8 +106,12 @@ subscribers = sa.Table(
     sa.Column("confirm_method", sa.String(20)),
     sa.Column("confirm_client", sa.String(100)),
     sa.Column("unsubscribed_at", UTCDateTime),
+    sa.Column("unsubscribe_method", sa.String(20)),
     sa.Column("bounced_at", UTCDateTime),
+    sa.Column("bounce_reply", sa.Text),
     sa.Column("soft_bounces", sa.Integer, nullable=False, default=0),
+    # Never reuse an id: a link signed for a removed subscriber must not name a new one.
+    sqlite_autoincrement=True,
 )
 
 suppressions = sa.Table(
