@@ -1,0 +1,222 @@
+"""The archive of published articles: upsert by identity, list, look up, unpublish.
+
+An article keeps the feed id and the publication time of its first publish forever; its
+content hash decides whether a later publish changed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from syndicate.config import Settings
+from syndicate.errors import SyndicateError
+from syndicate.model import Article, article_from_dict, article_to_dict
+from syndicate.store import article_tags, articles
+
+PUBLISHED = "published"
+UNPUBLISHED = "unpublished"
+
+
+class UnknownArticleError(SyndicateError):
+    """No stored article answers to the given id."""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the archive holds it, with its row's bookkeeping."""
+
+    pk: int
+    state: str
+    article: Article
+    path: str | None
+    key: str | None
+
+    @property
+    def feed_id(self) -> str:
+        assert self.article.id is not None
+        return self.article.id
+
+
+def tag_slug(tag: str) -> str:
+    """Return the folder name of a tag's feeds: lower-case ASCII words joined by hyphens.
+
+    Hand-written (eight lines) rather than a slug library: tags without any ASCII letter
+    (Hebrew, Greek...) still need a stable, safe folder name, so they get a short hash.
+    """
+    ascii_text = unicodedata.normalize("NFKD", tag).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].strip("-")
+    if slug:
+        return slug
+    return "tag-" + hashlib.sha256(tag.casefold().encode("utf-8")).hexdigest()[:10]
+
+
+def seconds(moment: datetime) -> datetime:
+    """Drop the sub-second part: feeds and readers compare times to the second."""
+    return moment.replace(microsecond=0)
+
+
+def _stored(row: Row) -> StoredArticle:
+    article = article_from_dict(json.loads(row.data))
+    return StoredArticle(pk=row.pk, state=row.state, article=article, path=row.path, key=row.key)
+
+
+def _find_row(conn: Connection, article: Article) -> Row | None:
+    """Find the stored article this one is, by front matter id, then URL, then source path."""
+    if article.key:
+        row = conn.execute(sa.select(articles).where(articles.c.key == article.key)).first()
+        if row is not None:
+            return row
+    for column, value in ((articles.c.url, article.url), (articles.c.path, article.path)):
+        if not value:
+            continue
+        query = sa.select(articles).where(column == value).order_by(articles.c.pk)
+        for row in conn.execute(query):
+            # A row that carries another front matter id is another article.
+            if row.key is None or row.key == article.key:
+                return row
+    return None
+
+
+def _feed_id(conn: Connection, settings: Settings, article: Article, published: datetime) -> str:
+    """Mint a tag: URI (RFC 4151) from the site's host, the publication date and the slug."""
+    base = f"tag:{settings.host},{published.date().isoformat()}:{article.slug or 'article'}"
+    candidate, number = base, 1
+    while conn.execute(sa.select(articles.c.pk).where(articles.c.feed_id == candidate)).first():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def _write_tags(conn: Connection, pk: int, tags: tuple[str, ...]) -> None:
+    conn.execute(article_tags.delete().where(article_tags.c.article_pk == pk))
+    seen: set[str] = set()
+    rows = []
+    for tag in tags:
+        if tag not in seen:
+            seen.add(tag)
+            rows.append({"article_pk": pk, "tag": tag, "tag_slug": tag_slug(tag)})
+    if rows:
+        conn.execute(article_tags.insert(), rows)
+
+
+def _columns(article: Article, path: str | None, key: str | None) -> dict[str, object]:
+    assert article.published is not None and article.updated is not None
+    return {
+        "key": key,
+        "url": article.url,
+        "path": path,
+        "slug": article.slug,
+        "title": article.title,
+        "published": article.published,
+        "updated": article.updated,
+        "content_hash": article.content_hash,
+        "data": json.dumps(article_to_dict(article), ensure_ascii=False, sort_keys=True),
+        "state": PUBLISHED,
+    }
+
+
+def upsert_article(
+    conn: Connection, settings: Settings, article: Article, *, now: datetime
+) -> tuple[StoredArticle, str]:
+    """Store `article`; return it as stored and whether it was "new", "updated" or "unchanged"."""
+    now = seconds(now.astimezone(settings.tz))
+    row = _find_row(conn, article)
+    if row is None:
+        published = seconds(article.published or now)
+        updated = seconds(article.updated) if article.updated else published
+        final = article.with_changes(
+            id=_feed_id(conn, settings, article, published),
+            published=published,
+            updated=max(updated, published),
+        )
+        values = _columns(final, article.path, article.key)
+        inserted = conn.execute(
+            articles.insert().values(feed_id=final.id, created_at=now, **values)
+        ).inserted_primary_key
+        assert inserted is not None
+        pk = int(inserted[0])
+        _write_tags(conn, pk, final.tags)
+        return StoredArticle(pk, PUBLISHED, final, article.path, article.key), "new"
+
+    stored = _stored(row)
+    old = stored.article
+    assert old.published is not None and old.updated is not None
+    candidate = article.with_changes(id=row.feed_id, published=old.published, updated=old.updated)
+    if candidate.content_hash == row.content_hash and row.state == PUBLISHED:
+        return stored, "unchanged"
+    given = seconds(article.updated) if article.updated else None
+    updated = given if given and given > old.updated else max(now, old.updated)
+    final = candidate.with_changes(updated=updated)
+    path, key = article.path or row.path, article.key or row.key
+    conn.execute(
+        articles.update().where(articles.c.pk == row.pk).values(**_columns(final, path, key))
+    )
+    _write_tags(conn, row.pk, final.tags)
+    return StoredArticle(row.pk, PUBLISHED, final, path, key), "updated"
+
+
+def list_articles(
+    conn: Connection,
+    *,
+    tag_slug: str | None = None,
+    limit: int | None = None,
+    include_unpublished: bool = False,
+) -> list[StoredArticle]:
+    """Return stored articles newest first, optionally only one tag's, at most `limit`."""
+    query = sa.select(articles).order_by(articles.c.published.desc(), articles.c.pk.desc())
+    if not include_unpublished:
+        query = query.where(articles.c.state == PUBLISHED)
+    if tag_slug is not None:
+        tagged = sa.select(article_tags.c.article_pk).where(article_tags.c.tag_slug == tag_slug)
+        query = query.where(articles.c.pk.in_(tagged))
+    if limit is not None:
+        query = query.limit(limit)
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def published_tags(conn: Connection) -> dict[str, str]:
+    """Return {tag slug: tag as first written} for every tag of a published article."""
+    query = (
+        sa.select(article_tags.c.tag_slug, sa.func.min(article_tags.c.tag))
+        .join(articles, articles.c.pk == article_tags.c.article_pk)
+        .where(articles.c.state == PUBLISHED)
+        .group_by(article_tags.c.tag_slug)
+        .order_by(article_tags.c.tag_slug)
+    )
+    return {slug: tag for slug, tag in conn.execute(query)}
+
+
+def get_article(conn: Connection, ref: str) -> StoredArticle:
+    """Find one stored article by its number, its feed id, or its slug."""
+    ref = ref.strip()
+    condition = articles.c.feed_id == ref
+    if ref.isdigit():
+        condition = sa.or_(condition, articles.c.pk == int(ref))
+    rows = conn.execute(sa.select(articles).where(condition)).all()
+    if not rows:
+        rows = conn.execute(
+            sa.select(articles).where(articles.c.slug == ref).order_by(articles.c.pk)
+        ).all()
+    if len(rows) > 1:
+        numbers = ", ".join(str(row.pk) for row in rows)
+        raise UnknownArticleError(f"{ref!r} names several articles ({numbers}): use the number")
+    if not rows:
+        raise UnknownArticleError(
+            f"no article {ref!r}: use a number or an id from `syndicate articles`"
+        )
+    return _stored(rows[0])
+
+
+def unpublish_article(conn: Connection, ref: str) -> StoredArticle:
+    """Take an article out of the feeds; it stays in the archive and keeps its id."""
+    stored = get_article(conn, ref)
+    conn.execute(articles.update().where(articles.c.pk == stored.pk).values(state=UNPUBLISHED))
+    return StoredArticle(stored.pk, UNPUBLISHED, stored.article, stored.path, stored.key)

@@ -1,0 +1,97 @@
+"""Atomic file writes: a reader never sees half a file, a failed batch leaves the old files.
+
+Files are staged as temporary files in their own folder (so `os.replace` is a rename on
+one filesystem), flushed to disk, and only renamed into place once every file of the batch
+is staged. Hand-written because the standard library has no multi-file atomic writer and
+the single-file libraries (atomicwrites is unmaintained) do not batch.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename itself lives in the folder's entry table: sync it so it survives a crash.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class AtomicFiles:
+    """A batch of files written all at once: stage each, then commit renames them into place."""
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []
+
+    def stage(self, path: Path, data: bytes) -> bool:
+        """Write `data` to a temporary file beside `path`; return False when `path` already holds it."""
+        try:
+            if path.read_bytes() == data:
+                return False
+        except OSError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        temp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, 0o644)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        self._staged.append((temp, path))
+        return True
+
+    @property
+    def paths(self) -> list[Path]:
+        """Return the files this batch will replace."""
+        return [path for _, path in self._staged]
+
+    def commit(self) -> None:
+        """Rename every staged file into place."""
+        folders = set()
+        for temp, path in self._staged:
+            os.replace(temp, path)
+            folders.add(path.parent)
+        self._staged.clear()
+        for folder in sorted(folders):
+            _fsync_folder(folder)
+
+    def discard(self) -> None:
+        """Remove every staged temporary file, leaving the old files as they were."""
+        for temp, _ in self._staged:
+            temp.unlink(missing_ok=True)
+        self._staged.clear()
+
+
+@contextmanager
+def atomic_files() -> Iterator[AtomicFiles]:
+    """Stage files in the block; rename them all when it ends, discard them all if it raises."""
+    batch = AtomicFiles()
+    try:
+        yield batch
+    except BaseException:
+        batch.discard()
+        raise
+    batch.commit()
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Replace `path` with `data` atomically; return False when it already held exactly that."""
+    with atomic_files() as batch:
+        return batch.stage(path, data)
