@@ -61,3 +61,7 @@ def seed() -> Path:
     """The sample article in ../shared (CI has it beside the clone)."""
     assert SEED.is_file(), f"the sample article is missing: {SEED}"
     return SEED
+
+
+# The shared SMTP server fixtures (tests/smtp_server.py), for every test module.
+from smtp_server import smtp_server, tls_smtp_server  # noqa: E402, F401

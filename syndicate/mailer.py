@@ -1,0 +1,232 @@
+"""Transports that hand finished messages over: an SMTP connection, or the site's outbox/.
+
+`open_transport(settings)` picks one: SMTP when `smtp.url` is set, else an outbox that writes
+one `.eml` file per message so the whole pipeline runs on a machine with no mail server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from syndicate.config import Settings
+from syndicate.errors import ConfigError, DeliveryError
+from syndicate.store import utcnow
+
+DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+
+
+class Refused(DeliveryError):
+    """The server refused one recipient (or the message for it); others may still go."""
+
+    def __init__(self, code: int, reply: str, recipient: str = "") -> None:
+        self.code = code
+        self.reply = reply
+        self.recipient = recipient
+        who = f" {recipient}" if recipient else ""
+        super().__init__(f"the mail server refused{who}: {code} {reply}")
+
+    @property
+    def permanent(self) -> bool:
+        """Return whether the refusal is final (5xx) rather than worth a retry (4xx)."""
+        return self.code >= 500
+
+
+class ConnectionLost(DeliveryError):
+    """The connection dropped mid-conversation; the message may or may not have arrived."""
+
+
+class Transport(Protocol):
+    """Something that takes a finished message for one recipient."""
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        """Hand `message` over for `recipient`; return the server's reply."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the connection, if any."""
+        ...
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())
+
+
+class SMTPTransport:
+    """One reused SMTP connection: STARTTLS whenever offered, AUTH only over TLS."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.smtp_url, "SMTPTransport needs smtp.url"
+        parts = urlsplit(settings.smtp_url)
+        self.implicit_tls = parts.scheme == "smtps"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or DEFAULT_PORTS[parts.scheme]
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = settings.smtp_password or (
+            unquote(parts.password) if parts.password else None
+        )
+        if self.username and not self.password:
+            raise ConfigError(
+                f"smtp.url names the user {self.username!r} but no password is set "
+                "(set SYNDICATE_SMTP_PASSWORD)"
+            )
+        self.timeout = settings.smtp_timeout or 30.0
+        self.context = ssl.create_default_context()
+        if settings.smtp_ca_file:
+            try:
+                self.context.load_verify_locations(cafile=settings.smtp_ca_file)
+            except (OSError, ssl.SSLError) as e:
+                raise ConfigError(f"smtp.ca_file: cannot load {settings.smtp_ca_file}: {e}") from e
+        self._smtp: smtplib.SMTP | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def connect(self) -> None:
+        """Open the connection, upgrade it to TLS when offered, and log in when configured."""
+        self.close()
+        try:
+            smtp: smtplib.SMTP
+            if self.implicit_tls:
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self.context
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            try:
+                smtp.ehlo()
+                secure = self.implicit_tls
+                if not secure and smtp.has_extn("starttls"):
+                    smtp.starttls(context=self.context)
+                    smtp.ehlo()
+                    secure = True
+                if self.username:
+                    if not secure:
+                        raise DeliveryError(
+                            f"the SMTP server {self.where} does not offer STARTTLS: refusing "
+                            "to send the password in clear text (use smtps:// or a server "
+                            "with TLS)"
+                        )
+                    smtp.login(self.username, self.password or "")
+            except BaseException:
+                smtp.close()
+                raise
+        except smtplib.SMTPAuthenticationError as e:
+            raise DeliveryError(
+                f"the SMTP server {self.where} refused the login for {self.username!r}: "
+                f"{e.smtp_code} {_reply_text(e.smtp_error)}"
+            ) from e
+        except ssl.SSLError as e:
+            raise DeliveryError(f"TLS with the SMTP server {self.where} failed: {e}") from e
+        except smtplib.SMTPResponseException as e:
+            raise DeliveryError(
+                f"the SMTP server {self.where} answered {e.smtp_code} {_reply_text(e.smtp_error)}"
+            ) from e
+        except (OSError, smtplib.SMTPException) as e:
+            reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+            raise DeliveryError(f"cannot reach the SMTP server {self.where}: {reason}") from e
+        self._smtp = smtp
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        """Send one message over the open connection (opening it first when needed)."""
+        if self._smtp is None:
+            self.connect()
+        smtp = self._smtp
+        assert smtp is not None
+        try:
+            # MAIL, RCPT and DATA one by one (not sendmail) to keep the server's final reply.
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                smtp.rset()
+                if code >= 500:
+                    raise DeliveryError(
+                        f"the SMTP server {self.where} refuses the sender {sender}: "
+                        f"{code} {_reply_text(reply)}"
+                    )
+                raise Refused(code, _reply_text(reply), recipient)
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                self._after_refusal(code)
+                raise Refused(code, _reply_text(reply), recipient)
+            code, reply = smtp.data(message)
+            if code != 250:
+                self._after_refusal(code)
+                raise Refused(code, _reply_text(reply), recipient)
+        except smtplib.SMTPResponseException as e:
+            self._after_refusal(e.smtp_code)
+            raise Refused(e.smtp_code, _reply_text(e.smtp_error), recipient) from e
+        except (smtplib.SMTPServerDisconnected, OSError) as e:
+            self.close()
+            raise ConnectionLost(f"lost the connection to the SMTP server {self.where}") from e
+        return f"{code} {_reply_text(reply)}"
+
+    def _after_refusal(self, code: int) -> None:
+        if code == 421:  # the server is closing the channel: start afresh next time
+            self.close()
+            return
+        try:
+            self._smtp.rset() if self._smtp else None
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def close(self) -> None:
+        """Say QUIT when the connection is still up, and forget it."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+class OutboxTransport:
+    """Write each message to outbox/ as its own .eml file instead of sending it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        """Write the message to a new file; a re-send gets a new name, never a clobber."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            safe = re.sub(r"[^A-Za-z0-9._@+-]", "_", recipient)[:100]
+            name = f"{utcnow():%Y%m%dT%H%M%S}-{safe}-{uuid.uuid4().hex[:8]}.eml"
+            # Written to a temporary name and renamed, so a reader never sees half a file.
+            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(message)
+            os.replace(temp, self.folder / name)
+        except OSError as e:
+            raise DeliveryError(f"cannot write to the outbox {self.folder}: {e.strerror}") from e
+        return f"250 written to {self.folder.name}/{name}"
+
+    def close(self) -> None:
+        """Nothing to let go of."""
+
+
+def open_transport(settings: Settings) -> Transport:
+    """Return a ready transport: a connected SMTP session, or the outbox when none is set."""
+    if not settings.smtp_url:
+        return OutboxTransport(settings.outbox_path)
+    transport = SMTPTransport(settings)
+    transport.connect()
+    return transport
+
+
+def send_now(settings: Settings, recipient: str, message: bytes) -> str:
+    """Send one message at once over a connection of its own; return the server's reply."""
+    transport = open_transport(settings)
+    try:
+        return transport.send(settings.envelope_sender, recipient, message)
+    finally:
+        transport.close()
