@@ -1,3 +1,195 @@
-"""Commands: subscribers."""
+"""Commands: the subscriber list (`subscribers ...`) and the double opt-in steps."""
 
-from syndicate.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from syndicate import subscribers as subs
+from syndicate.addresses import normalize_address
+from syndicate.cli.base import main, pass_settings
+from syndicate.config import Settings
+from syndicate.errors import InputError, SyndicateError
+from syndicate.store import open_store
+
+# The same words whether the address was new, pending or already active: a signup must not
+# tell whoever typed it whether that address is on the list.
+SIGNUP_DONE = (
+    "Signed up {email}: unless it is already subscribed, a confirmation email is on its way."
+)
+
+
+@main.command("signup")
+@click.argument("address")
+@click.option("--name", help="The subscriber's name, for the greeting.")
+@pass_settings
+def signup(settings: Settings, address: str, name: str | None) -> None:
+    """Sign an address up (pending) and send its confirmation email now.
+
+    Example: syndicate signup reader@example.com --name "Ada Reader"
+    """
+    subs.signup(open_store(settings), settings, address, name, method="cli")
+    click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
+
+
+@main.command("confirm")
+@click.argument("token")
+@pass_settings
+def confirm(settings: Settings, token: str) -> None:
+    """Confirm a signup with the token from its confirmation link.
+
+    Example: syndicate confirm eyJ...  (the part of the link after /confirm/)
+    """
+    subscriber = subs.confirm(open_store(settings), settings, _token(token), method="cli")
+    click.echo(f"Confirmed {subscriber.email}: it will receive the next issue.")
+
+
+@main.command("unsubscribe")
+@click.argument("address_or_token")
+@pass_settings
+def unsubscribe(settings: Settings, address_or_token: str) -> None:
+    """Unsubscribe an address (or the token of an unsubscribe link) at once.
+
+    Example: syndicate unsubscribe reader@example.com
+    """
+    subscriber = subs.unsubscribe(
+        open_store(settings), settings, _token(address_or_token), method="cli"
+    )
+    click.echo(f"Unsubscribed {subscriber.email}: it receives nothing more.")
+
+
+def _token(text: str) -> str:
+    """Accept a whole link as well as the token at its end."""
+    text = text.strip()
+    return text.rstrip("/").rsplit("/", 1)[-1] if "://" in text else text
+
+
+@main.group("subscribers")
+def subscribers_group() -> None:
+    """Manage the subscriber list.
+
+    Example: syndicate subscribers list --state active
+    """
+
+
+@subscribers_group.command("add")
+@click.argument("address")
+@click.option("--name", help="The subscriber's name, for the greeting.")
+@click.option(
+    "--confirmed",
+    is_flag=True,
+    help="You already have this person's consent: add as active, with no confirmation email.",
+)
+@pass_settings
+def add(settings: Settings, address: str, name: str | None, confirmed: bool) -> None:
+    """Add one address; without --confirmed it gets a confirmation email first.
+
+    Example: syndicate subscribers add reader@example.com --name "Ada Reader" --confirmed
+    """
+    engine = open_store(settings)
+    if not confirmed:
+        subs.signup(engine, settings, address, name, method="cli")
+        click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
+        return
+    outcome = subs.add_confirmed(engine, settings, address, name, method="cli")
+    email = normalize_address(address)
+    if outcome == "suppressed":
+        raise SyndicateError(
+            f"{email} unsubscribed, bounced or was removed earlier: only a new signup "
+            "that the person confirms can bring it back"
+        )
+    click.echo(
+        {
+            "added": f"Added {email} (active).",
+            "activated": f"Confirmed {email} (it was pending).",
+            "existing": f"{email} is already on the list.",
+        }[outcome]
+    )
+
+
+@subscribers_group.command("import")
+@click.argument("csv_file", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--confirmed",
+    is_flag=True,
+    help="You already have every listed person's consent: add them as active.",
+)
+@pass_settings
+def import_(settings: Settings, csv_file: Path, confirmed: bool) -> None:
+    """Import a CSV with an `email` column (and optionally `name`).
+
+    Without --confirmed, new addresses are pending and their confirmation emails wait for
+    `syndicate send`. Lines that cannot be imported are listed; the rest still are.
+
+    Example: syndicate subscribers import readers.csv --confirmed
+    """
+    if not csv_file.is_file():
+        raise InputError(f"{csv_file}: no such file")
+    report = subs.import_csv(open_store(settings), settings, csv_file, confirmed=confirmed)
+    for bad in report.invalid:
+        click.echo(f"{csv_file}, line {bad.line}: {bad.reason}", err=True)
+    parts = [f"{report.added} added"]
+    if report.activated:
+        parts.append(f"{report.activated} confirmed")
+    parts += [
+        f"{report.existing} already there",
+        f"{report.suppressed} suppressed",
+        f"{len(report.invalid)} invalid",
+    ]
+    click.echo(f"Imported {csv_file.name}: {', '.join(parts)}.")
+    if report.queued:
+        click.echo(f"{report.queued} confirmation emails wait for `syndicate send`.")
+    if report.invalid:
+        raise SyndicateError(f"{len(report.invalid)} lines of {csv_file.name} were not imported")
+
+
+@subscribers_group.command("export")
+@pass_settings
+def export(settings: Settings) -> None:
+    """Write every subscriber as CSV to standard output.
+
+    Example: syndicate subscribers export > subscribers.csv
+    """
+    subs.export_csv(open_store(settings), sys.stdout)
+
+
+@subscribers_group.command("list")
+@click.option("--state", type=click.Choice(subs.STATES), help="Only subscribers in this state.")
+@pass_settings
+def list_(settings: Settings, state: str | None) -> None:
+    """List subscribers: state, address and name, oldest first.
+
+    Example: syndicate subscribers list --state pending
+    """
+    found = subs.list_subscribers(open_store(settings), state=state)
+    for subscriber in found:
+        click.echo(f"{subscriber.state:<13}{subscriber.email}  {subscriber.name or ''}".rstrip())
+    if not found:
+        click.echo("No subscribers." if state is None else f"No {state} subscribers.")
+
+
+@subscribers_group.command("remove")
+@click.argument("address")
+@pass_settings
+def remove(settings: Settings, address: str) -> None:
+    """Delete an address from the list, keeping a hash so no import adds it back.
+
+    Example: syndicate subscribers remove reader@example.com
+    """
+    removed = subs.remove(open_store(settings), settings, address)
+    click.echo(f"Removed {removed.email}; imports will not add it back.")
+
+
+@subscribers_group.command("count")
+@pass_settings
+def count(settings: Settings) -> None:
+    """Count subscribers in each state.
+
+    Example: syndicate subscribers count
+    """
+    counts = subs.count_subscribers(open_store(settings))
+    for state, number in counts.items():
+        click.echo(f"{state:<13}{number}")
+    click.echo(f"{'total':<13}{sum(counts.values())}")

@@ -1,0 +1,58 @@
+"""The subscriber list: double opt-in signup, confirm, unsubscribe, bounces, import and export.
+
+Consent is the point of this package: nobody becomes active without a confirmation (or the
+publisher's explicit `--confirmed`), and nothing brings back an address that unsubscribed,
+bounced or was removed, except a new signup that the person confirms again.
+"""
+
+from syndicate.subscribers.optin import (
+    confirm,
+    mark_bounced,
+    record_soft_bounce,
+    send_confirmation,
+    signup,
+    subscriber_for_token,
+    unsubscribe,
+)
+from syndicate.subscribers.records import (
+    STATES,
+    clean_name,
+    confirm_url,
+    count_subscribers,
+    find_subscriber,
+    list_subscribers,
+    unsubscribe_url,
+)
+from syndicate.subscribers.roster import (
+    AddOutcome,
+    ImportReport,
+    InvalidLine,
+    add_confirmed,
+    export_csv,
+    import_csv,
+    remove,
+)
+
+__all__ = [
+    "STATES",
+    "AddOutcome",
+    "ImportReport",
+    "InvalidLine",
+    "add_confirmed",
+    "clean_name",
+    "confirm",
+    "confirm_url",
+    "count_subscribers",
+    "export_csv",
+    "find_subscriber",
+    "import_csv",
+    "list_subscribers",
+    "mark_bounced",
+    "record_soft_bounce",
+    "remove",
+    "send_confirmation",
+    "signup",
+    "subscriber_for_token",
+    "unsubscribe",
+    "unsubscribe_url",
+]

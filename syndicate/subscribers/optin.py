@@ -1,0 +1,225 @@
+"""Double opt-in: signup, confirmation, unsubscribe, and the bounces that end a subscription."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from syndicate.addresses import normalize_address
+from syndicate.config import Settings
+from syndicate.errors import AddressError, DeliveryError, TokenError
+from syndicate.mailer import Refused, send_now
+from syndicate.model import Subscriber
+from syndicate.newsletter.message import confirmation_message
+from syndicate.store import deliveries, subscribers, utcnow, write_transaction
+from syndicate.subscribers.records import (
+    GONE,
+    as_subscriber,
+    cancel_due,
+    clean_name,
+    confirm_url,
+    insert_subscriber,
+    queue_confirmation,
+    row_by_address,
+    row_by_id,
+)
+from syndicate.tokens import read_token, read_token_issued
+
+
+def signup(
+    engine: Engine,
+    settings: Settings,
+    address: str,
+    name: str | None = None,
+    *,
+    method: str = "cli",
+    client: str | None = None,
+) -> None:
+    """Sign an address up as pending and send its confirmation email at once.
+
+    Says nothing about whether the address was known: an active address is left alone, a
+    pending one gets its confirmation again, and one that unsubscribed or bounced becomes
+    pending and must confirm again. Raises AddressError for a bad address or one the mail
+    server refuses, DeliveryError when no mail server can be reached (the email is then
+    queued for the next `syndicate send`).
+    """
+    email = normalize_address(address)
+    display = clean_name(name)
+    now = utcnow()
+    with write_transaction(engine) as conn:
+        row = row_by_address(conn, email)
+        if row is None:
+            new_id = insert_subscriber(
+                conn, email, display, state="pending", method=method, client=client, now=now
+            )
+            row = row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
+        elif row.state in GONE:
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == row.id)
+                .values(
+                    state="pending",
+                    name=display or row.name,
+                    signup_method=method,
+                    signup_client=client[:100] if client else None,
+                    soft_bounces=0,
+                )
+            )
+            row = row_by_id(conn, row.id)
+    if row.state != "pending":
+        return
+    try:
+        send_confirmation(settings, as_subscriber(row))
+    except Refused as e:
+        raise AddressError(f"the mail server refused {email}: {e.code} {e.reply}") from e
+    except DeliveryError as e:
+        with write_transaction(engine) as conn:
+            queue_confirmation(conn, row.id, utcnow())
+        raise DeliveryError(
+            f"{e}; the confirmation email for {email} is queued for the next `syndicate send`"
+        ) from e
+
+
+def send_confirmation(settings: Settings, subscriber: Subscriber) -> str:
+    """Build and send one subscriber's confirmation email now; return the server's reply."""
+    message = confirmation_message(
+        settings, subscriber.email, subscriber.name, confirm_url(settings, subscriber.id)
+    )
+    return send_now(settings, subscriber.email, message)
+
+
+def _check_confirmable(row: Any, issued: datetime) -> None:
+    """Refuse a confirmation link sent before the address last left the list."""
+    left = max((t for t in (row.unsubscribed_at, row.bounced_at) if t is not None), default=None)
+    # Token times have whole seconds: a link signed in the same second still counts as new.
+    if left is not None and issued < left.replace(microsecond=0):
+        raise TokenError(
+            f"this confirmation link is older than {row.email}'s last unsubscribe or bounce: "
+            "sign up again for a new one"
+        )
+    if row.state in GONE:
+        raise TokenError(f"{row.email} has left the list: sign up again to come back")
+
+
+def subscriber_for_token(
+    engine: Engine, settings: Settings, token: str, purpose: str
+) -> Subscriber:
+    """Return the subscriber a link names, changing nothing (for the pages a GET shows).
+
+    Raises TokenError when the link is bad, expired, or names no subscriber any more.
+    """
+    subscriber_id, issued = read_token_issued(settings, purpose, token)
+    with engine.connect() as conn:
+        row = row_by_id(conn, subscriber_id)
+    if row is None:
+        raise TokenError("this link names an address that is no longer on the list")
+    if purpose == "confirm" and row.state != "active":
+        _check_confirmable(row, issued)
+    return as_subscriber(row)
+
+
+def confirm(
+    engine: Engine,
+    settings: Settings,
+    token: str,
+    *,
+    method: str,
+    client: str | None = None,
+) -> Subscriber:
+    """Activate the subscriber a confirmation token names; confirming twice is harmless."""
+    subscriber_id, issued = read_token_issued(settings, "confirm", token)
+    with write_transaction(engine) as conn:
+        row = row_by_id(conn, subscriber_id)
+        if row is None:
+            raise TokenError("this confirmation link names an address no longer on the list")
+        if row.state == "active":
+            return as_subscriber(row)
+        _check_confirmable(row, issued)
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == subscriber_id)
+            .values(
+                state="active",
+                confirmed_at=utcnow(),
+                confirm_method=method,
+                confirm_client=client[:100] if client else None,
+                soft_bounces=0,
+            )
+        )
+        # A queued confirmation email has nothing left to ask.
+        conn.execute(
+            deliveries.update()
+            .where(
+                deliveries.c.subscriber_id == subscriber_id,
+                deliveries.c.kind == "confirm",
+                deliveries.c.state == "due",
+            )
+            .values(state="cancelled")
+        )
+        return as_subscriber(row_by_id(conn, subscriber_id))
+
+
+def unsubscribe(
+    engine: Engine, settings: Settings, address_or_token: str, *, method: str
+) -> Subscriber:
+    """Unsubscribe by address or by unsubscribe token, and cancel every unsent delivery at once.
+
+    Unsubscribing twice is harmless. Raises AddressError for an address not on the list and
+    TokenError for a bad token.
+    """
+    text = address_or_token.strip()
+    with write_transaction(engine) as conn:
+        if "@" in text:  # a token is URL-safe base64 and dots: never an @
+            email = normalize_address(text)
+            row = row_by_address(conn, email)
+            if row is None:
+                raise AddressError(f"{email} is not on the list")
+        else:
+            row = row_by_id(conn, read_token(settings, "unsubscribe", text))
+            if row is None:
+                raise TokenError("this unsubscribe link names an address no longer on the list")
+        if row.state != "unsubscribed":
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == row.id)
+                .values(state="unsubscribed", unsubscribed_at=utcnow(), unsubscribe_method=method)
+            )
+        cancel_due(conn, row.id)
+        return as_subscriber(row_by_id(conn, row.id))
+
+
+# Bounces (called by the sender inside its own transaction) ---------------------------------
+
+
+def mark_bounced(conn: Connection, subscriber_id: int, reply: str) -> None:
+    """Mark a subscriber bounced (a 5xx for the mailbox) and cancel its unsent deliveries."""
+    conn.execute(
+        subscribers.update()
+        .where(subscribers.c.id == subscriber_id, subscribers.c.state.in_(("pending", "active")))
+        .values(state="bounced", bounced_at=utcnow(), bounce_reply=reply[:2000])
+    )
+    cancel_due(conn, subscriber_id)
+
+
+def record_soft_bounce(conn: Connection, subscriber_id: int, threshold: int) -> bool:
+    """Count one delivery whose soft retries ran out; bounce the subscriber at `threshold`.
+
+    Returns whether this one made the subscriber bounced.
+    """
+    conn.execute(
+        subscribers.update()
+        .where(subscribers.c.id == subscriber_id)
+        .values(soft_bounces=subscribers.c.soft_bounces + 1)
+    )
+    count = conn.execute(
+        sa.select(subscribers.c.soft_bounces, subscribers.c.state).where(
+            subscribers.c.id == subscriber_id
+        )
+    ).first()
+    if count is None or count.soft_bounces < threshold or count.state not in ("pending", "active"):
+        return False
+    mark_bounced(conn, subscriber_id, f"{count.soft_bounces} deliveries deferred until given up")
+    return True

@@ -1,0 +1,173 @@
+"""Subscriber rows: reading them as Subscribers, and the small writes the other modules share."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from syndicate.addresses import email_key, normalize_address, suppression_hash
+from syndicate.config import Settings
+from syndicate.errors import AddressError
+from syndicate.model import Subscriber
+from syndicate.store import deliveries, subscribers, suppressions
+from syndicate.tokens import make_token
+
+STATES = ("pending", "active", "unsubscribed", "bounced")
+GONE = ("unsubscribed", "bounced")
+NAME_LIMIT = 200
+
+
+# Links -------------------------------------------------------------------------------------
+
+
+def confirm_url(settings: Settings, subscriber_id: int) -> str:
+    """Return the link in a confirmation email."""
+    return f"{settings.public_web_url}/confirm/{make_token(settings, 'confirm', subscriber_id)}"
+
+
+def unsubscribe_url(settings: Settings, subscriber_id: int) -> str:
+    """Return the link that unsubscribes one subscriber; it does not expire."""
+    token = make_token(settings, "unsubscribe", subscriber_id)
+    return f"{settings.public_web_url}/unsubscribe/{token}"
+
+
+# Reading rows ------------------------------------------------------------------------------
+
+
+def as_subscriber(row: Any) -> Subscriber:
+    return Subscriber(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        state=row.state,
+        created_at=row.created_at,
+        confirmed_at=row.confirmed_at,
+        unsubscribed_at=row.unsubscribed_at,
+        bounced_at=row.bounced_at,
+        signup_method=row.signup_method,
+        signup_client=row.signup_client,
+        confirm_method=row.confirm_method,
+        confirm_client=row.confirm_client,
+    )
+
+
+def row_by_id(conn: Connection, subscriber_id: int) -> Any:
+    return conn.execute(sa.select(subscribers).where(subscribers.c.id == subscriber_id)).first()
+
+
+def row_by_address(conn: Connection, address: str) -> Any:
+    query = sa.select(subscribers).where(subscribers.c.email_key == email_key(address))
+    return conn.execute(query).first()
+
+
+def find_subscriber(engine: Engine, address: str) -> Subscriber | None:
+    """Return the subscriber with this address (in any case), or None."""
+    with engine.connect() as conn:
+        row = row_by_address(conn, normalize_address(address))
+    return as_subscriber(row) if row else None
+
+
+def list_subscribers(engine: Engine, *, state: str | None = None) -> list[Subscriber]:
+    """Return the subscribers, oldest first, optionally only those in one state."""
+    query = sa.select(subscribers).order_by(subscribers.c.id)
+    if state is not None:
+        query = query.where(subscribers.c.state == state)
+    with engine.connect() as conn:
+        return [as_subscriber(row) for row in conn.execute(query)]
+
+
+def count_subscribers(engine: Engine) -> dict[str, int]:
+    """Return how many subscribers are in each state (every state, zeros included)."""
+    query = sa.select(subscribers.c.state, sa.func.count()).group_by(subscribers.c.state)
+    with engine.connect() as conn:
+        counts = {state: int(n) for state, n in conn.execute(query)}
+    return {state: counts.get(state, 0) for state in STATES}
+
+
+def clean_name(name: str | None) -> str | None:
+    """Return a display name safe for headers and pages: one line, NFC, or None when empty."""
+    if name is None:
+        return None
+    text = unicodedata.normalize("NFC", name)
+    # Control characters (CR and LF above all) would end up in a To: header.
+    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > NAME_LIMIT:
+        raise AddressError(f"the name is too long ({len(text)} characters; at most {NAME_LIMIT})")
+    return text or None
+
+
+# Writing rows ------------------------------------------------------------------------------
+
+
+def insert_or_nothing(conn: Connection, table: sa.Table) -> Any:
+    """Return an INSERT that does nothing on a duplicate key, in the dialect's own words."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing()
+
+
+def insert_subscriber(
+    conn: Connection,
+    address: str,
+    name: str | None,
+    *,
+    state: str,
+    method: str,
+    client: str | None,
+    now: datetime,
+) -> int | None:
+    """Insert a new subscriber; return its id, or None when the address arrived meanwhile."""
+    values: dict[str, Any] = {
+        "email": address,
+        "email_key": email_key(address),
+        "name": name,
+        "state": state,
+        "created_at": now,
+        "signup_method": method,
+        "signup_client": client[:100] if client else None,
+        "soft_bounces": 0,
+    }
+    if state == "active":
+        values.update(
+            confirmed_at=now, confirm_method=method, confirm_client=values["signup_client"]
+        )
+    statement = insert_or_nothing(conn, subscribers).values(**values)
+    inserted = conn.execute(statement.returning(subscribers.c.id)).scalar_one_or_none()
+    return int(inserted) if inserted is not None else None
+
+
+def is_suppressed(conn: Connection, address: str) -> bool:
+    query = sa.select(suppressions.c.email_hash).where(
+        suppressions.c.email_hash == suppression_hash(address)
+    )
+    return conn.execute(query).first() is not None
+
+
+def cancel_due(conn: Connection, subscriber_id: int) -> int:
+    """Cancel a subscriber's deliveries that have not gone out; return how many."""
+    result = conn.execute(
+        deliveries.update()
+        .where(deliveries.c.subscriber_id == subscriber_id, deliveries.c.state == "due")
+        .values(state="cancelled")
+    )
+    return result.rowcount or 0
+
+
+def queue_confirmation(conn: Connection, subscriber_id: int, now: datetime) -> None:
+    """Queue a confirmation email for `syndicate send` (a delivery of kind "confirm")."""
+    conn.execute(
+        deliveries.insert().values(
+            kind="confirm",
+            issue_id=None,
+            subscriber_id=subscriber_id,
+            state="due",
+            attempts=0,
+            due_at=now,
+        )
+    )

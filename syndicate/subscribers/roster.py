@@ -1,0 +1,224 @@
+"""The publisher's own changes to the list: add, remove, import and export."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, TextIO
+
+from sqlalchemy.engine import Connection, Engine
+
+from syndicate.addresses import normalize_address, suppression_hash
+from syndicate.config import Settings
+from syndicate.errors import AddressError, InputError
+from syndicate.model import Subscriber
+from syndicate.store import deliveries, subscribers, suppressions, utcnow, write_transaction
+from syndicate.subscribers.records import (
+    GONE,
+    as_subscriber,
+    clean_name,
+    insert_or_nothing,
+    insert_subscriber,
+    is_suppressed,
+    list_subscribers,
+    queue_confirmation,
+    row_by_address,
+)
+
+AddOutcome = Literal["added", "activated", "existing", "suppressed"]
+
+
+def _add(
+    conn: Connection,
+    email: str,
+    name: str | None,
+    *,
+    confirmed: bool,
+    method: str,
+    client: str | None,
+    now: datetime,
+) -> tuple[AddOutcome, int | None]:
+    """Add one normalised address in an open transaction; say what happened and the new id."""
+    row = row_by_address(conn, email)
+    if row is not None:
+        if row.state in GONE:
+            return "suppressed", None
+        if row.state == "pending" and confirmed:
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == row.id)
+                .values(
+                    state="active", confirmed_at=now, confirm_method=method, confirm_client=client
+                )
+            )
+            return "activated", None
+        return "existing", None
+    if is_suppressed(conn, email):
+        return "suppressed", None
+    state = "active" if confirmed else "pending"
+    new_id = insert_subscriber(
+        conn, email, name, state=state, method=method, client=client, now=now
+    )
+    return ("added", new_id) if new_id is not None else ("existing", None)
+
+
+def add_confirmed(
+    engine: Engine,
+    settings: Settings,
+    address: str,
+    name: str | None = None,
+    *,
+    method: str = "cli",
+    client: str | None = None,
+) -> AddOutcome:
+    """Add an address whose consent the publisher already has, as active.
+
+    A pending address becomes active; an address that unsubscribed, bounced or was removed
+    is left alone and reported as "suppressed".
+    """
+    email = normalize_address(address)
+    display = clean_name(name)
+    with write_transaction(engine) as conn:
+        outcome, _ = _add(
+            conn, email, display, confirmed=True, method=method, client=client, now=utcnow()
+        )
+    return outcome
+
+
+def remove(engine: Engine, settings: Settings, address: str) -> Subscriber:
+    """Delete a subscriber and its deliveries, keeping a hash so no import brings it back."""
+    email = normalize_address(address)
+    with write_transaction(engine) as conn:
+        row = row_by_address(conn, email)
+        if row is None:
+            raise AddressError(f"{email} is not on the list")
+        conn.execute(deliveries.delete().where(deliveries.c.subscriber_id == row.id))
+        conn.execute(subscribers.delete().where(subscribers.c.id == row.id))
+        conn.execute(
+            insert_or_nothing(conn, suppressions).values(
+                email_hash=suppression_hash(row.email), reason="removed", created_at=utcnow()
+            )
+        )
+    return as_subscriber(row)
+
+
+# Import and export -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvalidLine:
+    """One CSV line that could not be imported, and why."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did, line by line counted."""
+
+    added: int
+    activated: int
+    existing: int
+    suppressed: int
+    invalid: tuple[InvalidLine, ...]
+    queued: int  # confirmation emails queued for `syndicate send`
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, str, str | None]]:
+    """Yield (line number, email, name) for each non-blank record of a CSV with a header."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    with handle:
+        try:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            columns = [cell.strip().lower() for cell in header or ()]
+            if "email" not in columns:
+                found = ", ".join(c for c in columns if c) or "nothing"
+                raise InputError(
+                    f"{path}: the first line must be a header with an `email` column "
+                    f"(and optionally `name`); found {found}"
+                )
+            at_email = columns.index("email")
+            at_name = columns.index("name") if "name" in columns else None
+            start = reader.line_num + 1
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                if not any(cell.strip() for cell in cells):
+                    continue
+                email = cells[at_email] if at_email < len(cells) else ""
+                name = cells[at_name] if at_name is not None and at_name < len(cells) else None
+                yield line, email, name
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
+        except csv.Error as e:
+            raise InputError(f"{path}, line {reader.line_num}: not valid CSV: {e}") from None
+
+
+def import_csv(
+    engine: Engine, settings: Settings, path: Path, *, confirmed: bool = False
+) -> ImportReport:
+    """Import a CSV of `email` (and optional `name`) columns; one bad line never stops it.
+
+    Without `confirmed`, new addresses are pending and their confirmation emails are queued
+    for `syndicate send`, which sends them under the rate limit.
+    """
+    rows = list(_csv_rows(path))  # read it all first: a broken file changes nothing
+    counts = {"added": 0, "activated": 0, "existing": 0, "suppressed": 0}
+    invalid: list[InvalidLine] = []
+    queued = 0
+    now = utcnow()
+    with write_transaction(engine) as conn:
+        for line, text, name in rows:
+            try:
+                email = normalize_address(text)
+                display = clean_name(name)
+            except AddressError as e:
+                invalid.append(InvalidLine(line, text, str(e)))
+                continue
+            outcome, new_id = _add(
+                conn, email, display, confirmed=confirmed, method="import", client=None, now=now
+            )
+            counts[outcome] += 1
+            if new_id is not None and not confirmed:
+                queue_confirmation(conn, new_id, now)
+                queued += 1
+    return ImportReport(invalid=tuple(invalid), queued=queued, **counts)
+
+
+EXPORT_COLUMNS = ("email", "name", "state", "created", "confirmed", "unsubscribed")
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def export_rows(engine: Engine) -> Iterable[tuple[str, ...]]:
+    """Yield the export's header, then one row per subscriber, oldest first."""
+    yield EXPORT_COLUMNS
+    for s in list_subscribers(engine):
+        yield (
+            s.email,
+            s.name or "",
+            s.state,
+            _iso(s.created_at),
+            _iso(s.confirmed_at),
+            _iso(s.unsubscribed_at),
+        )
+
+
+def export_csv(engine: Engine, out: TextIO) -> int:
+    """Write every subscriber as CSV to `out`; return how many."""
+    writer = csv.writer(out, lineterminator="\n")
+    count = -1
+    for row in export_rows(engine):
+        writer.writerow(row)
+        count += 1
+    return count
