@@ -1,0 +1,138 @@
+"""The YAML front matter block that Markdown and pasted-page files may begin with."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from syndicate.model import Figure
+from syndicate.readers.dates import DateProblem, to_datetime
+from syndicate.readers.normalize import clean_line
+
+_BLOCK = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+class FrontMatterProblem(ValueError):
+    """The front matter is not valid YAML or a value has the wrong shape."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a file says about itself, before the reader looks at the body."""
+
+    title: str | None = None
+    dek: str | None = None
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    updated: datetime | None = None
+    url: str | None = None
+    source: str | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    image: Figure | None = None
+    key: str | None = None
+
+
+def split(text: str) -> tuple[dict[str, Any], str]:
+    """Return the front matter mapping (empty when there is none) and the body after it."""
+    match = _BLOCK.match(text)
+    if not match:
+        return {}, text
+    try:
+        data = yaml.safe_load(match.group(1) or "")
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        problem = getattr(e, "problem", None) or "cannot be parsed"
+        raise FrontMatterProblem(f"front matter is not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise FrontMatterProblem("front matter is nested too deeply") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterProblem("front matter must be `key: value` lines")
+    return {str(k).lower(): v for k, v in data.items()}, text[match.end() :]
+
+
+def _text(data: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise FrontMatterProblem(f"front matter {name}: expected text, got {value!r}")
+        line = clean_line(str(value))
+        if line:
+            return line
+    return None
+
+
+def _list(data: dict[str, Any], *names: str, commas: bool = False) -> tuple[str, ...]:
+    for name in names:
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            items: Any = value.split(",") if commas else [value]
+        else:
+            items = value
+        if not isinstance(items, list) or not all(
+            isinstance(i, str | int | float) and not isinstance(i, bool) for i in items
+        ):
+            raise FrontMatterProblem(f"front matter {name}: expected a list of names")
+        cleaned = (clean_line(str(item)) for item in items)
+        return tuple(dict.fromkeys(item for item in cleaned if item))
+    return ()
+
+
+def _date(data: dict[str, Any], name: str, tz: ZoneInfo) -> datetime | None:
+    if data.get(name) is None:
+        return None
+    try:
+        return to_datetime(data[name], tz)
+    except DateProblem as e:
+        raise FrontMatterProblem(f"front matter {name}: {e}") from None
+
+
+def _url(data: dict[str, Any], name: str) -> str | None:
+    value = _text(data, name)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise FrontMatterProblem(f"front matter {name}: expected an absolute http(s) URL")
+    return value
+
+
+def metadata(data: dict[str, Any], tz: ZoneInfo) -> Metadata:
+    """Validate a front matter mapping into Metadata."""
+    image_src = _url(data, "image") if data.get("image") is not None else None
+    image = None
+    if image_src:
+        alt = _text(data, "image_alt")
+        image = Figure(
+            caption=_text(data, "image_caption") or alt or "",
+            credit=_text(data, "image_credit"),
+            src=image_src,
+            alt=alt,
+        )
+    key = _text(data, "id")
+    return Metadata(
+        title=_text(data, "title"),
+        dek=_text(data, "dek", "summary", "description"),
+        authors=_list(data, "authors", "author"),
+        published=_date(data, "date", tz) or _date(data, "published", tz),
+        updated=_date(data, "updated", tz),
+        url=_url(data, "url"),
+        source=_text(data, "source"),
+        language=_text(data, "language", "lang"),
+        tags=_list(data, "tags", commas=True),
+        image=image,
+        key=key,
+    )

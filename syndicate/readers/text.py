@@ -1,0 +1,106 @@
+"""The pasted-page reader: an article copied as text from a news page (the seed's format)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from syndicate.model import Article, Block, Heading, Paragraph
+from syndicate.readers.assemble import Source, finish
+from syndicate.readers.captions import credit_only, read_captions, split_credit
+from syndicate.readers.dates import at_midnight, find_date
+from syndicate.readers.frontmatter import FrontMatterProblem, metadata, split
+from syndicate.readers.normalize import plain
+
+EXTENSIONS = (".txt", ".text")
+
+_CLOSERS = "\"'”’»)]"
+_END_PUNCTUATION = ".!?…:;,"
+_OPENERS = "\"'“‘«(["
+_HEADING_WORDS = 15
+_TITLE_CHARS = 250
+
+
+def _chunks(body: str) -> list[list[str]]:
+    """Split the body into groups of non-empty lines separated by blank lines."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for line in body.split("\n"):
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _is_heading(line: str) -> bool:
+    """Tell a subheading: a short line with letters and no end punctuation, not a quote."""
+    bare = line.rstrip(_CLOSERS)
+    return (
+        len(line.split()) <= _HEADING_WORDS
+        and bool(bare)
+        and bare[-1] not in _END_PUNCTUATION
+        and line[0] not in _OPENERS
+        and any(ch.isalpha() for ch in line)
+    )
+
+
+def _is_dateline(lines: list[str]) -> bool:
+    return len(lines) == 1 and len(lines[0]) <= 40 and find_date(lines[0]) is not None
+
+
+def _title_like(line: str) -> bool:
+    caption, credit = split_credit(line)
+    return (
+        len(line) <= _TITLE_CHARS
+        and credit is None
+        and credit_only(line) is None
+        and any(ch.isalpha() for ch in line)
+    )
+
+
+def read(source: Source, text: str) -> Article:
+    """Read a pasted page, with optional front matter, into an Article."""
+    try:
+        data, body = split(text)
+        meta = metadata(data, source.settings.tz)
+    except FrontMatterProblem as e:
+        raise source.problem(str(e)) from None
+    chunks = _chunks(body)
+    if not chunks:
+        if meta.title:
+            return finish(source, meta, [])
+        raise source.problem("no recognisable title")
+    first = chunks[0]
+    if meta.title is None or first[0].casefold() == meta.title.casefold():
+        if meta.title is None and not _title_like(first[0]):
+            raise source.problem("no recognisable title (the first line should be the headline)")
+        meta = replace(meta, title=meta.title or first[0])
+        rest = first[1:]
+        chunks = ([rest] if rest else []) + chunks[1:]
+        # The standfirst is the next single line, unless it is all there is.
+        if (
+            meta.dek is None
+            and chunks
+            and len(chunks) > 1
+            and read_captions(chunks[0]) is None
+            and len(chunks[0]) <= 2
+        ):
+            meta = replace(meta, dek=plain(" ".join(chunks[0]))[0])
+            chunks = chunks[1:]
+    blocks: list[Block] = []
+    for index, lines in enumerate(chunks):
+        figures = read_captions(lines)
+        if figures is not None:
+            blocks.extend(figures)
+        elif _is_dateline(lines):
+            day = find_date(lines[0])
+            if meta.published is None and day is not None:
+                meta = replace(meta, published=at_midnight(day, source.settings.tz))
+        elif len(lines) == 1 and index < len(chunks) - 1 and _is_heading(lines[0]):
+            blocks.append(Heading(*plain(lines[0])))
+        else:
+            blocks.append(Paragraph(*plain(" ".join(lines))))
+    return finish(source, meta, blocks)
