@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from slugify import slugify
 from sqlalchemy.engine import Connection, Row
 
 from syndicate.config import Settings
@@ -46,16 +45,10 @@ class StoredArticle:
 
 
 def tag_slug(tag: str) -> str:
-    """Return the folder name of a tag's feeds: lower-case ASCII words joined by hyphens.
-
-    Hand-written (eight lines) rather than a slug library: tags without any ASCII letter
-    (Hebrew, Greek...) still need a stable, safe folder name, so they get a short hash.
-    """
-    ascii_text = unicodedata.normalize("NFKD", tag).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].strip("-")
-    if slug:
-        return slug
-    return "tag-" + hashlib.sha256(tag.casefold().encode("utf-8")).hexdigest()[:10]
+    """Return the folder name of a tag's feeds: lower-case ASCII words joined by hyphens."""
+    slug: str = slugify(tag, max_length=80)
+    # A tag of symbols alone transliterates to nothing: give it a stable name of its own.
+    return slug or "tag-" + hashlib.sha256(tag.casefold().encode("utf-8")).hexdigest()[:10]
 
 
 def seconds(moment: datetime) -> datetime:

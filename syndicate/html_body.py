@@ -68,6 +68,9 @@ def article_html(article: Article, base_url: str, *, include_lead: bool = True) 
     `base_url` is what relative links resolve against: the article's own URL when it has
     one, else the site's.
     """
-    blocks = [*([article.lead] if include_lead and article.lead else []), *article.blocks]
+    lead = article.lead
+    if lead is not None and lead.src and not (lead.alt or lead.caption):
+        lead = Figure(lead.caption, lead.credit, lead.src, article.title)  # alt text for all
+    blocks = [*([lead] if include_lead and lead else []), *article.blocks]
     fragment = "\n".join(_block_html(block) for block in blocks)
     return sanitize_html(fragment, article.url or base_url)

@@ -1,3 +1,129 @@
-"""Commands: articles."""
+"""Commands: publish, feeds, articles, unpublish."""
 
-from syndicate.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from syndicate.archive import list_articles
+from syndicate.cli.base import main, pass_settings, warn_placeholder
+from syndicate.config import Settings
+from syndicate.feeds import FEED_FILES
+from syndicate.model import article_to_dict
+from syndicate.publishing import (
+    Overrides,
+    parse_published,
+    publish_files,
+    rebuild_feeds,
+    unpublish,
+)
+from syndicate.store import open_store
+
+
+def _print_feed_paths(settings: Settings) -> None:
+    for name in FEED_FILES:
+        click.echo(f"feed: {settings.feeds_path / name}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--url", help="The article's canonical URL (one file only).")
+@click.option("--published", help="Publication date or time, ISO 8601 (one file only).")
+@click.option("--image", help="URL of the lead image (one file only).")
+@click.option("--author", help="The byline (one file only).")
+@click.option("--tag", "tags", multiple=True, help="Add a tag; repeat for several.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html"]),
+    help="Read the files as this format instead of guessing from the extension.",
+)
+@click.option("--no-email", is_flag=True, help="Publish to the feeds only: no newsletter issue.")
+@pass_settings
+def publish(
+    settings: Settings,
+    files: tuple[Path, ...],
+    url: str | None,
+    published: str | None,
+    image: str | None,
+    author: str | None,
+    tags: tuple[str, ...],
+    fmt: str | None,
+    no_email: bool,
+) -> None:
+    """Publish articles: store them (all or none) and rebuild the feeds.
+
+    The first publish of an article fixes its feed id and publication time; publishing
+    it again changes nothing unless the file changed.
+
+    Example: syndicate publish content/launch.md --tag news
+    """
+    if len(files) > 1 and any(v is not None for v in (url, published, image, author)):
+        raise click.UsageError("--url, --published, --image and --author take a single file")
+    warn_placeholder(settings)
+    overrides = Overrides(
+        url=url,
+        published=parse_published(published, settings) if published else None,
+        image=image,
+        author=author,
+        tags=tags,
+    )
+    results = publish_files(settings, files, overrides, fmt=fmt, send_email=not no_email)
+    for result in results:
+        click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
+    _print_feed_paths(settings)
+
+
+@main.command()
+@pass_settings
+def feeds(settings: Settings) -> None:
+    """Write the feed files again from the stored articles.
+
+    Example: syndicate feeds
+    """
+    warn_placeholder(settings)
+    change = rebuild_feeds(settings)
+    click.echo(f"{len(change.written)} feed files written, {len(change.removed)} removed")
+    _print_feed_paths(settings)
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Include unpublished articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
+@pass_settings
+def articles(settings: Settings, show_all: bool, as_json: bool) -> None:
+    """List the stored articles, newest first.
+
+    Example: syndicate articles --all
+    """
+    engine = open_store(settings)
+    try:
+        with engine.connect() as conn:
+            stored = list_articles(conn, include_unpublished=show_all)
+    finally:
+        engine.dispose()
+    for item in stored:
+        article = item.article
+        if as_json:
+            data = {"number": item.pk, "state": item.state, **article_to_dict(article)}
+            click.echo(json.dumps(data, ensure_ascii=False))
+            continue
+        day = article.published.date().isoformat() if article.published else "?"
+        click.echo(f"{item.pk:>4}  {item.state:<11}  {day}  {article.id}  {article.title}")
+    if not stored and not as_json:
+        click.echo("no articles yet: syndicate publish FILE", err=True)
+
+
+@main.command(name="unpublish")
+@click.argument("article")
+@pass_settings
+def unpublish_command(settings: Settings, article: str) -> None:
+    """Take an article out of the feeds (by number, feed id or slug); it keeps its id.
+
+    Example: syndicate unpublish 3
+    """
+    stored = unpublish(settings, article)
+    click.echo(f"unpublished  {stored.feed_id}  {stored.article.title}")
+    _print_feed_paths(settings)

@@ -1,0 +1,222 @@
+"""The publish job: read articles, store them all or none, rebuild the feeds.
+
+Every job that changes what the feeds show runs the same way (`_change_feeds`): under the
+site's publish lock, the store change and the feed rendering happen in one transaction,
+the new feed files are staged beside the old ones, and only after the commit are they
+renamed into place. A failure anywhere before that leaves the store and the feeds as they
+were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Connection, Engine
+
+from syndicate.archive import StoredArticle, unpublish_article, upsert_article
+from syndicate.atomic import atomic_files
+from syndicate.config import Settings
+from syndicate.errors import InputError, SyndicateError
+from syndicate.feeds import prune_tag_feeds, render_feed_files
+from syndicate.locks import site_lock
+from syndicate.model import Article, Figure
+from syndicate.store import open_store, utcnow, write_transaction
+
+T = TypeVar("T")
+
+
+class FeedWriteError(SyndicateError):
+    """The feed files cannot be written."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says about an article, over what its file says."""
+
+    url: str | None = None
+    published: datetime | None = None
+    image: str | None = None
+    author: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def per_file(self) -> bool:
+        """Say whether these overrides only make sense for one file."""
+        return any(v is not None for v in (self.url, self.published, self.image, self.author))
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """One published article: its row, the article as stored, and new/updated/unchanged."""
+
+    article_pk: int
+    article: Article
+    status: str
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """What a feed rebuild did to the files in feeds/."""
+
+    written: tuple[Path, ...]
+    removed: tuple[Path, ...]
+
+
+def parse_published(text: str, settings: Settings) -> datetime:
+    """Read a --published value: an ISO 8601 date or time; without a zone, the site's."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(), settings.tz)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"--published: {text!r} is not a date such as 2025-02-18 or 2025-02-18T09:30+02:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+def check_url(option: str, value: str) -> str:
+    """Accept an absolute http(s) URL; anything else is a user mistake."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InputError(f"{option}: expected an absolute http(s) URL, got {value!r}")
+    return value.strip()
+
+
+def apply_overrides(article: Article, overrides: Overrides) -> Article:
+    """Return `article` with the command line's values in place of the file's."""
+    changes: dict[str, object] = {}
+    if overrides.url:
+        changes["url"] = check_url("--url", overrides.url)
+    if overrides.published:
+        changes["published"] = overrides.published
+    if overrides.image:
+        lead = article.lead or Figure(caption="")
+        changes["lead"] = Figure(lead.caption, lead.credit, overrides.image.strip(), lead.alt)
+    if overrides.author and overrides.author.strip():
+        changes["authors"] = (overrides.author.strip(),)
+    if overrides.tags:
+        known = {tag.casefold() for tag in article.tags}
+        extra = []
+        for tag in (t.strip() for t in overrides.tags):
+            if tag and tag.casefold() not in known:
+                known.add(tag.casefold())
+                extra.append(tag)
+        changes["tags"] = (*article.tags, *extra)
+    return article.with_changes(**changes) if changes else article
+
+
+def _change_feeds(
+    engine: Engine, settings: Settings, change: Callable[[Connection], T]
+) -> tuple[T, FeedChange]:
+    """Run `change` on the store and rebuild the feeds from its result, all or nothing."""
+    with site_lock(settings, "publish"):
+        try:
+            with atomic_files() as batch, write_transaction(engine) as conn:
+                outcome = change(conn)
+                files = render_feed_files(conn, settings)
+                written = tuple(path for path, data in files.items() if batch.stage(path, data))
+                # The store has committed: the staged files now go into place together.
+        except OSError as e:
+            where = e.filename or settings.feeds_path
+            raise FeedWriteError(f"cannot write the feeds in {where}: {e.strerror}") from e
+        removed = tuple(prune_tag_feeds(settings, set(files)))
+    return outcome, FeedChange(written, removed)
+
+
+def create_issues(
+    conn: Connection, settings: Settings, results: Sequence[PublishResult], *, send_email: bool
+) -> None:
+    """Create the newsletter issue of each newly published article (the newsletter's hook).
+
+    Called inside the publish transaction, so an issue exists exactly when its article
+    does. The newsletter stage (syndicate.newsletter.issues.create_issue) plugs in here;
+    until then publishing makes no issues. `send_email` is False for `publish --no-email`.
+    """
+    del conn, settings, results, send_email
+
+
+def publish_articles(
+    engine: Engine, settings: Settings, articles: Sequence[Article], *, send_email: bool = True
+) -> tuple[list[PublishResult], FeedChange]:
+    """Store `articles` as one batch and rebuild the feeds; return one result per article."""
+
+    def store(conn: Connection) -> list[PublishResult]:
+        now = utcnow()
+        results = []
+        for article in articles:
+            stored, status = upsert_article(conn, settings, article, now=now)
+            results.append(PublishResult(stored.pk, stored.article, status))
+        create_issues(conn, settings, results, send_email=send_email)
+        return results
+
+    return _change_feeds(engine, settings, store)
+
+
+def read_articles(
+    paths: Sequence[Path], settings: Settings, overrides: Overrides, fmt: str | None = None
+) -> list[Article]:
+    """Read every file first, so one bad file stops the batch before anything is stored."""
+    from syndicate.readers import read_article
+
+    if overrides.per_file and len(paths) > 1:
+        raise InputError("--url, --published, --image and --author take a single file")
+    return [apply_overrides(read_article(path, settings, fmt), overrides) for path in paths]
+
+
+def publish_files(
+    settings: Settings,
+    paths: Sequence[Path],
+    overrides: Overrides | None = None,
+    *,
+    fmt: str | None = None,
+    send_email: bool = True,
+) -> list[PublishResult]:
+    """Read, store and publish `paths` as one batch; return one result per file."""
+    articles = read_articles(paths, settings, overrides or Overrides(), fmt)
+    engine = open_store(settings)
+    try:
+        results, _ = publish_articles(engine, settings, articles, send_email=send_email)
+    finally:
+        engine.dispose()
+    return results
+
+
+def rebuild_feeds(settings: Settings) -> FeedChange:
+    """Write the feed files again from the store (after a settings or template change)."""
+    engine = open_store(settings)
+    try:
+        _, change = _change_feeds(engine, settings, lambda conn: None)
+    finally:
+        engine.dispose()
+    return change
+
+
+def cancel_issues(conn: Connection, article_pk: int) -> None:
+    """Cancel the unsent newsletter of an unpublished article (the newsletter's hook).
+
+    The newsletter stage (syndicate.newsletter.issues.cancel_for_article) plugs in here.
+    """
+    del conn, article_pk
+
+
+def unpublish(settings: Settings, ref: str) -> StoredArticle:
+    """Take the article `ref` (number, feed id or slug) out of the feeds."""
+
+    def take_out(conn: Connection) -> StoredArticle:
+        stored = unpublish_article(conn, ref)
+        cancel_issues(conn, stored.pk)
+        return stored
+
+    engine = open_store(settings)
+    try:
+        stored, _ = _change_feeds(engine, settings, take_out)
+    finally:
+        engine.dispose()
+    return stored
