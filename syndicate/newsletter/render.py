@@ -1,0 +1,185 @@
+"""Render an article into the newsletter email's HTML and text, once per issue.
+
+Jinja2 lays the article out (templates/email/article.*.j2), premailer inlines the CSS
+exactly once, and the personal parts (the reader's address and unsubscribe link) stay
+ASCII placeholders that `syndicate.newsletter.message` splices per recipient.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from email import quoprimime
+from typing import Any
+
+import lxml.html
+import premailer
+from lxml import etree
+
+from syndicate.config import Settings
+from syndicate.html_body import sanitize_html
+from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
+from syndicate.newsletter import text
+from syndicate.templating import template_environment
+
+# Made only of letters and hyphens: characters that Jinja, lxml, URL escaping and
+# quoted-printable all leave alone, so each survives every stage byte for byte.
+PLACEHOLDER_UNSUBSCRIBE_URL = "syndicate-placeholder-unsubscribe-url"
+PLACEHOLDER_ADDRESS = "syndicate-placeholder-address"
+
+# Gmail clips a message whose HTML passes 102 KB and hides the unsubscribe link with it.
+# Keep the encoded HTML part this far under the limit, leaving room for the spliced values.
+HTML_LIMIT = 102 * 1024
+SPLICE_ROOM = 2 * 1024
+
+# RFC 2045's limit for a quoted-printable line; message.py encodes both parts with it.
+QP_LINE_LENGTH = 76
+
+# premailer rewrites these attributes from CSS unless told not to: `width="600"` must stay.
+BASIC_ATTRIBUTES = ["width", "height", "align", "bgcolor"]
+
+# Right-to-left scripts, by primary language subtag, for `dir` on <html>.
+RTL_LANGUAGES = {"ar", "fa", "he", "iw", "ps", "ur", "yi", "dv", "ku", "sd", "ug"}
+
+
+@dataclass(frozen=True)
+class RenderedIssue:
+    """One article's email, the same for every reader but for the placeholders."""
+
+    subject: str
+    html: str
+    text: str
+    truncated: bool
+    newsletter_name: str
+
+
+def newsletter_name(settings: Settings, article: Article) -> str:
+    """Name the newsletter: the setting, else the signup the article names, else the title."""
+    return settings.newsletter_name or article.newsletter or settings.title
+
+
+def one_line(value: str) -> str:
+    """Collapse every run of whitespace, CR and LF included, into one space."""
+    return " ".join(value.split())
+
+
+def _absolute_block(block: Block, base: str) -> Block:
+    """Return the block with sanitized inline HTML whose links are absolute."""
+    if isinstance(block, Paragraph):
+        return Paragraph(block.text, sanitize_html(block.html, base))
+    if isinstance(block, Heading):
+        return Heading(block.text, sanitize_html(block.html, base), block.level)
+    if isinstance(block, Quote):
+        return Quote(block.text, sanitize_html(block.html, base), block.cite)
+    if isinstance(block, ListBlock):
+        items = tuple(sanitize_html(item, base) for item in block.items_html)
+        return ListBlock(block.items, items, block.ordered)
+    return block
+
+
+def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
+    base = article.url or settings.base_url + "/"
+    language = article.language or settings.language
+    return {
+        "article": article,
+        "blocks": [_absolute_block(block, base) for block in article.blocks],
+        "newsletter_name": name,
+        "title": one_line(article.title),
+        "preheader": one_line(article.dek or ""),
+        "language": language,
+        "direction": "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+        "site_title": settings.title,
+        "site_url": settings.base_url,
+        "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
+        "address": PLACEHOLDER_ADDRESS,
+        "figure_alt": figure_alt,
+        "figure_text": text.figure_text,
+    }
+
+
+def _inline_css(html: str) -> etree._Element:
+    """Run premailer over the whole page once and return the inlined tree."""
+    root = lxml.html.document_fromstring(html)
+    inliner = premailer.Premailer(
+        strip_important=False,
+        disable_basic_attributes=BASIC_ATTRIBUTES,
+        allow_network=False,
+        disable_link_rewrites=True,
+        cssutils_logging_handler=logging.NullHandler(),
+        cssutils_logging_level=logging.CRITICAL,
+    )
+    result: etree._Element = inliner.transform(root)
+    return result
+
+
+def _serialize(root: etree._Element) -> str:
+    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode") + "\n"
+
+
+def encoded_length(content: str) -> int:
+    """Return the size in bytes of `content` as message.py's quoted-printable UTF-8 part."""
+    lines = content.encode("utf-8").splitlines()
+    body = (b"\n".join(lines) + b"\n").decode("latin-1")
+    return len(quoprimime.body_encode(body, QP_LINE_LENGTH, "\r\n"))
+
+
+def inline_css(html: str) -> str:
+    """Return `html` with its CSS inlined by premailer."""
+    return _serialize(_inline_css(html))
+
+
+def _cut(root: etree._Element, limit: int) -> int | None:
+    """Drop body blocks from the end until the page fits `limit`; return the blocks kept.
+
+    Returns None when everything fits. Each block is measured once, so the cut costs one
+    encoding of the page plus one of each block, never another premailer run.
+    """
+    blocks = root.xpath("//*[@data-block]")
+    size = encoded_length(_serialize(root))
+    if size <= limit:
+        return None
+    kept = len(blocks)
+    while kept > 0 and size > limit:
+        kept -= 1
+        size -= encoded_length(lxml.html.tostring(blocks[kept], encoding="unicode"))
+    return kept
+
+
+def render_issue(settings: Settings, article: Article) -> RenderedIssue:
+    """Render `article` as the newsletter email's HTML and text, with placeholders."""
+    name = newsletter_name(settings, article)
+    environment = template_environment(settings)
+    context = _context(settings, article, name)
+    root = _inline_css(environment.get_template("email/article.html.j2").render(context))
+
+    kept = _cut(root, HTML_LIMIT - SPLICE_ROOM)
+    for index, element in enumerate(root.xpath("//*[@data-block]")):
+        if kept is not None and index >= kept:
+            element.getparent().remove(element)
+        else:
+            del element.attrib["data-block"]
+    for element in root.xpath("//*[@data-continue]"):
+        if kept is None:
+            element.getparent().remove(element)
+        else:
+            del element.attrib["data-continue"]
+    html = _serialize(root)
+
+    blocks = context["blocks"] if kept is None else context["blocks"][:kept]
+    text_environment = template_environment(settings, autoescape=False)
+    text_environment.filters["wrap"] = text.wrap
+    plain = text_environment.get_template("email/article.txt.j2").render(
+        context, body=text.article_body(blocks), truncated=kept is not None
+    )
+    return RenderedIssue(
+        subject=one_line(article.title),
+        html=html,
+        text=text.tidy(plain),
+        truncated=kept is not None,
+        newsletter_name=name,
+    )
+
+
+def figure_alt(figure: Figure) -> str:
+    """Return the alt text of a figure's image: its own, else its caption."""
+    return one_line(figure.alt or figure.caption or "")
