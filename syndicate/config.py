@@ -162,6 +162,7 @@ KEYS: tuple[Key, ...] = (
     Key("rate", "send.rate", "SYNDICATE_RATE", _float),
     Key("connections", "send.connections", "SYNDICATE_CONNECTIONS", _positive_int),
     Key("max_attempts", "send.max_attempts", "SYNDICATE_MAX_ATTEMPTS", _positive_int),
+    Key("retry_delay", "send.retry_delay", "SYNDICATE_RETRY_DELAY", _float),
     Key("bounce_threshold", "send.bounce_threshold", "SYNDICATE_BOUNCE_THRESHOLD", _positive_int),
     Key("secret", "", "SYNDICATE_SECRET", _text),
 )
@@ -196,6 +197,7 @@ class Settings:
     rate: float = 0.0
     connections: int = 4
     max_attempts: int = 5
+    retry_delay: float = 300.0
     bounce_threshold: int = 3
     secret: str | None = None
 
@@ -388,5 +390,6 @@ CONFIG_TEMPLATE = """\
 # rate = 0                               # SYNDICATE_RATE: messages per second, 0 = no limit
 # connections = 4                        # SYNDICATE_CONNECTIONS
 # max_attempts = 5                       # SYNDICATE_MAX_ATTEMPTS for a deferred (4xx) delivery
+# retry_delay = 300                      # SYNDICATE_RETRY_DELAY: seconds before the first retry; doubles each time
 # bounce_threshold = 3                   # SYNDICATE_BOUNCE_THRESHOLD: soft bounces before "bounced"
 """

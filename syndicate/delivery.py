@@ -1,0 +1,487 @@
+"""The sender: claim due deliveries, send them over a pool of SMTP connections, record each.
+
+Crash safety comes from the claim. A worker marks a batch `sending` with its name and the
+time in one atomic statement (SQLite: BEGIN IMMEDIATE + UPDATE ... RETURNING; PostgreSQL:
+the same UPDATE over SELECT ... FOR UPDATE SKIP LOCKED), then commits once per message sent.
+A process killed mid-batch leaves rows in `sending`: they become claimable again when the
+lease runs out (LEASE, 10 minutes), or at once when the dead process ran on this machine
+(its pid is gone). So only the messages on the wire at the kill, at most one per connection,
+can go out twice; two senders at once never share a row.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from syndicate.config import Settings
+from syndicate.errors import DeliveryError
+from syndicate.mailer import ConnectionLost, Refused, Transport, open_transport
+from syndicate.newsletter.message import (
+    Recipient,
+    confirmation_message,
+    message_id,
+    personalize,
+)
+from syndicate.store import deliveries, issues, subscribers, utcnow, write_transaction
+from syndicate.subscribers import (
+    confirm_url,
+    mark_bounced,
+    record_soft_bounce,
+    unsubscribe_url,
+)
+
+LEASE = timedelta(minutes=10)  # a row in `sending` this long belongs to a dead sender
+BATCH = 20  # rows one worker claims at a time: small, so a crash strands few
+MAX_BACKOFF = timedelta(hours=12)
+RECONNECTS = 3  # connections lost in a row before a worker gives up
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class SendSummary:
+    """What one `send` did (or, in a dry run, would do)."""
+
+    sent: int = 0
+    deferred: int = 0
+    bounced: int = 0
+    failed: int = 0
+    skipped: int = 0
+    due: int = 0
+    dry_run: bool = False
+    problems: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Return the summary line printed at the end of a run."""
+        if self.dry_run:
+            return f"dry run: {self.due} deliveries due, nothing sent"
+        return (
+            f"sent {self.sent}, deferred {self.deferred}, bounced {self.bounced}, "
+            f"failed {self.failed}, skipped {self.skipped}"
+        )
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """Return how long a delivery deferred `attempts` times waits before the next try."""
+    delay = timedelta(seconds=settings.retry_delay * 2 ** max(attempts - 1, 0))
+    return min(delay, MAX_BACKOFF)
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _live_issue() -> sa.ColumnElement[bool]:
+    queued = sa.select(issues.c.id).where(issues.c.state == "queued")
+    return sa.or_(deliveries.c.kind == "confirm", deliveries.c.issue_id.in_(queued))
+
+
+def _claimable(due_by: datetime, lease_cutoff: datetime) -> sa.ColumnElement[bool]:
+    ready = sa.or_(
+        sa.and_(deliveries.c.state == "due", deliveries.c.due_at <= due_by),
+        sa.and_(deliveries.c.state == "sending", deliveries.c.claimed_at < lease_cutoff),
+    )
+    return sa.and_(ready, _live_issue())
+
+
+def count_due(engine: Engine, *, now: datetime | None = None) -> int:
+    """Return how many deliveries a send started now would work through."""
+    now = now or utcnow()
+    query = sa.select(sa.func.count()).where(_claimable(now, now - LEASE))
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_claims(engine: Engine) -> int:
+    """Give back the rows claimed by senders on this machine whose process is gone."""
+    host = socket.gethostname()[:60]
+    query = sa.select(deliveries.c.claimed_by).where(deliveries.c.state == "sending").distinct()
+    with engine.connect() as conn:
+        owners = [row[0] for row in conn.execute(query) if row[0]]
+    dead = []
+    for owner in owners:
+        parts = owner.rsplit(":", 2)
+        if len(parts) != 3:
+            continue
+        owner_host, pid_text, _ = parts
+        if owner_host == host and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            dead.append(owner)
+    if not dead:
+        return 0
+    with write_transaction(engine) as conn:
+        result = conn.execute(
+            deliveries.update()
+            .where(deliveries.c.state == "sending", deliveries.c.claimed_by.in_(dead))
+            .values(state="due", claimed_by=None, claimed_at=None)
+        )
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    kind: str
+    issue_id: int | None
+    subscriber_id: int
+    attempts: int
+
+
+class _RateLimit:
+    """Space sends `1 / rate` seconds apart across every connection together."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self, stop: threading.Event) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            slot = max(self.next, time.monotonic())
+            self.next = slot + self.interval
+        while not stop.is_set():
+            left = slot - time.monotonic()
+            if left <= 0:
+                return
+            stop.wait(min(left, 0.5))
+
+
+class _Budget:
+    """How many more deliveries this run may claim (`--limit`), shared by the workers."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.left = limit
+        self.lock = threading.Lock()
+
+    def take(self, wanted: int) -> int:
+        with self.lock:
+            if self.left is None:
+                return wanted
+            granted = min(wanted, self.left)
+            self.left -= granted
+            return granted
+
+    def give_back(self, unused: int) -> None:
+        with self.lock:
+            if self.left is not None:
+                self.left += unused
+
+
+class _Run:
+    """State shared by the worker threads of one send."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        rate: float,
+        limit: int | None,
+        progress: Progress | None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.started = utcnow()
+        self.rate = _RateLimit(rate)
+        self.budget = _Budget(limit)
+        self.progress = progress
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.problems: list[str] = []
+        self.error: DeliveryError | None = None
+        self.templates: dict[int, bytes] = {}
+
+    def tally(self, outcome: str, problem: str | None = None) -> None:
+        with self.lock:
+            self.counts[outcome] += 1
+            if problem:
+                self.problems.append(problem)
+            if self.progress is not None:
+                self.progress(1)
+
+    def fail(self, error: DeliveryError) -> None:
+        with self.lock:
+            if self.error is None:
+                self.error = error
+        self.stop.set()
+
+    def template(self, issue_id: int) -> bytes:
+        with self.lock:
+            cached = self.templates.get(issue_id)
+        if cached is None:
+            with self.engine.connect() as conn:
+                query = sa.select(issues.c.message).where(issues.c.id == issue_id)
+                cached = bytes(conn.execute(query).scalar_one())
+            with self.lock:
+                self.templates[issue_id] = cached
+        return cached
+
+
+class _Worker:
+    """One SMTP connection and the loop that feeds it claimed deliveries."""
+
+    def __init__(self, run: _Run, transport: Transport) -> None:
+        self.run = run
+        self.transport = transport
+        self.name = _worker_name()
+        self.lost_in_a_row = 0
+
+    def claim(self, size: int) -> list[_Claimed]:
+        now = utcnow()
+        candidates = (
+            sa.select(deliveries.c.id)
+            .where(_claimable(self.run.started, now - LEASE))
+            .order_by(deliveries.c.id)
+            .limit(size)
+        )
+        if self.run.engine.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True, of=deliveries)
+        statement = (
+            deliveries.update()
+            .where(deliveries.c.id.in_(candidates.scalar_subquery()))
+            .values(state="sending", claimed_by=self.name, claimed_at=now)
+            .returning(
+                deliveries.c.id,
+                deliveries.c.kind,
+                deliveries.c.issue_id,
+                deliveries.c.subscriber_id,
+                deliveries.c.attempts,
+            )
+        )
+        with write_transaction(self.run.engine) as conn:
+            rows = conn.execute(statement).all()
+        return sorted((_Claimed(*row) for row in rows), key=lambda c: c.id)
+
+    def release(self, rows: Sequence[_Claimed]) -> None:
+        if not rows:
+            return
+        with write_transaction(self.run.engine) as conn:
+            conn.execute(
+                deliveries.update()
+                .where(
+                    deliveries.c.id.in_([r.id for r in rows]),
+                    deliveries.c.claimed_by == self.name,
+                    deliveries.c.state == "sending",
+                )
+                .values(state="due", claimed_by=None, claimed_at=None)
+            )
+
+    def _mine(self, row: _Claimed) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            deliveries.c.id == row.id,
+            deliveries.c.claimed_by == self.name,
+            deliveries.c.state == "sending",
+        )
+
+    def record(self, row: _Claimed, **values: object) -> None:
+        with write_transaction(self.run.engine) as conn:
+            conn.execute(deliveries.update().where(self._mine(row)).values(**values))
+
+    def loop(self) -> None:
+        try:
+            while not self.run.stop.is_set():
+                size = self.run.budget.take(BATCH)
+                if size == 0:
+                    return
+                rows = self.claim(size)
+                self.run.budget.give_back(size - len(rows))
+                if not rows:
+                    return
+                self.work_through(rows)
+        except DeliveryError as e:
+            self.run.fail(e)
+        finally:
+            self.transport.close()
+
+    def work_through(self, rows: list[_Claimed]) -> None:
+        for index, row in enumerate(rows):
+            if self.run.stop.is_set():
+                self.release(rows[index:])
+                return
+            try:
+                self.deliver(row)
+                self.lost_in_a_row = 0
+            except ConnectionLost as e:
+                self.release(rows[index:])
+                self.lost_in_a_row += 1
+                if self.lost_in_a_row >= RECONNECTS:
+                    raise DeliveryError(f"{e} {RECONNECTS} times in a row; stopping") from e
+                return
+            except BaseException:
+                self.release(rows[index:])
+                raise
+
+    def deliver(self, row: _Claimed) -> None:
+        run = self.run
+        query = (
+            sa.select(
+                subscribers.c.email,
+                subscribers.c.name,
+                subscribers.c.state,
+                issues.c.state.label("issue_state"),
+            )
+            .select_from(
+                deliveries.join(
+                    subscribers, subscribers.c.id == deliveries.c.subscriber_id
+                ).outerjoin(issues, issues.c.id == deliveries.c.issue_id)
+            )
+            .where(deliveries.c.id == row.id)
+        )
+        with run.engine.connect() as conn:
+            info = conn.execute(query).one()
+        if row.kind == "issue" and info.issue_state == "held":
+            self.release([row])  # waits for `newsletter release`
+            return
+        wanted = "pending" if row.kind == "confirm" else "active"
+        if info.state != wanted or (row.kind == "issue" and info.issue_state != "queued"):
+            self.record(row, state="cancelled", claimed_by=None)
+            run.tally("skipped")
+            return
+
+        message = self.build(row, info.email, info.name)
+        run.rate.wait(run.stop)
+        if run.stop.is_set():
+            self.release([row])
+            return
+        try:
+            reply = self.transport.send(run.settings.envelope_sender, info.email, message)
+        except Refused as e:
+            self.refused(row, info.email, e)
+            return
+        self.record(
+            row, state="sent", sent_at=utcnow(), reply=reply[:2000], attempts=row.attempts + 1
+        )
+        run.tally("sent")
+
+    def build(self, row: _Claimed, address: str, name: str | None) -> bytes:
+        settings = self.run.settings
+        if row.kind == "confirm":
+            link = confirm_url(settings, row.subscriber_id)
+            return confirmation_message(settings, address, name, link)
+        assert row.issue_id is not None
+        recipient = Recipient(
+            address=address,
+            name=name,
+            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id),
+            message_id=message_id(settings, row.issue_id, row.subscriber_id),
+        )
+        return personalize(self.run.template(row.issue_id), recipient)
+
+    def refused(self, row: _Claimed, address: str, refusal: Refused) -> None:
+        run = self.run
+        reply = f"{refusal.code} {refusal.reply}"[:2000]
+        attempts = row.attempts + 1
+        if refusal.permanent:
+            with write_transaction(run.engine) as conn:
+                conn.execute(
+                    deliveries.update()
+                    .where(self._mine(row))
+                    .values(state="failed", reply=reply, attempts=attempts, claimed_by=None)
+                )
+                mark_bounced(conn, row.subscriber_id, reply)
+            run.tally("bounced", f"bounced: {address}: {reply}")
+            return
+        if attempts >= run.settings.max_attempts:
+            with write_transaction(run.engine) as conn:
+                conn.execute(
+                    deliveries.update()
+                    .where(self._mine(row))
+                    .values(state="failed", reply=reply, attempts=attempts, claimed_by=None)
+                )
+                record_soft_bounce(conn, row.subscriber_id, run.settings.bounce_threshold)
+            run.tally("failed", f"failed after {attempts} attempts: {address}: {reply}")
+            return
+        self.record(
+            row,
+            state="due",
+            reply=reply,
+            attempts=attempts,
+            due_at=utcnow() + backoff(run.settings, attempts),
+            claimed_by=None,
+            claimed_at=None,
+        )
+        run.tally("deferred")
+
+
+def send_due(
+    engine: Engine,
+    settings: Settings,
+    *,
+    rate: float | None = None,
+    connections: int | None = None,
+    limit: int | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> SendSummary:
+    """Send every due delivery (up to `limit`) and return what happened.
+
+    Raises DeliveryError, with every unsent delivery still due, when the server cannot be
+    reached or refuses the login.
+    """
+    rate = settings.rate if rate is None else rate
+    connections = max(1, connections or settings.connections)
+    release_dead_claims(engine)
+    due = count_due(engine)
+    if limit is not None:
+        due = min(due, limit)
+    if dry_run or due == 0:
+        return SendSummary(due=due, dry_run=dry_run)
+
+    run = _Run(engine, settings, rate, limit, progress)
+    transports: list[Transport] = []
+    try:
+        for _ in range(min(connections, due)):
+            transports.append(open_transport(settings))
+    except DeliveryError:
+        for transport in transports:
+            transport.close()
+        raise
+    workers = [_Worker(run, transport) for transport in transports]
+    threads = [threading.Thread(target=w.loop, name=w.name, daemon=True) for w in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
+    except KeyboardInterrupt:
+        run.stop.set()  # each worker finishes its message on the wire and gives back the rest
+        for thread in threads:
+            thread.join()
+        raise
+    counts = run.counts
+    if run.error is not None:
+        raise DeliveryError(
+            f"{run.error} (sent {counts['sent']} before stopping; the rest stay due)"
+        ) from run.error
+    return SendSummary(
+        sent=counts["sent"],
+        deferred=counts["deferred"],
+        bounced=counts["bounced"],
+        failed=counts["failed"],
+        skipped=counts["skipped"],
+        due=due,
+        problems=tuple(run.problems),
+    )

@@ -1,0 +1,289 @@
+"""Newsletter issues: one per published article, held for review or queued for every reader.
+
+An issue stores its message rendered once (MIME bytes with placeholders); queueing it makes
+one delivery row per subscriber active at that moment, in a single INSERT ... SELECT so a
+list of a million costs one statement, not a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.engine import Connection, Engine
+
+from syndicate.config import Settings
+from syndicate.errors import AddressError, SyndicateError
+from syndicate.mailer import send_now
+from syndicate.model import Article
+from syndicate.store import (
+    UTCDateTime,
+    deliveries,
+    issues,
+    subscribers,
+    utcnow,
+    write_transaction,
+)
+
+HELD, QUEUED, CANCELLED = "held", "queued", "cancelled"
+DELIVERY_STATES = ("due", "sending", "sent", "failed", "cancelled")
+
+
+class IssueError(SyndicateError):
+    """An issue does not exist or cannot make the asked-for move."""
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    """What publishing an article did to its newsletter issue."""
+
+    issue_id: int
+    action: str  # held | queued | updated
+    deliveries: int
+    subject: str
+    truncated: bool
+
+    def describe(self) -> str:
+        """Return the one line `publish` prints about the issue."""
+        cut = " (cut to fit the 102 KB limit, with a link to the rest)" if self.truncated else ""
+        if self.action == HELD:
+            return f"issue {self.issue_id} held for review: syndicate newsletter release {self.issue_id}{cut}"
+        if self.action == QUEUED:
+            return f"issue {self.issue_id} queued for {self.deliveries} subscribers{cut}"
+        return f"issue {self.issue_id} re-rendered with the edited article{cut}"
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    """One issue as `newsletter list` shows it, with its deliveries counted by state."""
+
+    id: int
+    article_pk: int
+    state: str
+    subject: str
+    created_at: datetime
+    queued_at: datetime | None
+    counts: dict[str, int]
+
+
+def _render(settings: Settings, article: Article, now: datetime) -> tuple[str, bytes, bool]:
+    # Imported here: the renderer pulls in premailer and lxml, which `send` never needs.
+    from syndicate.newsletter.message import build_template
+    from syndicate.newsletter.render import render_issue
+
+    rendered = render_issue(settings, article)
+    return rendered.subject, build_template(settings, rendered, date=now), rendered.truncated
+
+
+def _latest_issue(conn: Connection, article_pk: int) -> sa.Row | None:
+    query = (
+        sa.select(issues)
+        .where(issues.c.article_pk == article_pk, issues.c.state != CANCELLED)
+        .order_by(issues.c.id.desc())
+        .limit(1)
+    )
+    return conn.execute(query).first()
+
+
+def _has_gone_out(conn: Connection, issue_id: int) -> bool:
+    query = sa.select(deliveries.c.id).where(
+        deliveries.c.issue_id == issue_id, deliveries.c.state.in_(("sending", "sent", "failed"))
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def create_issue(
+    conn: Connection,
+    settings: Settings,
+    article_pk: int,
+    article: Article,
+    *,
+    resend: bool = False,
+) -> IssueOutcome | None:
+    """Make (or refresh) the newsletter issue of a just-published article.
+
+    Returns None when nothing changed: the article's issue exists with the same content, or
+    some of it already went out (then only `resend=True` makes a new one). Runs inside the
+    caller's transaction.
+    """
+    now = utcnow()
+    existing = None if resend else _latest_issue(conn, article_pk)
+    if existing is not None:
+        if existing.content_hash == article.content_hash or _has_gone_out(conn, existing.id):
+            return None
+        subject, message, truncated = _render(settings, article, now)
+        conn.execute(
+            issues.update()
+            .where(issues.c.id == existing.id)
+            .values(subject=subject, message=message, content_hash=article.content_hash)
+        )
+        return IssueOutcome(existing.id, "updated", 0, subject, truncated)
+
+    subject, message, truncated = _render(settings, article, now)
+    inserted = conn.execute(
+        issues.insert().values(
+            article_pk=article_pk,
+            state=HELD,
+            subject=subject,
+            content_hash=article.content_hash,
+            message=message,
+            created_at=now,
+        )
+    ).inserted_primary_key
+    assert inserted is not None
+    issue_id = int(inserted[0])
+    if settings.hold:
+        return IssueOutcome(issue_id, HELD, 0, subject, truncated)
+    queued = queue_issue(conn, issue_id, now=now)
+    return IssueOutcome(issue_id, QUEUED, queued, subject, truncated)
+
+
+def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None) -> int:
+    """Queue an issue: one due delivery per subscriber active now; return how many were added.
+
+    Idempotent: a subscriber who already has a delivery of this issue gets no second one.
+    """
+    now = now or utcnow()
+    already = sa.select(deliveries.c.id).where(
+        deliveries.c.issue_id == issue_id, deliveries.c.subscriber_id == subscribers.c.id
+    )
+    rows = sa.select(
+        sa.literal("issue", sa.String),
+        sa.literal(issue_id, sa.Integer),
+        subscribers.c.id,
+        sa.literal("due", sa.String),
+        sa.literal(0, sa.Integer),
+        sa.literal(now, UTCDateTime()),
+    ).where(subscribers.c.state == "active", ~already.exists())
+    result = conn.execute(
+        deliveries.insert().from_select(
+            ["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows
+        )
+    )
+    conn.execute(issues.update().where(issues.c.id == issue_id).values(state=QUEUED, queued_at=now))
+    return max(result.rowcount or 0, 0)
+
+
+def _issue(conn: Connection, issue_id: int) -> sa.Row:
+    row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
+    if row is None:
+        raise IssueError(f"no issue {issue_id}: see `syndicate newsletter list`")
+    return row
+
+
+def hold(engine: Engine, issue_id: int) -> IssueSummary:
+    """Hold a queued issue for review: its unsent deliveries wait until it is released."""
+    with write_transaction(engine) as conn:
+        row = _issue(conn, issue_id)
+        if row.state == CANCELLED:
+            raise IssueError(f"issue {issue_id} is cancelled; it cannot be held")
+        conn.execute(issues.update().where(issues.c.id == issue_id).values(state=HELD))
+    return _summary(engine, issue_id)
+
+
+def release(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
+    """Release a held issue: queue it for everyone active now; return it and the rows added."""
+    with write_transaction(engine) as conn:
+        row = _issue(conn, issue_id)
+        if row.state == CANCELLED:
+            raise IssueError(f"issue {issue_id} is cancelled; it cannot be released")
+        if row.state == QUEUED:
+            raise IssueError(f"issue {issue_id} is already queued")
+        added = queue_issue(conn, issue_id)
+    return _summary(engine, issue_id), added
+
+
+def _cancel_rows(conn: Connection, issue_ids: sa.ColumnElement[bool]) -> int:
+    result = conn.execute(
+        deliveries.update()
+        .where(deliveries.c.issue_id.in_(sa.select(issues.c.id).where(issue_ids)))
+        .where(deliveries.c.state == "due")
+        .values(state="cancelled")
+    )
+    conn.execute(issues.update().where(issue_ids).values(state=CANCELLED, cancelled_at=utcnow()))
+    return result.rowcount or 0
+
+
+def cancel(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
+    """Cancel an issue: every delivery not yet sent is dropped; return it and how many."""
+    with write_transaction(engine) as conn:
+        row = _issue(conn, issue_id)
+        if row.state == CANCELLED:
+            raise IssueError(f"issue {issue_id} is already cancelled")
+        dropped = _cancel_rows(conn, issues.c.id == issue_id)
+    return _summary(engine, issue_id), dropped
+
+
+def cancel_for_article(conn: Connection, article_pk: int) -> int:
+    """Cancel the live issues of an unpublished article; return the deliveries dropped."""
+    live = sa.and_(issues.c.article_pk == article_pk, issues.c.state.in_((HELD, QUEUED)))
+    return _cancel_rows(conn, live)
+
+
+def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -> str:
+    """Send one copy of an issue to `address` now, outside the list; return the reply."""
+    from syndicate.newsletter.message import Recipient, personalize
+
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as e:
+        raise AddressError(f"{address!r} is not a usable email address: {e}") from None
+    with engine.connect() as conn:
+        row = _issue(conn, issue_id)
+    recipient = Recipient(
+        address=checked.normalized,
+        name=None,
+        unsubscribe_url=f"{settings.public_web_url}/unsubscribe/test-copy",
+        message_id=f"<issue-{issue_id}-test-{utcnow():%Y%m%d%H%M%S%f}@{settings.host}>",
+    )
+    return send_now(settings, checked.normalized, personalize(row.message, recipient))
+
+
+def _counts(conn: Connection, issue_ids: list[int]) -> dict[int, dict[str, int]]:
+    query = (
+        sa.select(deliveries.c.issue_id, deliveries.c.state, sa.func.count())
+        .where(deliveries.c.issue_id.in_(issue_ids))
+        .group_by(deliveries.c.issue_id, deliveries.c.state)
+    )
+    counts: dict[int, dict[str, int]] = {i: dict.fromkeys(DELIVERY_STATES, 0) for i in issue_ids}
+    for issue_id, state, number in conn.execute(query):
+        counts[issue_id][state] = int(number)
+    return counts
+
+
+def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummary]:
+    """Return the issues, newest first, each with its deliveries counted by state."""
+    query = sa.select(
+        issues.c.id,
+        issues.c.article_pk,
+        issues.c.state,
+        issues.c.subject,
+        issues.c.created_at,
+        issues.c.queued_at,
+    ).order_by(issues.c.id.desc())
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(limit) if limit else query).all()
+        counts = _counts(conn, [row.id for row in rows])
+    return [
+        IssueSummary(
+            row.id,
+            row.article_pk,
+            row.state,
+            row.subject,
+            row.created_at,
+            row.queued_at,
+            counts[row.id],
+        )
+        for row in rows
+    ]
+
+
+def _summary(engine: Engine, issue_id: int) -> IssueSummary:
+    with engine.connect() as conn:
+        row = _issue(conn, issue_id)
+        counts = _counts(conn, [issue_id])[issue_id]
+    return IssueSummary(
+        row.id, row.article_pk, row.state, row.subject, row.created_at, row.queued_at, counts
+    )
