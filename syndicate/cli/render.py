@@ -1,3 +1,48 @@
 """Commands: render."""
 
-from syndicate.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+
+import click
+
+from syndicate.cli.base import main, pass_settings, warn
+from syndicate.config import Settings
+from syndicate.newsletter.preview import write_preview
+
+
+@main.command()
+@click.argument("file_or_id")
+@click.option("--to", "to", metavar="ADDRESS", help="Address the preview to this reader.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files here (default: the site's outbox/preview/).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a web browser.")
+@click.option(
+    "--screenshot", is_flag=True, help="Also write 600px and 375px wide PNGs (needs chromium)."
+)
+@pass_settings
+def render(
+    settings: Settings,
+    file_or_id: str,
+    to: str | None,
+    out: Path | None,
+    open_browser: bool,
+    screenshot: bool,
+) -> None:
+    """Write an article's newsletter email as HTML, text and .eml files, to look at.
+
+    FILE_OR_ID is an article file or a stored article's number, feed id or slug.
+
+    Example: syndicate render examples/harbour-festival.txt --screenshot
+    """
+    preview = write_preview(settings, file_or_id, to=to, out=out, screenshot=screenshot)
+    for message in preview.warnings:
+        warn(message)
+    for path in (preview.html, preview.text, preview.eml, *preview.screenshots):
+        click.echo(str(path))
+    if open_browser:
+        webbrowser.open(preview.html.resolve().as_uri())

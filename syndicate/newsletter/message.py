@@ -121,7 +121,8 @@ def _list_unsubscribe(settings: Settings, url: str) -> str:
     return f"<{url}>, <{unsubscribe_mailto(settings)}>"
 
 
-def _fill(content: str, recipient: Recipient, *, html: bool) -> str:
+def fill(content: str, recipient: Recipient, *, html: bool) -> str:
+    """Put a recipient's values where the placeholders are, HTML-escaped for the HTML part."""
     url, address = recipient.unsubscribe_url, recipient.address
     if html:
         url, address = str(escape(url)), str(escape(address))
@@ -194,8 +195,8 @@ def build_message(
         to=_to(recipient.address, recipient.name),
         message_id=_single_token("Message-ID", recipient.message_id),
         unsubscribe_url=_single_token("unsubscribe URL", recipient.unsubscribe_url),
-        plain=_fill(rendered.text, recipient, html=False),
-        html=_fill(rendered.html, recipient, html=True),
+        plain=fill(rendered.text, recipient, html=False),
+        html=fill(rendered.html, recipient, html=True),
         date=date,
     )
 
@@ -298,7 +299,7 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
                 out.append(_header(segment.name, value))
         else:
             # Spliced values are ASCII (checked above), so they read the same as latin-1.
-            filled = _fill(segment.decoded, recipient, html=segment.html)
+            filled = fill(segment.decoded, recipient, html=segment.html)
             out.append(quoprimime.body_encode(filled + "\n", QP_LINE_LENGTH, "\r\n").encode())
     return b"".join(out)
 

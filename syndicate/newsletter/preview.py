@@ -1,0 +1,151 @@
+"""Preview an article's newsletter email as files: HTML, text, .eml, and screenshots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from syndicate.atomic import write_atomic
+from syndicate.config import Settings
+from syndicate.errors import InputError, SyndicateError
+from syndicate.model import Article
+from syndicate.newsletter.message import (
+    Recipient,
+    build_message,
+    fill,
+    one_click_ready,
+)
+from syndicate.newsletter.render import RenderedIssue, render_issue
+from syndicate.store import utcnow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The two widths a newsletter must look right at: the 600px layout, and a phone.
+SCREENSHOT_WIDTHS = {"desktop": 600, "phone": 375}
+PREVIEW_ADDRESS = "reader@example.com"
+
+
+class ScreenshotError(SyndicateError):
+    """The browser needed for screenshots is missing or failed."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The files one preview wrote, and what the user should know about them."""
+
+    html: Path
+    text: Path
+    eml: Path
+    screenshots: tuple[Path, ...]
+    rendered: RenderedIssue
+    warnings: tuple[str, ...]
+
+
+def load_article(settings: Settings, file_or_id: str) -> Article:
+    """Read an article file, or find a stored article by number, feed id or slug."""
+    path = Path(file_or_id).expanduser()
+    if path.exists():
+        from syndicate.readers import read_article
+
+        return read_article(path, settings)
+    sqlite_file = settings.db_url.removeprefix("sqlite:///")
+    # Only look in a database that exists: a mistyped file name must not create one.
+    if sqlite_file == settings.db_url or Path(sqlite_file).is_file():
+        from syndicate.archive import get_article
+        from syndicate.store import open_store
+
+        engine = open_store(settings)
+        try:
+            with engine.connect() as conn:
+                return get_article(conn, file_or_id).article
+        finally:
+            engine.dispose()
+    raise InputError(f"{file_or_id}: no such file, and no articles are stored yet")
+
+
+def preview_recipient(settings: Settings, address: str | None) -> Recipient:
+    """Return a stand-in recipient whose links show where a real one's would go."""
+    return Recipient(
+        address=address or PREVIEW_ADDRESS,
+        name=None,
+        unsubscribe_url=f"{settings.public_web_url}/unsubscribe/preview",
+        message_id=f"<preview@{settings.host}>",
+    )
+
+
+def take_screenshots(html: Path, folder: Path, slug: str) -> tuple[Path, ...]:
+    """Photograph `html` in chromium at the desktop and phone widths."""
+    if not CHROMIUM.is_file():
+        raise ScreenshotError(f"--screenshot needs chromium at {CHROMIUM} (apt install chromium)")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise ScreenshotError(
+            "--screenshot needs Playwright: pip install 'syndicate[screenshots]'"
+        ) from None
+    shots = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                for label, width in SCREENSHOT_WIDTHS.items():
+                    page = browser.new_page(viewport={"width": width, "height": 800})
+                    page.goto(html.resolve().as_uri())
+                    target = folder / f"{slug}-{label}.png"
+                    page.screenshot(path=str(target), full_page=True)
+                    page.close()
+                    shots.append(target)
+            finally:
+                browser.close()
+    except PlaywrightError as e:
+        raise ScreenshotError(f"chromium could not take the screenshots: {e.message}") from e
+    return tuple(shots)
+
+
+def write_preview(
+    settings: Settings,
+    file_or_id: str,
+    *,
+    to: str | None = None,
+    out: Path | None = None,
+    screenshot: bool = False,
+) -> Preview:
+    """Render an article's email and write SLUG.html, SLUG.txt and SLUG.eml for a look."""
+    article = load_article(settings, file_or_id)
+    rendered = render_issue(settings, article)
+    recipient = preview_recipient(settings, to)
+    message = build_message(settings, rendered, recipient, date=utcnow())
+    folder = out or settings.outbox_path / "preview"
+    folder.mkdir(parents=True, exist_ok=True)
+    html_path, text_path, eml_path = (
+        folder / f"{article.slug}.{ext}" for ext in ("html", "txt", "eml")
+    )
+    # The .eml is the message a subscriber gets; the HTML and text files are its parts.
+    write_atomic(eml_path, message)
+    write_atomic(html_path, fill(rendered.html, recipient, html=True).encode("utf-8"))
+    write_atomic(text_path, fill(rendered.text, recipient, html=False).encode("utf-8"))
+    shots = take_screenshots(html_path, folder, article.slug) if screenshot else ()
+    warnings = []
+    if rendered.truncated:
+        warnings.append(
+            "the article is too long for one email (Gmail clips past 102 KB): "
+            "it was cut, with a link to the rest"
+            if article.url
+            else "the article is too long for one email (Gmail clips past 102 KB): "
+            "it was cut with a note; give it a URL to link to the rest"
+        )
+    if not one_click_ready(settings):
+        warnings.append(
+            f"unsubscribe links start with {settings.public_web_url}: one-click unsubscribe "
+            "(RFC 8058) needs https, so List-Unsubscribe-Post is left out"
+        )
+    return Preview(html_path, text_path, eml_path, shots, rendered, tuple(warnings))
