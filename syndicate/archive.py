@@ -57,7 +57,7 @@ def seconds(moment: datetime) -> datetime:
 
 
 def _stored(row: Row) -> StoredArticle:
-    article = article_from_dict(json.loads(row.data))
+    article = article_from_dict(json.loads(row.data)).with_changes(key=row.key, path=row.path)
     return StoredArticle(pk=row.pk, state=row.state, article=article, path=row.path, key=row.key)
 
 
@@ -147,8 +147,8 @@ def upsert_article(
         return stored, "unchanged"
     given = seconds(article.updated) if article.updated else None
     updated = given if given and given > old.updated else max(now, old.updated)
-    final = candidate.with_changes(updated=updated)
     path, key = article.path or row.path, article.key or row.key
+    final = candidate.with_changes(updated=updated, path=path, key=key)
     conn.execute(
         articles.update().where(articles.c.pk == row.pk).values(**_columns(final, path, key))
     )

@@ -25,6 +25,7 @@ from syndicate.errors import InputError, SyndicateError
 from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
+from syndicate.readers import read_article
 from syndicate.store import open_store, utcnow, write_transaction
 
 T = TypeVar("T")
@@ -163,8 +164,6 @@ def read_articles(
     paths: Sequence[Path], settings: Settings, overrides: Overrides, fmt: str | None = None
 ) -> list[Article]:
     """Read every file first, so one bad file stops the batch before anything is stored."""
-    from syndicate.readers import read_article
-
     if overrides.per_file and len(paths) > 1:
         raise InputError("--url, --published, --image and --author take a single file")
     return [apply_overrides(read_article(path, settings, fmt), overrides) for path in paths]
