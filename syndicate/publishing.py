@@ -10,7 +10,7 @@ were.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +25,7 @@ from syndicate.errors import InputError, SyndicateError
 from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
+from syndicate.newsletter.issues import IssueOutcome, cancel_for_article, create_issue
 from syndicate.readers import read_article
 from syndicate.store import open_store, utcnow, write_transaction
 
@@ -58,6 +59,7 @@ class PublishResult:
     article_pk: int
     article: Article
     status: str
+    issue: IssueOutcome | None = None  # the newsletter issue made or refreshed, if any
 
 
 @dataclass(frozen=True)
@@ -132,19 +134,39 @@ def _change_feeds(
 
 
 def create_issues(
-    conn: Connection, settings: Settings, results: Sequence[PublishResult], *, send_email: bool
-) -> None:
+    conn: Connection,
+    settings: Settings,
+    results: Sequence[PublishResult],
+    *,
+    send_email: bool,
+    resend: bool = False,
+) -> list[PublishResult]:
     """Create the newsletter issue of each newly published article (the newsletter's hook).
 
     Called inside the publish transaction, so an issue exists exactly when its article
-    does. The newsletter stage (syndicate.newsletter.issues.create_issue) plugs in here;
-    until then publishing makes no issues. `send_email` is False for `publish --no-email`.
+    does. `send_email` is False for `publish --no-email`; `resend` makes a new issue even
+    for an article whose issue went out already.
     """
-    del conn, settings, results, send_email
+    if not send_email:
+        return list(results)
+    return [
+        result
+        if result.status == "unchanged" and not resend
+        else replace(
+            result,
+            issue=create_issue(conn, settings, result.article_pk, result.article, resend=resend),
+        )
+        for result in results
+    ]
 
 
 def publish_articles(
-    engine: Engine, settings: Settings, articles: Sequence[Article], *, send_email: bool = True
+    engine: Engine,
+    settings: Settings,
+    articles: Sequence[Article],
+    *,
+    send_email: bool = True,
+    resend: bool = False,
 ) -> tuple[list[PublishResult], FeedChange]:
     """Store `articles` as one batch and rebuild the feeds; return one result per article."""
 
@@ -154,8 +176,7 @@ def publish_articles(
         for article in articles:
             stored, status = upsert_article(conn, settings, article, now=now)
             results.append(PublishResult(stored.pk, stored.article, status))
-        create_issues(conn, settings, results, send_email=send_email)
-        return results
+        return create_issues(conn, settings, results, send_email=send_email, resend=resend)
 
     return _change_feeds(engine, settings, store)
 
@@ -176,12 +197,15 @@ def publish_files(
     *,
     fmt: str | None = None,
     send_email: bool = True,
+    resend: bool = False,
 ) -> list[PublishResult]:
     """Read, store and publish `paths` as one batch; return one result per file."""
     articles = read_articles(paths, settings, overrides or Overrides(), fmt)
     engine = open_store(settings)
     try:
-        results, _ = publish_articles(engine, settings, articles, send_email=send_email)
+        results, _ = publish_articles(
+            engine, settings, articles, send_email=send_email, resend=resend
+        )
     finally:
         engine.dispose()
     return results
@@ -198,11 +222,8 @@ def rebuild_feeds(settings: Settings) -> FeedChange:
 
 
 def cancel_issues(conn: Connection, article_pk: int) -> None:
-    """Cancel the unsent newsletter of an unpublished article (the newsletter's hook).
-
-    The newsletter stage (syndicate.newsletter.issues.cancel_for_article) plugs in here.
-    """
-    del conn, article_pk
+    """Cancel the unsent newsletter of an unpublished article (the newsletter's hook)."""
+    cancel_for_article(conn, article_pk)
 
 
 def unpublish(settings: Settings, ref: str) -> StoredArticle:

@@ -41,6 +41,9 @@ def _print_feed_paths(settings: Settings) -> None:
     help="Read the files as this format instead of guessing from the extension.",
 )
 @click.option("--no-email", is_flag=True, help="Publish to the feeds only: no newsletter issue.")
+@click.option(
+    "--resend", is_flag=True, help="Make a new newsletter issue even if this one went out."
+)
 @pass_settings
 def publish(
     settings: Settings,
@@ -52,6 +55,7 @@ def publish(
     tags: tuple[str, ...],
     fmt: str | None,
     no_email: bool,
+    resend: bool,
 ) -> None:
     """Publish articles: store them (all or none) and rebuild the feeds.
 
@@ -70,9 +74,15 @@ def publish(
         author=author,
         tags=tags,
     )
-    results = publish_files(settings, files, overrides, fmt=fmt, send_email=not no_email)
+    if resend and no_email:
+        raise click.UsageError("--resend and --no-email contradict each other")
+    results = publish_files(
+        settings, files, overrides, fmt=fmt, send_email=not no_email, resend=resend
+    )
     for result in results:
         click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
+        if result.issue is not None:
+            click.echo(f"           {result.issue.describe()}")
     _print_feed_paths(settings)
 
 

@@ -1,3 +1,94 @@
-"""Commands: newsletter."""
+"""Commands: newsletter list / hold / release / cancel / test (issues under review)."""
 
-from syndicate.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import click
+
+from syndicate.cli.base import main, pass_settings
+from syndicate.config import Settings
+from syndicate.newsletter import issues
+from syndicate.store import open_store
+
+
+def _line(issue: issues.IssueSummary) -> str:
+    counts = issue.counts
+    total = sum(counts.values()) - counts["cancelled"]
+    day = issue.created_at.date().isoformat()
+    progress = f"{counts['sent']}/{total} sent"
+    extra = "".join(
+        f", {counts[state]} {state}" for state in ("due", "failed", "cancelled") if counts[state]
+    )
+    return f"{issue.id:>4}  {issue.state:<9}  {day}  {progress}{extra}  {issue.subject}"
+
+
+@main.group()
+def newsletter() -> None:
+    """Review newsletter issues: list, hold, release, cancel, test-send.
+
+    Example: syndicate newsletter list
+    """
+
+
+@newsletter.command("list")
+@click.option("--limit", type=click.IntRange(min=1), help="Show only the newest N issues.")
+@pass_settings
+def list_command(settings: Settings, limit: int | None) -> None:
+    """List the issues, newest first, with their deliveries by state.
+
+    Example: syndicate newsletter list --limit 10
+    """
+    found = issues.list_issues(open_store(settings), limit=limit)
+    for issue in found:
+        click.echo(_line(issue))
+    if not found:
+        click.echo("no issues yet: publishing an article makes one", err=True)
+
+
+@newsletter.command()
+@click.argument("issue_id", type=int)
+@pass_settings
+def hold(settings: Settings, issue_id: int) -> None:
+    """Hold an issue for review: nothing more of it is sent until it is released.
+
+    Example: syndicate newsletter hold 3
+    """
+    click.echo(_line(issues.hold(open_store(settings), issue_id)))
+
+
+@newsletter.command()
+@click.argument("issue_id", type=int)
+@pass_settings
+def release(settings: Settings, issue_id: int) -> None:
+    """Release a held issue: queue it for every subscriber active now.
+
+    Example: syndicate newsletter release 3
+    """
+    issue, added = issues.release(open_store(settings), issue_id)
+    click.echo(f"queued {added} new deliveries; `syndicate send` sends them")
+    click.echo(_line(issue))
+
+
+@newsletter.command()
+@click.argument("issue_id", type=int)
+@pass_settings
+def cancel(settings: Settings, issue_id: int) -> None:
+    """Cancel an issue: every delivery of it not yet sent is dropped.
+
+    Example: syndicate newsletter cancel 3
+    """
+    issue, dropped = issues.cancel(open_store(settings), issue_id)
+    click.echo(f"cancelled {dropped} unsent deliveries")
+    click.echo(_line(issue))
+
+
+@newsletter.command()
+@click.argument("issue_id", type=int)
+@click.option("--to", "address", required=True, help="Where to send the test copy.")
+@pass_settings
+def test(settings: Settings, issue_id: int, address: str) -> None:
+    """Send one copy of an issue to ADDRESS now (not recorded as a delivery).
+
+    Example: syndicate newsletter test 3 --to editor@example.com
+    """
+    reply = issues.send_test(open_store(settings), settings, issue_id, address)
+    click.echo(f"test copy of issue {issue_id} sent to {address}: {reply}")

@@ -1,3 +1,96 @@
-"""Commands: sending."""
+"""Commands: send (the sender) and run (the cron job)."""
 
-from syndicate.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import sys
+
+import click
+
+from syndicate.cli.base import main, pass_settings
+from syndicate.config import Settings
+from syndicate.delivery import Progress, SendSummary, count_due, send_due
+from syndicate.store import open_store
+
+
+def _report(summary: SendSummary, *, quiet: bool) -> None:
+    for problem in summary.problems:
+        click.echo(problem, err=True)
+    if not quiet or summary.bounced or summary.failed:
+        click.echo(summary.describe(), err=quiet)
+
+
+@main.command()
+@click.option("--rate", type=click.FloatRange(min=0), help="Messages per second (0: no limit).")
+@click.option(
+    "--connections",
+    type=click.IntRange(1, 32),
+    help="SMTP connections used at once (default: send.connections, 4).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many, then stop.")
+@click.option("--dry-run", is_flag=True, help="Count what is due; send and change nothing.")
+@click.option("--quiet", is_flag=True, help="Print only problems (for cron).")
+@pass_settings
+def send(
+    settings: Settings,
+    rate: float | None,
+    connections: int | None,
+    limit: int | None,
+    dry_run: bool,
+    quiet: bool,
+) -> None:
+    """Send the due newsletter and confirmation emails, then print a summary.
+
+    Deferred (4xx) deliveries are retried by a later send with growing delays; a refused
+    mailbox (5xx) is marked bounced at once.
+
+    Example: syndicate send --rate 10 --connections 4
+    """
+    engine = open_store(settings)
+
+    def go(progress: Progress | None = None) -> SendSummary:
+        return send_due(
+            engine,
+            settings,
+            rate=rate,
+            connections=connections,
+            limit=limit,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+    try:
+        if quiet or dry_run or not sys.stdout.isatty():
+            summary = go()
+        else:
+            due = count_due(engine)
+            with click.progressbar(length=min(due, limit or due), label="sending") as bar:
+                summary = go(bar.update)
+    finally:
+        engine.dispose()
+    _report(summary, quiet=quiet)
+
+
+@main.command("run")
+@click.option("--quiet", is_flag=True, help="Print only problems (for cron).")
+@pass_settings
+def run_command(settings: Settings, quiet: bool) -> None:
+    """Publish the new and changed files of the content folder, then send what is due.
+
+    Meant for cron; a second run started while one is going exits at once.
+
+    Example: */10 * * * * syndicate --site /srv/news run --quiet
+    """
+    from syndicate.cron import run
+
+    report = run(settings)
+    for result in report.published:
+        if not quiet:
+            click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
+    for problem in report.skipped_files:
+        click.echo(f"skipped: {problem}", err=True)
+    if report.send_summary is not None:
+        _report(report.send_summary, quiet=quiet)
+    if report.send_error is not None:
+        raise click.ClickException(report.send_error)
+    if report.skipped_files:
+        raise click.ClickException(f"{len(report.skipped_files)} files could not be published")
