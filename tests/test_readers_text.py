@@ -1,0 +1,210 @@
+"""The pasted-page reader: the seed's conventions, the example's traps, and odd text."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from syndicate.config import Settings, load_settings
+from syndicate.errors import InputError
+from syndicate.model import Article, Figure, Heading, Paragraph
+from syndicate.readers import read_article
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Settings:
+    return load_settings(tmp_path / "site")
+
+
+def write(folder: Path, name: str, data: bytes | str) -> Path:
+    path = folder / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def kinds(article: Article) -> list[str]:
+    return [block.type for block in article.blocks]
+
+
+def all_text(article: Article) -> str:
+    parts = [article.title, article.dek or "", article.newsletter or ""]
+    for block in [*article.blocks, *([article.lead] if article.lead else [])]:
+        if isinstance(block, Figure):
+            parts += [block.caption, block.credit or ""]
+        elif isinstance(block, Paragraph | Heading):
+            parts += [block.text, block.html]
+    return "\n".join(parts)
+
+
+def test_seed_is_recovered_exactly(seed: Path, conf: Settings) -> None:
+    article = read_article(seed, conf)
+    assert article.title.startswith("Azerbaijan’s top adviser meets Netanyahu")
+    assert article.dek is not None and article.dek.startswith("Azerbaijan’s top adviser meets")
+    assert article.lead is not None
+    assert article.lead.caption.startswith("Assistant to the President of Azerbaijan")
+    assert article.lead.caption.endswith("February 18, 2025.")
+    assert article.lead.credit == "Courtesy"
+    assert article.published is not None and article.published.date().isoformat() == "2025-02-18"
+    assert article.published.isoformat() == "2025-02-18T00:00:00+00:00"
+    assert article.newsletter == "The Jerusalem Post Newsletter"
+    assert article.source is None and article.authors == () and article.url is None
+    assert kinds(article) == ["paragraph"] * 4 + ["figure", "heading"] + ["paragraph"] * 7
+    blocks = article.blocks
+    assert isinstance(blocks[0], Paragraph)
+    assert blocks[0].text.startswith("In a significant diplomatic development")
+    assert isinstance(blocks[3], Paragraph) and "most reliable partners" in blocks[3].text
+    figure = blocks[4]
+    assert isinstance(figure, Figure)
+    assert figure.caption.endswith("Strategic Studies")
+    assert figure.credit == "Courtesy of the Office of the President of Azerbaijan"
+    assert blocks[5] == Heading(
+        "Close relations with Azerbaijan positive development",
+        "Close relations with Azerbaijan positive development",
+    )
+    assert isinstance(blocks[-1], Paragraph)
+    assert blocks[-1].text.startswith("As the Trump administration")
+    text = all_text(article)
+    assert text.count("Hikmet Hajiyev and Prime Minister Benjamin Netanyahu meet") == 1
+    assert text.count("crucial role in the new Middle East") == 1
+    body = "\n".join(b.text for b in blocks if isinstance(b, Paragraph | Heading))
+    assert "Stay updated with the latest news!" not in body
+    assert "Subscribe to The Jerusalem Post Newsletter" not in body
+    assert "\u00a0" not in text
+    assert article.slug == "azerbaijans-top-adviser-meets-netanyahu-sparking-abraham-accords-talk"
+
+
+def test_example_pasted_page_parses_to_what_it_was_written_as(conf: Settings) -> None:
+    article = read_article(EXAMPLES / "harbour-festival.txt", conf)
+    assert article.title == "Port Elwin’s harbour festival returns after four quiet summers"
+    assert article.dek == (
+        "Tall ships, a lantern market and a rowing race drew thousands back to the old quay "
+        "on Saturday."
+    )
+    assert article.url == "https://news.example.com/2025/06/14/port-elwin-harbour-festival-returns"
+    assert article.tags == ("Port Elwin", "Festivals")
+    assert article.lead == Figure(
+        "Crews haul in the sails of the schooner Maren Rose as she docks at Port Elwin, "
+        "June 14, 2025.",
+        "Tomas Hale/Saltmarsh Gazette",
+    )
+    assert article.published is not None
+    assert article.published.isoformat() == "2025-06-14T00:00:00+00:00"
+    assert article.newsletter == "The Saltmarsh Gazette Newsletter"
+    assert kinds(article) == ["paragraph"] * 4 + ["figure", "heading"] + ["paragraph"] * 3
+    figure, heading = article.blocks[4], article.blocks[5]
+    assert figure == Figure(
+        "Lanterns hang over the night market on the north quay", "Saltmarsh Gazette archive"
+    )
+    assert isinstance(heading, Heading) and heading.text == "A night market on the north quay"
+    paragraphs = [b.text for b in article.blocks if isinstance(b, Paragraph)]
+    assert paragraphs[1].endswith('run out of programmes."')
+    assert paragraphs[2].endswith("in the festival's history.")
+    assert paragraphs[3].endswith('ends up in the water".')
+    assert paragraphs[-1].startswith("The festival ends on Sunday afternoon")
+    assert not any("Stay updated" in p or "Subscribe to" in p for p in paragraphs)
+    assert article.path is not None and article.path.endswith("examples/harbour-festival.txt")
+
+
+def test_line_endings_bom_and_invisible_edges_are_cleaned(tmp_path: Path, conf: Settings) -> None:
+    text = (
+        "\ufeffA headline\u200b\r\n\r\nThe standfirst line.\r\n\r\n"
+        "\u00a0First paragraph with e\u0301 and a \x07bell.\u00a0\r\n\r\nLast paragraph.\r\n"
+    )
+    article = read_article(write(tmp_path, "a.txt", text), conf)
+    assert article.title == "A headline"
+    assert article.dek == "The standfirst line."
+    first = article.blocks[0]
+    assert isinstance(first, Paragraph)
+    assert first.text == "First paragraph with \u00e9 and a bell."
+
+
+def test_utf16_with_bom_is_decoded_not_binary(tmp_path: Path, conf: Settings) -> None:
+    text = "Ünïcode headline\n\nA standfirst.\n\nBody text here.\n"
+    article = read_article(write(tmp_path, "u.txt", text.encode("utf-16")), conf)
+    assert article.title == "Ünïcode headline"
+    assert [b.type for b in article.blocks] == ["paragraph"]
+
+
+def test_front_matter_date_wins_and_date_only_is_midnight_in_the_site_zone(
+    tmp_path: Path,
+) -> None:
+    conf = load_settings(tmp_path / "site", timezone="Europe/Berlin")
+    text = "---\ndate: 2025-01-10\nid: story-1\n---\nHeadline\n\nDek.\n\nCaption, May 2, 2020.  (photo credit: X)\n\nBody.\n"
+    article = read_article(write(tmp_path, "d.txt", text), conf)
+    assert article.published is not None
+    assert article.published.isoformat() == "2025-01-10T00:00:00+01:00"
+    assert article.key == "story-1"
+
+
+def test_without_any_date_the_file_time_is_used(tmp_path: Path, conf: Settings) -> None:
+    path = write(tmp_path, "m.txt", "Headline\n\nDek.\n\nNothing dated here.\n")
+    import os
+
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    article = read_article(path, conf)
+    assert article.published == datetime.fromtimestamp(1_700_000_000, conf.tz)
+    assert article.published.tzinfo is not None
+
+
+def test_bad_front_matter_is_one_line_naming_the_file(tmp_path: Path, conf: Settings) -> None:
+    path = write(tmp_path, "bad.txt", "---\ntitle: [unclosed\n---\nBody\n")
+    with pytest.raises(InputError, match=r"bad\.txt: front matter is not valid YAML"):
+        read_article(path, conf)
+    path = write(tmp_path, "date.txt", "---\ndate: someday soon\n---\nHeadline\n")
+    with pytest.raises(InputError, match=r"date\.txt: front matter date: cannot read"):
+        read_article(path, conf)
+
+
+def test_inline_html_is_escaped_text(tmp_path: Path, conf: Settings) -> None:
+    path = write(tmp_path, "x.txt", "Title\n\nDek.\n\n<script>alert(1)</script> & more.\n")
+    block = read_article(path, conf).blocks[0]
+    assert isinstance(block, Paragraph)
+    assert block.html == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more."
+
+
+PIECES = st.sampled_from(
+    [
+        "\n",
+        "\n\n",
+        "---\n",
+        "title: T\n",
+        "date: 2025-02-30\n",
+        "\u00a0",
+        "\u200b",
+        "\ufeff",
+        "\r\n",
+        "\x0b",
+        "  (photo credit: Someone)",
+        "(credit: A)\n",
+        "Stay updated!\n\n",
+        "Subscribe to The Example Newsletter\n\n",
+        '."',
+        "February 18, 2025",
+        "31 September 2024",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(PIECES, st.text(st.characters(codec="utf-8"), max_size=40))).map("".join))
+def test_any_text_gives_clean_article_or_input_error(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "any.txt"
+        path.write_bytes(text.encode("utf-8"))
+        try:
+            article = read_article(path, load_settings(Path(folder)))
+        except InputError as e:
+            assert str(e).startswith(str(path)) and "\n" not in str(e)
+            return
+        assert article.title
+        assert not XML_ILLEGAL.search(all_text(article))
+        assert article.published is not None and article.published.tzinfo is not None
