@@ -65,8 +65,7 @@ def read_token_issued(
     except SignatureExpired:
         days = lifetime.days if lifetime else 0
         raise TokenError(
-            f"this {what} link has expired (links last {days} days): sign up again "
-            "for a new one"
+            f"this {what} link has expired (links last {days} days): sign up again for a new one"
         ) from None
     except BadSignature:
         other = _other_purpose(settings, purpose, token.strip())
