@@ -13,6 +13,7 @@ from syndicate.config import Settings
 from syndicate.errors import AddressError, DeliveryError, TokenError
 from syndicate.mailer import Refused, send_now
 from syndicate.model import Subscriber
+from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
 from syndicate.subscribers.records import (
     GONE,
@@ -84,8 +85,6 @@ def signup(
 
 def send_confirmation(settings: Settings, subscriber: Subscriber) -> str:
     """Build and send one subscriber's confirmation email now; return the server's reply."""
-    from syndicate.newsletter.message import confirmation_message  # TEMP: until message.py lands
-
     message = confirmation_message(
         settings, subscriber.email, subscriber.name, confirm_url(settings, subscriber.id)
     )
