@@ -1,3 +1,33 @@
 """Commands: serve."""
 
-from syndicate.cli.base import main  # noqa: F401
+from __future__ import annotations
+
+import click
+
+from syndicate.cli.base import main, pass_settings, warn
+from syndicate.config import Settings
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@pass_settings
+def serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    """Run the signup, confirm and unsubscribe pages and the feeds on waitress.
+
+    Example: syndicate serve --port 8080
+    """
+    import waitress
+
+    from syndicate.web import create_app
+
+    app = create_app(settings)
+    if not settings.web_url:
+        warn(
+            f"web.url is not set: links in emails point at {settings.base_url}; "
+            "set it (SYNDICATE_WEB_URL) to where this server is reached."
+        )
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving the signup page on http://{shown}:{port}/ (Ctrl-C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="syndicate")
