@@ -1,0 +1,113 @@
+"""Helpers for the issue, send and run tests: a site with subscribers and an article."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+
+from syndicate.cli import main
+from syndicate.config import Settings, load_settings
+from syndicate.store import deliveries, open_store, subscribers
+from syndicate.subscribers import import_csv
+
+# The project's own example text (never copied from the seed article).
+ARTICLE = """\
+---
+id: {key}
+title: {title}
+dek: The ferry between the two halves of town runs every quarter hour from Saturday.
+author: [Mara Ellison]
+date: 2025-06-14
+url: https://news.example.com/2025/06/14/{key}
+tags: [Transport]
+---
+
+The town council voted on Thursday to run the harbour ferry every fifteen minutes.
+
+"We heard the queues were too long," said the council's transport lead.
+
+## What changes
+
+Morning boats leave from the north pier at six; the last boat leaves at midnight.
+
+{extra}
+"""
+
+
+def write_article(
+    site: Path,
+    name: str = "ferry.md",
+    *,
+    title: str = "Harbour ferry doubles its crossings",
+    extra: str = "Tickets keep their price.",
+    key: str = "ferry-timetable-2025",
+) -> Path:
+    """Write a small Markdown article into the site's content folder and return its path."""
+    path = site / "content" / name
+    path.write_text(ARTICLE.format(title=title, extra=extra, key=key), encoding="utf-8")
+    return path
+
+
+def settings_for(site: Path, env: Mapping[str, str] | None = None) -> Settings:
+    return load_settings(site, environ=dict(env or {}))
+
+
+def add_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
+    """Import `count` confirmed subscribers through the library and return their addresses."""
+    addresses = [f"{prefix}{n:04d}@example.net" for n in range(count)]
+    csv = site / f"{prefix}.csv"
+    csv.write_text("email,name\n" + "".join(f"{a},Reader {a[:10]}\n" for a in addresses))
+    settings = settings_for(site)
+    engine = open_store(settings)
+    try:
+        report = import_csv(engine, settings, csv, confirmed=True)
+    finally:
+        engine.dispose()
+    assert report.added == count
+    return addresses
+
+
+def set_state(site: Path, addresses: Sequence[str], state: str) -> None:
+    """Put subscribers in `state` directly (test setup for pending/unsubscribed/bounced)."""
+    engine = open_store(settings_for(site))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.email.in_(list(addresses)))
+                .values(state=state)
+            )
+    finally:
+        engine.dispose()
+
+
+def cli(site: Path, *args: str, env: Mapping[str, str] | None = None) -> Result:
+    """Run `syndicate --site SITE ARGS...` in-process, like a user would."""
+    return CliRunner().invoke(main, ["--site", str(site), *args], env=dict(env or {}))
+
+
+def delivery_states(site: Path) -> Counter[str]:
+    """Count the site's deliveries by state."""
+    engine = open_store(settings_for(site))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(deliveries.c.state, sa.func.count()).group_by(deliveries.c.state)
+            )
+            return Counter({state: int(n) for state, n in rows})
+    finally:
+        engine.dispose()
+
+
+def subscriber_state(site: Path, address: str) -> str:
+    engine = open_store(settings_for(site))
+    try:
+        with engine.connect() as conn:
+            query = sa.select(subscribers.c.state).where(subscribers.c.email == address)
+            return str(conn.execute(query).scalar_one())
+    finally:
+        engine.dispose()
