@@ -14,7 +14,6 @@ from datetime import datetime
 
 import lxml.etree
 import lxml.html
-import trafilatura
 
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.readers.assemble import Source, finish
@@ -246,39 +245,18 @@ def _date(value: str | None, source: Source) -> datetime | None:
         return None
 
 
-def read(source: Source, data: bytes) -> Article:
-    """Read an HTML page into an Article."""
-    text = _decode(source, data)
-    try:
-        tree = lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError) as e:
-        raise source.problem(f"cannot be parsed as HTML ({e})") from None
-    meta = _meta(tree)
-    canonical = next(
-        (
-            link.get("href")
-            for link in tree.iter("link")
-            if link.get("rel") == "canonical" and link.get("href")
-        ),
-        None,
-    )
-    url = clean_line(canonical or _first(meta, "og:url") or "") or None
-    if url and not url.startswith(("http://", "https://")):
-        url = None
-    if url:
-        tree.make_links_absolute(url, resolve_base_href=True)
-    newsletter = _drop_signup_boxes(tree)
-    figures = _page_figures(tree)
-    times = [t.get("datetime") for t in tree.iter("time") if t.get("datetime")]
-    published = _date(
-        _first(meta, "article:published_time", "datepublished", "date", "dc.date")
-        or (times[0] if times else None),
-        source,
-    )
-    updated = _date(_first(meta, "article:modified_time", "datemodified"), source)
-    dek_element = next(
-        (el for el in tree.iter("p", "div", "h2") if _DEK_CLASS.search(el.get("class") or "")), None
-    )
+def _canonical_url(tree: lxml.html.HtmlElement, meta: dict[str, list[str]]) -> str | None:
+    """Return the page's canonical http(s) URL (link rel=canonical, else og:url)."""
+    links = (link.get("href") for link in tree.iter("link") if link.get("rel") == "canonical")
+    url = clean_line(next((href for href in links if href), None) or _first(meta, "og:url") or "")
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _extract(source: Source, tree: lxml.html.HtmlElement, url: str | None) -> lxml.etree._Element:
+    """Run trafilatura over the page; return its XML document."""
+    # Imported here: trafilatura takes most of a second to import, and every other
+    # command of the CLI would pay for it.
+    import trafilatura
 
     extracted = trafilatura.extract(
         tree,
@@ -293,63 +271,92 @@ def read(source: Source, data: bytes) -> Article:
     )
     if not extracted:
         raise source.problem("no article text found in this HTML page")
-    document = lxml.etree.fromstring(extracted.encode("utf-8"))
+    return lxml.etree.fromstring(extracted.encode("utf-8"))
+
+
+def _is_byline(block: Block, authors: tuple[str, ...]) -> bool:
+    return (
+        isinstance(block, Paragraph)
+        and block.text.lower().startswith("by ")
+        and len(block.text.split()) <= 16
+        and any(author in block.text for author in authors)
+    )
+
+
+def _og_lead(meta: dict[str, list[str]], blocks: list[Block]) -> Figure | None:
+    """Return the og:image as the lead when no figure comes before the first paragraph."""
+    first = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)), len(blocks))
+    if any(isinstance(b, Figure) for b in blocks[:first]):
+        return None
+    src = _first(meta, "og:image", "og:image:url", "twitter:image")
+    if not src or not src.startswith(("http://", "https://")):
+        return None
+    alt = _first(meta, "og:image:alt", "twitter:image:alt")
+    return Figure(caption=alt or "", src=src, alt=alt)
+
+
+def read(source: Source, data: bytes) -> Article:
+    """Read an HTML page into an Article."""
+    try:
+        tree = lxml.html.document_fromstring(_decode(source, data))
+    except (lxml.etree.ParserError, ValueError) as e:
+        raise source.problem(f"cannot be parsed as HTML ({e})") from None
+    meta = _meta(tree)
+    url = _canonical_url(tree, meta)
+    if url:
+        tree.make_links_absolute(url, resolve_base_href=True)
+    # The DOM pass runs first: signup boxes go before trafilatura can keep their text.
+    newsletter = _drop_signup_boxes(tree)
+    figures = _page_figures(tree)
+    times = [t.get("datetime") for t in tree.iter("time") if t.get("datetime")]
+    published = _date(
+        _first(meta, "article:published_time", "datepublished", "date", "dc.date")
+        or (times[0] if times else None),
+        source,
+    )
+    dek_element = next(
+        (el for el in tree.iter("p", "div", "h2") if _DEK_CLASS.search(el.get("class") or "")), None
+    )
+    h1 = next(tree.iter("h1"), None)
+
+    document = _extract(source, tree, url)
     main = document.find("main")
     blocks = _body_blocks(main if main is not None else document, figures)
 
-    title = (
-        clean_line(_first(meta, "og:title", "twitter:title") or document.get("title") or "") or None
+    title = clean_line(
+        _first(meta, "og:title", "twitter:title")
+        or document.get("title")
+        or (h1.text_content() if h1 is not None else "")
     )
-    if title is None:
-        h1 = next(tree.iter("h1"), None)
-        title = clean_line(h1.text_content()) if h1 is not None else None
     dek = (
         (clean_line(dek_element.text_content()) if dek_element is not None else None)
         or _first(meta, "og:description", "description")
         or clean_line(document.get("description") or "")
         or None
     )
-    authors = tuple(meta.get("author", [])) or tuple(
-        a.strip() for a in (document.get("author") or "").split(";") if a.strip()
-    )
+    authors = tuple(meta.get("author", [])) or _split(document.get("author"))
     blocks = [
         b
         for b in blocks
-        if not (isinstance(b, Heading) and title and b.text.casefold() == title.casefold())
-        and not (isinstance(b, Paragraph) and dek and b.text == dek)
-        and not (
-            isinstance(b, Paragraph)
-            and authors
-            and b.text.lower().startswith("by ")
-            and len(b.text.split()) <= 16
-            and any(a in b.text for a in authors)
-        )
+        if not (isinstance(b, Heading) and b.text.casefold() == title.casefold())
+        and not (isinstance(b, Paragraph) and b.text == dek)
+        and not _is_byline(b, authors)
     ]
-    image = None
-    if not any(
-        isinstance(b, Figure)
-        for b in blocks[: next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)), 0)]
-    ):
-        og_image = _first(meta, "og:image", "og:image:url", "twitter:image")
-        if og_image and og_image.startswith(("http://", "https://")):
-            alt = _first(meta, "og:image:alt", "twitter:image:alt")
-            image = Figure(caption=alt or "", src=og_image, alt=alt)
-    tags = tuple(dict.fromkeys(meta.get("article:tag", []))) or tuple(
-        t.strip() for t in (document.get("tags") or "").split(";") if t.strip()
-    )
-    lang = clean_line(tree.get("lang") or tree.get("xml:lang") or "") or None
-    if published is None:
-        published = _date(document.get("date"), source)
     info = Metadata(
-        title=title,
+        title=title or None,
         dek=dek,
         authors=authors,
-        published=published,
-        updated=updated,
+        published=published or _date(document.get("date"), source),
+        updated=_date(_first(meta, "article:modified_time", "datemodified"), source),
         url=url,
         source=_first(meta, "og:site_name", "application-name"),
-        language=lang,
-        tags=tags,
-        image=image,
+        language=clean_line(tree.get("lang") or tree.get("xml:lang") or "") or None,
+        tags=tuple(dict.fromkeys(meta.get("article:tag", []))) or _split(document.get("tags")),
+        image=_og_lead(meta, blocks),
     )
     return finish(source, info, blocks, newsletter=newsletter)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    """Split trafilatura's `a; b` metadata lists."""
+    return tuple(dict.fromkeys(part.strip() for part in (value or "").split(";") if part.strip()))
