@@ -188,23 +188,40 @@ def create_db_engine(url: str) -> Engine:
     return engine
 
 
+def _schema_version(conn: Connection) -> int | None:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return None
+    return int(conn.execute(sa.select(schema_version.c.version)).scalar_one())
+
+
 def migrate(engine: Engine) -> None:
     """Create the schema on a new database, or upgrade an older one in place."""
     try:
-        with engine.begin() as conn:
-            if not sa.inspect(conn).has_table("schema_version"):
-                metadata.create_all(conn)
-                conn.execute(schema_version.insert().values(version=CURRENT_VERSION))
+        # The usual case writes nothing, so runs that start together do not queue here.
+        with engine.connect() as conn:
+            if _schema_version(conn) == CURRENT_VERSION:
                 return
-            version = conn.execute(sa.select(schema_version.c.version)).scalar_one()
-            if version > CURRENT_VERSION:
-                raise StoreError(
-                    f"the database is at schema version {version}, newer than this "
-                    f"syndicate ({CURRENT_VERSION}): upgrade syndicate"
-                )
-            for step in MIGRATIONS[version - 1 :]:
-                step(conn)
-            conn.execute(schema_version.update().values(version=CURRENT_VERSION))
+        # Two first runs at once (cron and a manual publish) must not both create the
+        # schema: take the write lock before looking again.
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7427013)"))
+                version = _schema_version(conn)
+                if version is None:
+                    metadata.create_all(conn)
+                    conn.execute(schema_version.insert().values(version=CURRENT_VERSION))
+                    return
+                if version > CURRENT_VERSION:
+                    raise StoreError(
+                        f"the database is at schema version {version}, newer than this "
+                        f"syndicate ({CURRENT_VERSION}): upgrade syndicate"
+                    )
+                for step in MIGRATIONS[version - 1 :]:
+                    step(conn)
+                conn.execute(schema_version.update().values(version=CURRENT_VERSION))
     except SQLAlchemyError as e:
         raise StoreError(f"cannot prepare the database: {e}") from e
 
