@@ -137,3 +137,70 @@ def test_a_page_without_article_text_is_refused(tmp_path: Path, conf: Settings) 
     path.write_text("<html><head><title>Nothing</title></head><body></body></html>")
     with pytest.raises(InputError, match=r"blank\.html: no article text found"):
         read_article(path, conf)
+
+
+STORM = """<html><head><title>Storm closes coast road - Coast Daily</title>
+<meta name="date" content="2025-11-02T07:15:00Z"></head>
+<body><div id="page"><div class="content">
+<h1 class="headline">Storm closes coast road for second night</h1>
+<h2 class="subtitle">Engineers say repairs to the sea wall will take a week.</h2>
+<figure><picture><img src="https://cdn.example.com/wall.jpg" alt="Waves over the wall"></picture>
+<figcaption><p>Waves break over the sea wall at Dunmore on Sunday.</p>
+<p class="credit">(Photo credit: Aoife Byrne)</p></figcaption></figure>
+<p>The coast road between Dunmore and Kilbride stayed closed on Sunday night as waves kept
+breaking over the damaged sea wall, the county council said in a statement.</p>
+<p>Engineers who inspected the wall at low tide found two breaches, each about three metres
+wide, and said repairs would take at least a week.</p>
+<p>Stay updated with the latest news!</p>
+<p>Subscribe to The Coast Daily Newsletter</p>
+<p>By subscribing you agree to our terms.</p>
+<p>Drivers are being sent inland through Ballyvale, adding about twenty minutes to the
+journey, and buses will follow the same diversion.</p>
+<figure><img src="https://cdn.example.com/diversion.png" alt="">
+<figcaption>The diversion route through Ballyvale. Image: Coast Daily</figcaption></figure>
+<p>The council asked people not to walk on the promenade until the wall is repaired.</p>
+</div></div></body></html>"""
+
+
+def test_captions_and_signup_lines_kept_by_trafilatura_are_recovered(
+    tmp_path: Path, conf: Settings
+) -> None:
+    import trafilatura
+
+    path = tmp_path / "storm.html"
+    path.write_text(STORM, encoding="utf-8")
+    article = read_article(path, conf)
+    assert article.title == "Storm closes coast road for second night"
+    assert article.dek == "Engineers say repairs to the sea wall will take a week."
+    assert article.published is not None
+    assert article.published.isoformat() == "2025-11-02T07:15:00+00:00"
+    assert article.lead == Figure(
+        "Waves break over the sea wall at Dunmore on Sunday.",
+        "Aoife Byrne",
+        "https://cdn.example.com/wall.jpg",
+        "Waves over the wall",
+    )
+    assert article.newsletter == "The Coast Daily Newsletter"
+    assert [b.type for b in article.blocks] == ["paragraph"] * 3 + ["figure", "paragraph"]
+    assert article.blocks[3] == Figure(
+        "The diversion route through Ballyvale.",
+        "Coast Daily",
+        "https://cdn.example.com/diversion.png",
+        None,
+    )
+    ours = [b.text for b in article.blocks if isinstance(b, Paragraph)]
+    # trafilatura alone keeps the signup as body text and loses the captions; every real
+    # paragraph it finds, we find too.
+    alone = (trafilatura.extract(STORM) or "").splitlines()
+    assert "Subscribe to The Coast Daily Newsletter" in alone
+    boilerplate = {
+        "Storm closes coast road for second night",
+        "(Photo credit: Aoife Byrne)",
+        "Waves break over the sea wall at Dunmore on Sunday.",
+        "Stay updated with the latest news!",
+        "Subscribe to The Coast Daily Newsletter",
+        "By subscribing you agree to our terms.",
+        "Engineers say repairs to the sea wall will take a week.",
+        "The diversion route through Ballyvale. Image: Coast Daily",
+    }
+    assert [" ".join(line.split()) for line in alone if line not in boilerplate] == ours

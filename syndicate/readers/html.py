@@ -45,10 +45,15 @@ _RENDITIONS = {"#i": "em", "#b": "strong", "#t": "code", "#sub": "sub", "#sup": 
 
 @dataclass(frozen=True)
 class PageFigure:
-    """A `<figure>` found in the DOM and the paragraph text it follows (None: before any)."""
+    """A `<figure>` found in the DOM and the paragraph text it follows (None: before any).
+
+    `texts` holds every piece of its caption's text, so that copies trafilatura keeps
+    as paragraphs can be recognised and dropped.
+    """
 
     figure: Figure
     after: str | None
+    texts: frozenset[str]
 
 
 def _decode(source: Source, data: bytes) -> str:
@@ -128,9 +133,12 @@ def _caption(figcaption: lxml.html.HtmlElement | None) -> tuple[str, str | None]
     caption = clean_line(copy.text_content())
     if credit:
         credit = re.sub(
-            r"^(?:photo(?:graph)?|image|credit|picture)s?\s*:\s*", "", credit, flags=re.I
+            r"^(?:photo(?:graph)?|image|picture)?\s*(?:credits?|by)?\s*:\s*",
+            "",
+            credit.strip("()[] "),
+            flags=re.IGNORECASE,
         )
-        credit = credit.strip("()[] ") or None
+        credit = credit.strip() or None
         return caption, credit
     return split_credit(caption, loose=True)
 
@@ -145,11 +153,15 @@ def _page_figures(tree: lxml.html.HtmlElement) -> list[PageFigure]:
                 last_paragraph = clean_line(element.text_content()) or last_paragraph
             continue
         src, alt = _image_src(element)
-        caption, credit = _caption(next(iter(element.iter("figcaption")), None))
+        figcaption = next(iter(element.iter("figcaption")), None)
+        caption, credit = _caption(figcaption)
         if src is None and not caption:
             continue
         figure = Figure(caption=caption or alt or "", credit=credit, src=src, alt=alt)
-        found.append(PageFigure(figure, last_paragraph))
+        pieces = [] if figcaption is None else list(figcaption.iter())
+        texts = {clean_line(p.text_content()) for p in pieces if isinstance(p.tag, str)}
+        texts |= {caption, f"{caption} {credit}" if credit else caption}
+        found.append(PageFigure(figure, last_paragraph, frozenset(t for t in texts if t)))
     return found
 
 
@@ -220,9 +232,7 @@ def _body_blocks(main: lxml.etree._Element, figures: list[PageFigure]) -> list[B
                 walk(element)
 
     walk(main)
-    captions = {f.figure.caption for f in figures} | {
-        f"{f.figure.caption} {f.figure.credit}" for f in figures if f.figure.credit
-    }
+    captions = frozenset().union(*(f.texts for f in figures))
     blocks = [b for b in blocks if not (isinstance(b, Paragraph) and b.text in captions)]
     for page in figures:
         if id(page) in placed:
@@ -339,7 +349,7 @@ def read(source: Source, data: bytes) -> Article:
         b
         for b in blocks
         if not (isinstance(b, Heading) and b.text.casefold() == title.casefold())
-        and not (isinstance(b, Paragraph) and b.text == dek)
+        and not (isinstance(b, Paragraph | Heading) and b.text == dek)
         and not _is_byline(b, authors)
     ]
     info = Metadata(
