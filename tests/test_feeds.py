@@ -24,7 +24,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def publish(settings: Settings, *articles: Article) -> None:
     engine = open_store(settings)
     try:
-        publish_articles(engine, settings, list(articles))
+        publish_articles(engine, settings, list(articles), send_email=False)
     finally:
         engine.dispose()
 
