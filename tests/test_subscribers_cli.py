@@ -7,12 +7,15 @@ import email
 import email.policy
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
+from sqlalchemy.engine import Engine
 
 from syndicate.cli import main
 from syndicate.config import load_settings
@@ -21,6 +24,16 @@ from syndicate.tokens import make_token
 
 CONFIRM_LINK = re.compile(r"https://news\.example\.com/confirm/([A-Za-z0-9_.\-]+)")
 SIGNED_UP = "Signed up {}: unless it is already subscribed, a confirmation email is on its way.\n"
+
+
+@contextmanager
+def store(site: Path) -> Iterator[Engine]:
+    """Open the site's database for a look, and let go of its connections after."""
+    engine = open_store(load_settings(site))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def run(site: Path, *args: str) -> Result:
@@ -48,8 +61,7 @@ def confirm_token(message: EmailMessage) -> str:
 
 
 def row(site: Path, address: str) -> sa.Row | None:
-    engine = open_store(load_settings(site))
-    with engine.connect() as conn:
+    with store(site) as engine, engine.connect() as conn:
         return conn.execute(
             sa.select(subscribers).where(subscribers.c.email_key == address.lower())
         ).first()
@@ -161,8 +173,7 @@ def test_unsubscribe_by_address_and_by_token_cancels_what_is_due(site: Path) -> 
     assert result.exit_code == 0
     assert result.output == "Unsubscribed second@example.com: it receives nothing more.\n"
 
-    engine = open_store(load_settings(site))
-    with engine.connect() as conn:
+    with store(site) as engine, engine.connect() as conn:
         states = conn.execute(sa.select(subscribers.c.state, subscribers.c.unsubscribe_method))
         assert sorted(states) == [("unsubscribed", "cli"), ("unsubscribed", "cli")]
         queued = conn.execute(sa.select(deliveries.c.kind, deliveries.c.state)).all()
@@ -219,8 +230,7 @@ def test_remove_keeps_a_suppression_so_imports_cannot_bring_it_back(site: Path) 
     assert result.exit_code == 0
     assert result.output == "Removed gone@example.com; imports will not add it back.\n"
     assert row(site, "gone@example.com") is None
-    engine = open_store(load_settings(site))
-    with engine.connect() as conn:
+    with store(site) as engine, engine.connect() as conn:
         kept = conn.execute(sa.select(suppressions.c.email_hash)).scalars().all()
     assert len(kept) == 1 and "gone" not in kept[0]
 

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
+from sqlalchemy.engine import Engine
 
 from syndicate.cli import main
 from syndicate.config import load_settings
 from syndicate.store import deliveries, open_store, subscribers
+
+
+@contextmanager
+def store(site: Path) -> Iterator[Engine]:
+    """Open the site's database for a look, and let go of its connections after."""
+    engine = open_store(load_settings(site))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def run(site: Path, *args: str) -> Result:
@@ -17,8 +30,7 @@ def run(site: Path, *args: str) -> Result:
 
 
 def states(site: Path) -> dict[str, tuple[str, str | None, str]]:
-    engine = open_store(load_settings(site))
-    with engine.connect() as conn:
+    with store(site) as engine, engine.connect() as conn:
         rows = conn.execute(
             sa.select(
                 subscribers.c.email,
@@ -84,8 +96,7 @@ def test_an_import_without_confirmed_queues_confirmation_emails_for_send(site: P
     )
     assert not (site / "outbox").exists()  # nothing sent at once: `send` keeps the rate
     assert {state for state, _, _ in states(site).values()} == {"pending"}
-    engine = open_store(load_settings(site))
-    with engine.connect() as conn:
+    with store(site) as engine, engine.connect() as conn:
         queued = conn.execute(
             sa.select(deliveries.c.kind, deliveries.c.state, deliveries.c.issue_id)
         ).all()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from smtp_server import SMTPServer
+from sqlalchemy.engine import Engine
 
 from syndicate import subscribers as subs
 from syndicate.cli import main
@@ -49,7 +51,7 @@ def test_a_refused_address_is_an_address_error(site: Path, smtp_server: SMTPServ
 
 
 def test_an_unreachable_server_queues_the_confirmation_and_says_so(
-    site: Path, smtp_server: SMTPServer
+    site: Path, engine: Engine, smtp_server: SMTPServer
 ) -> None:
     env = smtp_server.env()
     smtp_server.stop()
@@ -59,25 +61,31 @@ def test_an_unreachable_server_queues_the_confirmation_and_says_so(
     assert result.stderr.endswith(
         "; the confirmation email for patient@example.net is queued for the next `syndicate send`\n"
     )
-    engine = open_store(load_settings(site))
     with engine.connect() as conn:
         queued = conn.execute(sa.select(deliveries.c.kind, deliveries.c.state)).all()
         state = conn.execute(sa.select(subscribers.c.state)).scalar_one()
     assert (queued, state) == ([("confirm", "due")], "pending")
 
 
-def _active(site: Path, *addresses: str) -> list[int]:
+@pytest.fixture
+def engine(site: Path) -> Iterator[Engine]:
+    """The site's database, let go of after the test."""
+    opened = open_store(load_settings(site))
+    yield opened
+    opened.dispose()
+
+
+def _active(site: Path, engine: Engine, *addresses: str) -> list[int]:
     settings = load_settings(site)
-    engine = open_store(settings)
     for address in addresses:
         assert subs.add_confirmed(engine, settings, address) == "added"
     return [s.id for s in subs.list_subscribers(engine)]
 
 
-def test_a_hard_bounce_ends_the_subscription_and_cancels_what_is_due(site: Path) -> None:
-    (first, second) = _active(site, "full@example.net", "fine@example.net")
-    settings = load_settings(site)
-    engine = open_store(settings)
+def test_a_hard_bounce_ends_the_subscription_and_cancels_what_is_due(
+    site: Path, engine: Engine
+) -> None:
+    (first, second) = _active(site, engine, "full@example.net", "fine@example.net")
     with write_transaction(engine) as conn:
         conn.execute(
             deliveries.insert(),
@@ -103,9 +111,8 @@ def test_a_hard_bounce_ends_the_subscription_and_cancels_what_is_due(site: Path)
     )
 
 
-def test_soft_bounces_count_toward_the_threshold(site: Path) -> None:
-    (subscriber_id,) = _active(site, "flaky@example.net")
-    engine = open_store(load_settings(site))
+def test_soft_bounces_count_toward_the_threshold(site: Path, engine: Engine) -> None:
+    (subscriber_id,) = _active(site, engine, "flaky@example.net")
     results = []
     for _ in range(3):
         with write_transaction(engine) as conn:
@@ -115,10 +122,11 @@ def test_soft_bounces_count_toward_the_threshold(site: Path) -> None:
     assert found is not None and found.state == "bounced"
 
 
-def test_links_for_the_web_pages_are_read_without_changing_anything(site: Path) -> None:
+def test_links_for_the_web_pages_are_read_without_changing_anything(
+    site: Path, engine: Engine
+) -> None:
     settings = load_settings(site, environ={"SYNDICATE_WEB_URL": "https://join.example.com/nl"})
-    engine = open_store(settings)
-    (subscriber_id,) = _active(site, "web@example.net")
+    (subscriber_id,) = _active(site, engine, "web@example.net")
     link = subs.unsubscribe_url(settings, subscriber_id)
     assert link.startswith("https://join.example.com/nl/unsubscribe/")
     token = link.rsplit("/", 1)[1]

@@ -13,8 +13,8 @@ from syndicate.store import utcnow
 from syndicate.tokens import make_token, read_token, read_token_issued
 
 
-def test_a_token_names_its_subscriber_and_when_it_was_signed(site: Path) -> None:
-    settings = load_settings(site)
+def test_a_token_names_its_subscriber_and_when_it_was_signed(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
     before = utcnow().replace(microsecond=0)
     token = make_token(settings, "confirm", 42)
     subscriber_id, issued = read_token_issued(settings, "confirm", token)
@@ -23,8 +23,8 @@ def test_a_token_names_its_subscriber_and_when_it_was_signed(site: Path) -> None
     assert read_token(settings, "unsubscribe", make_token(settings, "unsubscribe", 7)) == 7
 
 
-def test_confirmation_tokens_expire_after_seven_days(site: Path) -> None:
-    settings = load_settings(site)
+def test_confirmation_tokens_expire_after_seven_days(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
     fresh = make_token(settings, "confirm", 3, now=utcnow() - timedelta(days=6, hours=23))
     assert read_token(settings, "confirm", fresh) == 3
     old = make_token(settings, "confirm", 3, now=utcnow() - timedelta(days=7, minutes=1))
@@ -34,14 +34,14 @@ def test_confirmation_tokens_expire_after_seven_days(site: Path) -> None:
     assert read_token(settings, "confirm", old, now=utcnow() - timedelta(days=1)) == 3
 
 
-def test_unsubscribe_tokens_never_expire(site: Path) -> None:
-    settings = load_settings(site)
+def test_unsubscribe_tokens_never_expire(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
     token = make_token(settings, "unsubscribe", 9, now=utcnow() - timedelta(days=900))
     assert read_token(settings, "unsubscribe", token) == 9
 
 
-def test_a_tampered_token_is_refused(site: Path) -> None:
-    settings = load_settings(site)
+def test_a_tampered_token_is_refused(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
     token = make_token(settings, "confirm", 5)
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
     for bad in (flipped, token[:-4], "not-a-token", make_token(settings, "confirm", 5)[:10]):
@@ -49,8 +49,8 @@ def test_a_tampered_token_is_refused(site: Path) -> None:
             read_token(settings, "confirm", bad)
 
 
-def test_a_token_for_another_purpose_is_refused_and_named(site: Path) -> None:
-    settings = load_settings(site)
+def test_a_token_for_another_purpose_is_refused_and_named(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
     unsubscribe = make_token(settings, "unsubscribe", 5)
     with pytest.raises(TokenError) as caught:
         read_token(settings, "confirm", unsubscribe)
@@ -60,17 +60,19 @@ def test_a_token_for_another_purpose_is_refused_and_named(site: Path) -> None:
     assert str(caught.value) == "this is a confirmation link, not an unsubscribe link"
 
 
-def test_another_sites_secret_does_not_verify(site: Path) -> None:
-    ours = load_settings(site, environ={"SYNDICATE_SECRET": "one secret of ours"})
-    theirs = load_settings(site, environ={"SYNDICATE_SECRET": "somebody else's secret"})
+def test_another_sites_secret_does_not_verify(tmp_path: Path) -> None:
+    ours = load_settings(tmp_path, environ={"SYNDICATE_SECRET": "one secret of ours"})
+    theirs = load_settings(tmp_path, environ={"SYNDICATE_SECRET": "somebody else's secret"})
     token = make_token(theirs, "unsubscribe", 1)
     with pytest.raises(TokenError, match="not valid"):
         read_token(ours, "unsubscribe", token)
 
 
-def test_without_a_configured_secret_one_is_generated_into_the_site_and_kept(site: Path) -> None:
-    settings = load_settings(site)
+def test_without_a_configured_secret_one_is_generated_into_the_site_and_kept(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(tmp_path)
     token = make_token(settings, "confirm", 11)
-    secret_file = site / ".syndicate-secret"
+    secret_file = tmp_path / ".syndicate-secret"
     assert secret_file.stat().st_mode & 0o777 == 0o600
-    assert read_token(load_settings(site), "confirm", token) == 11
+    assert read_token(load_settings(tmp_path), "confirm", token) == 11

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import Engine
 
 from syndicate import subscribers as subs
 from syndicate.addresses import normalize_address
@@ -30,7 +33,8 @@ def signup(settings: Settings, address: str, name: str | None) -> None:
 
     Example: syndicate signup reader@example.com --name "Ada Reader"
     """
-    subs.signup(open_store(settings), settings, address, name, method="cli")
+    with _store(settings) as engine:
+        subs.signup(engine, settings, address, name, method="cli")
     click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
 
 
@@ -42,7 +46,8 @@ def confirm(settings: Settings, token: str) -> None:
 
     Example: syndicate confirm eyJ...  (the part of the link after /confirm/)
     """
-    subscriber = subs.confirm(open_store(settings), settings, _token(token), method="cli")
+    with _store(settings) as engine:
+        subscriber = subs.confirm(engine, settings, _token(token), method="cli")
     click.echo(f"Confirmed {subscriber.email}: it will receive the next issue.")
 
 
@@ -54,10 +59,19 @@ def unsubscribe(settings: Settings, address_or_token: str) -> None:
 
     Example: syndicate unsubscribe reader@example.com
     """
-    subscriber = subs.unsubscribe(
-        open_store(settings), settings, _token(address_or_token), method="cli"
-    )
+    with _store(settings) as engine:
+        subscriber = subs.unsubscribe(engine, settings, _token(address_or_token), method="cli")
     click.echo(f"Unsubscribed {subscriber.email}: it receives nothing more.")
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Engine]:
+    """Open the site's database for one command and let go of its connections after."""
+    engine = open_store(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _token(text: str) -> str:
@@ -88,12 +102,12 @@ def add(settings: Settings, address: str, name: str | None, confirmed: bool) -> 
 
     Example: syndicate subscribers add reader@example.com --name "Ada Reader" --confirmed
     """
-    engine = open_store(settings)
-    if not confirmed:
-        subs.signup(engine, settings, address, name, method="cli")
-        click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
-        return
-    outcome = subs.add_confirmed(engine, settings, address, name, method="cli")
+    with _store(settings) as engine:
+        if not confirmed:
+            subs.signup(engine, settings, address, name, method="cli")
+            click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
+            return
+        outcome = subs.add_confirmed(engine, settings, address, name, method="cli")
     email = normalize_address(address)
     if outcome == "suppressed":
         raise SyndicateError(
@@ -127,7 +141,8 @@ def import_(settings: Settings, csv_file: Path, confirmed: bool) -> None:
     """
     if not csv_file.is_file():
         raise InputError(f"{csv_file}: no such file")
-    report = subs.import_csv(open_store(settings), settings, csv_file, confirmed=confirmed)
+    with _store(settings) as engine:
+        report = subs.import_csv(engine, settings, csv_file, confirmed=confirmed)
     for bad in report.invalid:
         click.echo(f"{csv_file}, line {bad.line}: {bad.reason}", err=True)
     parts = [f"{report.added} added"]
@@ -152,7 +167,8 @@ def export(settings: Settings) -> None:
 
     Example: syndicate subscribers export > subscribers.csv
     """
-    subs.export_csv(open_store(settings), sys.stdout)
+    with _store(settings) as engine:
+        subs.export_csv(engine, sys.stdout)
 
 
 @subscribers_group.command("list")
@@ -163,7 +179,8 @@ def list_(settings: Settings, state: str | None) -> None:
 
     Example: syndicate subscribers list --state pending
     """
-    found = subs.list_subscribers(open_store(settings), state=state)
+    with _store(settings) as engine:
+        found = subs.list_subscribers(engine, state=state)
     for subscriber in found:
         click.echo(f"{subscriber.state:<13}{subscriber.email}  {subscriber.name or ''}".rstrip())
     if not found:
@@ -178,7 +195,8 @@ def remove(settings: Settings, address: str) -> None:
 
     Example: syndicate subscribers remove reader@example.com
     """
-    removed = subs.remove(open_store(settings), settings, address)
+    with _store(settings) as engine:
+        removed = subs.remove(engine, settings, address)
     click.echo(f"Removed {removed.email}; imports will not add it back.")
 
 
@@ -189,7 +207,8 @@ def count(settings: Settings) -> None:
 
     Example: syndicate subscribers count
     """
-    counts = subs.count_subscribers(open_store(settings))
+    with _store(settings) as engine:
+        counts = subs.count_subscribers(engine)
     for state, number in counts.items():
         click.echo(f"{state:<13}{number}")
     click.echo(f"{'total':<13}{sum(counts.values())}")
