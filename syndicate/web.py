@@ -191,6 +191,11 @@ def create_app(settings: Settings) -> Flask:
             return bad_link(e)
         return page("unsubscribed", subscriber=subscriber, signup=url_for("signup_form"))
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        # Browsers ask for it on every page; "no content" keeps their consoles and logs quiet.
+        return Response(status=204)
+
     @app.get("/feeds/<path:name>")
     def feed(name: str) -> Response:
         mimetype = FEED_TYPES.get(Path(name).name)
