@@ -18,6 +18,9 @@ from lxml import etree
 from syndicate.model import Block, Figure, Heading, ListBlock, Paragraph, Quote
 
 WIDTH = 78
+# Glues a footnote mark to the word before it while wrapping, so "[2]." never starts a
+# line; readers strip control characters, so it cannot come from an article.
+GLUE = "\x00"
 
 
 @dataclass
@@ -54,7 +57,7 @@ def wrap(value: str, width: int = WIDTH, indent: str = "", hanging: str | None =
         break_long_words=False,
         break_on_hyphens=False,
     )
-    return "\n".join(wrapper.fill(line) for line in value.split("\n"))
+    return "\n".join(wrapper.fill(line) for line in value.split("\n")).replace(GLUE, " ")
 
 
 def inline_text(html: str, notes: Footnotes) -> str:
@@ -78,7 +81,7 @@ def inline_text(html: str, notes: Footnotes) -> str:
         if href and not href.startswith("#"):
             label = "".join(element.itertext()).strip()
             if label != href:
-                pieces.append(f" [{notes.number(href)}]")
+                pieces.append(f"{GLUE}[{notes.number(href)}]")
 
     walk(root)
     return "\n".join(" ".join(line.split()) for line in "".join(pieces).split("\n"))
