@@ -24,6 +24,16 @@ SIGNUP_DONE = (
 )
 
 
+@contextmanager
+def _store(settings: Settings) -> Iterator[Engine]:
+    """Open the site's database for one command and let go of its connections after."""
+    engine = open_store(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @main.command("signup")
 @click.argument("address")
 @click.option("--name", help="The subscriber's name, for the greeting.")
@@ -62,16 +72,6 @@ def unsubscribe(settings: Settings, address_or_token: str) -> None:
     with _store(settings) as engine:
         subscriber = subs.unsubscribe(engine, settings, _token(address_or_token), method="cli")
     click.echo(f"Unsubscribed {subscriber.email}: it receives nothing more.")
-
-
-@contextmanager
-def _store(settings: Settings) -> Iterator[Engine]:
-    """Open the site's database for one command and let go of its connections after."""
-    engine = open_store(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _token(text: str) -> str:
