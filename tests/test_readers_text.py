@@ -208,3 +208,16 @@ def test_any_text_gives_clean_article_or_input_error(text: str) -> None:
         assert article.title
         assert not XML_ILLEGAL.search(all_text(article))
         assert article.published is not None and article.published.tzinfo is not None
+
+
+def test_a_byline_before_the_body_gives_authors_and_date(tmp_path: Path, conf: Settings) -> None:
+    text = (
+        "Ferry timetable changes\n\nSummer sailings start early.\n\n"
+        "By Jane Doe and Sam Roe | March 3, 2025\n\nThe first paragraph.\n\n"
+        "By the way this is a paragraph that happens to start with By.\n"
+    )
+    article = read_article(write(tmp_path, "b.txt", text), conf)
+    assert article.authors == ("Jane Doe", "Sam Roe")
+    assert article.published is not None
+    assert article.published.isoformat() == "2025-03-03T00:00:00+00:00"
+    assert [b.type for b in article.blocks] == ["paragraph", "paragraph"]

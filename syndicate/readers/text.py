@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import date
 
 from syndicate.model import Article, Block, Heading, Paragraph
 from syndicate.readers.assemble import Source, finish
@@ -17,6 +19,9 @@ _CLOSERS = "\"'”’»)]"
 _END_PUNCTUATION = ".!?…:;,"
 _OPENERS = "\"'“‘«(["
 _HEADING_WORDS = 15
+_NAME = r"[A-Z\u00c0-\u024f][\w.'’-]*(?: [A-Z\u00c0-\u024f][\w.'’-]*){0,3}"
+_BYLINE = re.compile(rf"^By ({_NAME}(?:(?:, | and | & ){_NAME})*)$")
+_BYLINE_SEPARATORS = re.compile(r"\s+[|•·—–]\s+")
 _TITLE_CHARS = 250
 
 
@@ -49,6 +54,21 @@ def _is_heading(line: str) -> bool:
 
 def _is_dateline(lines: list[str]) -> bool:
     return len(lines) == 1 and len(lines[0]) <= 40 and find_date(lines[0]) is not None
+
+
+def _byline(line: str) -> tuple[tuple[str, ...], date | None] | None:
+    """Read `By Jane Doe and Sam Roe | February 3, 2025` into names and a date."""
+    names: tuple[str, ...] = ()
+    day: date | None = None
+    for part in _BYLINE_SEPARATORS.split(line):
+        match = _BYLINE.match(part)
+        if match and not names:
+            names = tuple(re.split(r", | and | & ", match.group(1)))
+        elif find_date(part) is not None and len(part) <= 40 and day is None:
+            day = find_date(part)
+        else:
+            return None
+    return (names, day) if names else None
 
 
 def _title_like(line: str) -> bool:
@@ -93,8 +113,14 @@ def read(source: Source, text: str) -> Article:
     blocks: list[Block] = []
     for index, lines in enumerate(chunks):
         figures = read_captions(lines)
+        byline = _byline(lines[0]) if len(lines) == 1 else None
         if figures is not None:
             blocks.extend(figures)
+        elif byline is not None and not any(isinstance(b, Paragraph) for b in blocks):
+            names, day = byline
+            meta = replace(meta, authors=meta.authors or names)
+            if meta.published is None and day is not None:
+                meta = replace(meta, published=at_midnight(day, source.settings.tz))
         elif _is_dateline(lines):
             day = find_date(lines[0])
             if meta.published is None and day is not None:
