@@ -67,6 +67,7 @@ def create_app(settings: Settings) -> Flask:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     engine = open_store(settings)
+    app.extensions["syndicate.engine"] = engine  # so whoever ends the app can dispose of it
     pages = template_environment(settings)
     heading = settings.newsletter_name or settings.title
 

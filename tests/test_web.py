@@ -6,7 +6,7 @@ import email
 import email.policy
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -45,9 +45,22 @@ def settings(site: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    application = create_app(settings)
-    yield application
+def make_app() -> Iterator[Callable[[Settings], Flask]]:
+    """Build apps, and close their database connections when the test ends."""
+    apps: list[Flask] = []
+
+    def build(settings: Settings) -> Flask:
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    yield build
+    for built in apps:
+        built.extensions["syndicate.engine"].dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, make_app: Callable[[Settings], Flask]) -> Flask:
+    return make_app(settings)
 
 
 @pytest.fixture
@@ -194,9 +207,11 @@ def test_a_bad_address_is_explained_and_escaped(client: FlaskClient, settings: S
     assert outbox(settings) == []
 
 
-def test_signup_limit_per_address_holds_across_clients(site: Path) -> None:
+def test_signup_limit_per_address_holds_across_clients(
+    site: Path, make_app: Callable[[Settings], Flask]
+) -> None:
     settings = configure(site, signup_limit=2, trusted_proxies=1)
-    client = create_app(settings).test_client()
+    client = make_app(settings).test_client()
     codes = [
         sign_up(client, "victim@example.net", headers={"X-Forwarded-For": f"198.51.100.{n}"})
         for n in range(1, 6)
@@ -236,9 +251,11 @@ def test_x_forwarded_for_is_ignored_without_trusted_proxies(
     assert row is not None and row["signup_client"] == "127.0.0.1"
 
 
-def test_x_forwarded_for_names_the_client_behind_trusted_proxies(site: Path) -> None:
+def test_x_forwarded_for_names_the_client_behind_trusted_proxies(
+    site: Path, make_app: Callable[[Settings], Flask]
+) -> None:
     settings = configure(site, signup_limit=1, trusted_proxies=1)
-    client = create_app(settings).test_client()
+    client = make_app(settings).test_client()
     first = sign_up(client, "a@example.net", headers={"X-Forwarded-For": "203.0.113.7"})
     second = sign_up(client, "b@example.net", headers={"X-Forwarded-For": "203.0.113.8"})
     again = sign_up(client, "c@example.net", headers={"X-Forwarded-For": "203.0.113.8"})
@@ -356,7 +373,9 @@ def test_an_expired_confirmation_link_gets_a_400(app: Flask, settings: Settings)
     assert row is not None and row["state"] == "pending"
 
 
-def test_pages_escape_the_newsletter_name(site: Path) -> None:
+def test_pages_escape_the_newsletter_name(
+    site: Path, make_app: Callable[[Settings], Flask]
+) -> None:
     (site / "syndicate.toml").write_text(
         (site / "syndicate.toml")
         .read_text(encoding="utf-8")
@@ -364,7 +383,7 @@ def test_pages_escape_the_newsletter_name(site: Path) -> None:
         encoding="utf-8",
     )
     settings = load_settings(site)
-    page = create_app(settings).test_client().get("/").get_data(as_text=True)
+    page = make_app(settings).test_client().get("/").get_data(as_text=True)
     assert "<b>Chips</b>" not in page
     assert "Subscribe to Fish &amp; &lt;b&gt;Chips&lt;/b&gt;" in page
 
