@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from slugify import slugify
@@ -22,6 +24,35 @@ from syndicate.store import article_tags, articles
 
 PUBLISHED = "published"
 UNPUBLISHED = "unpublished"
+
+
+# Characters XML 1.0 forbids (NUL among them, which PostgreSQL text cannot hold either).
+_XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """Drop the characters XML 1.0 cannot carry."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    return value
+
+
+def xml_safe(article: Article) -> Article:
+    """Return `article` without XML-illegal characters anywhere in its text.
+
+    Readers drop them already; this guards articles built in code, since neither the
+    feeds nor PostgreSQL can carry them.
+    """
+    cleaned = article_from_dict(_clean(article_to_dict(article)))
+    return cleaned.with_changes(key=article.key, path=article.path)
 
 
 class UnknownArticleError(SyndicateError):
@@ -121,6 +152,7 @@ def upsert_article(
 ) -> tuple[StoredArticle, str]:
     """Store `article`; return it as stored and whether it was "new", "updated" or "unchanged"."""
     now = seconds(now.astimezone(settings.tz))
+    article = xml_safe(article)
     row = _find_row(conn, article)
     if row is None:
         published = seconds(article.published or now)

@@ -35,7 +35,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from sqlalchemy.engine import Connection
 
-from syndicate.archive import StoredArticle, list_articles, published_tags
+from syndicate.archive import StoredArticle, list_articles, published_tags, xml_text
 from syndicate.config import Settings
 from syndicate.html_body import article_html
 
@@ -45,14 +45,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # An empty feed still needs an `updated`; the clock would make it differ on every rebuild.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Characters XML 1.0 forbids; readers drop them already, this guards hand-made Articles.
-_XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACE_RUN = re.compile(r"\s+")
-
-
-def xml_text(text: str) -> str:
-    """Drop the characters XML 1.0 cannot carry."""
-    return _XML_ILLEGAL.sub("", text)
 
 
 def one_line(text: str) -> str:

@@ -243,7 +243,7 @@ def test_a_publish_waits_for_the_site_lock(site: Path) -> None:
     with site_lock(load_settings(site)):
         proc = _publish_process(site, path)
         time.sleep(1.5)
-        assert proc.poll() is None  # still waiting: it has not touched anything
+        assert proc.poll() is None, proc.communicate()  # still waiting: nothing touched yet
         assert not (site / "feeds").exists()
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
