@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from flask import Flask, Response, g, request, send_from_directory, url_for
 from flask_wtf import FlaskForm
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import EmailField, StringField
 from wtforms.validators import InputRequired, Length
@@ -199,6 +199,8 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/feeds/<path:name>")
     def feed(name: str) -> Response:
+        if any(part.startswith(".") for part in Path(name).parts):
+            raise NotFound()  # the atomic writer's temporary files are not feeds yet
         mimetype = FEED_TYPES.get(Path(name).name)
         # send_from_directory refuses paths that leave the folder and answers
         # If-None-Match / If-Modified-Since with 304.

@@ -15,11 +15,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from smtp_server import free_port
 from werkzeug.test import TestResponse
 
 from syndicate import subscribers
 from syndicate.config import Settings, load_settings
-from syndicate.store import open_store, utcnow
+from syndicate.store import deliveries, open_store, utcnow
 from syndicate.store import subscribers as subscribers_table
 from syndicate.tokens import make_token
 from syndicate.web import create_app
@@ -173,6 +174,31 @@ def test_signing_up_again_looks_the_same_and_changes_nothing(
     assert same_page(known, "known@") == same_page(fresh, "stranger@")
     row = state_of(settings, "known@example.net")
     assert row is not None and row["state"] == "active"
+
+
+def test_an_unreachable_mail_server_queues_the_confirmation_and_says_the_same(
+    site: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    configure(site)
+    with (site / "syndicate.toml").open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[smtp]\nurl = "smtp://127.0.0.1:{free_port()}"\ntimeout = 2\n')
+    settings = load_settings(site)
+    response = sign_up(make_app(settings).test_client(), "patient@example.net")
+    assert response.status_code == 200
+    assert "Check your inbox" in response.get_data(as_text=True)
+    row = state_of(settings, "patient@example.net")
+    assert row is not None and row["state"] == "pending"
+    engine = open_store(settings)
+    try:
+        with engine.connect() as conn:
+            queued = conn.execute(
+                sa.select(deliveries.c.kind, deliveries.c.state).where(
+                    deliveries.c.subscriber_id == row["id"]
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in queued] == [("confirm", "due")]
 
 
 def test_signup_without_csrf_token_is_refused(client: FlaskClient, settings: Settings) -> None:
@@ -406,6 +432,7 @@ def feeds(settings: Settings) -> Path:
     (folder / "rss.xml").write_text('<rss version="2.0"/>')
     (folder / "feed.json").write_text('{"version": "https://jsonfeed.org/version/1.1"}')
     (folder / "tags" / "harbour-news" / "atom.xml").write_text("<feed/>")
+    (folder / ".atom.xml.tmp").write_text("<feed><!-- half written")
     return folder
 
 
@@ -453,6 +480,7 @@ def test_feeds_stay_inside_their_folder(client: FlaskClient, feeds: Path, site: 
         "/feeds/tags/../../syndicate.toml",
         "/feeds/..%2fsyndicate.toml",
         "/feeds/missing.xml",
+        "/feeds/.atom.xml.tmp",
     ):
         response = fetch(client, path)
         assert response.status_code == 404, path
