@@ -204,3 +204,13 @@ def test_captions_and_signup_lines_kept_by_trafilatura_are_recovered(
         "The diversion route through Ballyvale. Image: Coast Daily",
     }
     assert [" ".join(line.split()) for line in alone if line not in boilerplate] == ours
+
+
+def test_a_broken_canonical_url_is_ignored_not_a_crash(tmp_path: Path, conf: Settings) -> None:
+    head = "<title>Ferry times change</title><link rel='canonical' href='http://[broken'>"
+    body = f"<h1>Ferry times change</h1><p>{BODY} <a href='http://[also-broken'>x</a></p>"
+    path = tmp_path / "broken.html"
+    path.write_text(page(head, body), encoding="utf-8")
+    article = read_article(path, conf)
+    assert article.url is None
+    assert article.title == "Ferry times change"

@@ -162,6 +162,12 @@ def test_bad_front_matter_is_one_line_naming_the_file(tmp_path: Path, conf: Sett
     path = write(tmp_path, "date.txt", "---\ndate: someday soon\n---\nHeadline\n")
     with pytest.raises(InputError, match=r"date\.txt: front matter date: cannot read"):
         read_article(path, conf)
+    path = write(tmp_path, "feb.txt", "---\ndate: 2025-02-30\n---\nHeadline\n")
+    with pytest.raises(InputError, match=r"feb\.txt: front matter has a value that cannot be read"):
+        read_article(path, conf)
+    path = write(tmp_path, "y1.txt", "---\ndate: 0001-01-01\n---\nHeadline\n")
+    with pytest.raises(InputError, match=r"y1\.txt: front matter date: the year 1 is out of range"):
+        read_article(path, conf)
 
 
 def test_inline_html_is_escaped_text(tmp_path: Path, conf: Settings) -> None:
@@ -178,6 +184,9 @@ PIECES = st.sampled_from(
         "---\n",
         "title: T\n",
         "date: 2025-02-30\n",
+        "---\ndate: 2025-02-30\n---\n",
+        "---\ntitle: [x\n---\n",
+        "---\ntags: 5\nauthor: {a: b}\n---\n",
         "\u00a0",
         "\u200b",
         "\ufeff",

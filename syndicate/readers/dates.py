@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,8 +23,26 @@ _WRITTEN = re.compile(
 )
 
 
+# Publication dates outside this range are typos; the far ends would also overflow
+# when a feed converts them to UTC.
+_YEARS = range(1000, 9999)
+
+
 class DateProblem(ValueError):
     """A value cannot be read as a date."""
+
+
+def _parse(text: str) -> datetime:
+    """Parse free-form date text with dateutil, its unknown-timezone warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dateparser.parse(text)
+
+
+def _checked(moment: datetime) -> datetime:
+    if moment.year not in _YEARS:
+        raise DateProblem(f"the year {moment.year} is out of range")
+    return moment
 
 
 def at_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -33,6 +52,10 @@ def at_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 def to_datetime(value: object, tz: ZoneInfo) -> datetime:
     """Read a metadata date (YAML date or datetime, ISO 8601 or written text) as aware datetime."""
+    return _checked(_to_datetime(value, tz))
+
+
+def _to_datetime(value: object, tz: ZoneInfo) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
@@ -44,13 +67,11 @@ def to_datetime(value: object, tz: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
         try:
-            moment = dateparser.parse(text)
+            moment = _parse(text)
         except (ValueError, OverflowError):
             raise DateProblem(
                 f"cannot read {text!r} as a date (use 2025-02-18 or 2025-02-18T09:30:00+02:00)"
             ) from None
-    if len(text) <= 10 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return at_midnight(moment.date(), tz)
     has_time = bool(re.search(r"\d:\d", text))
     if not has_time:
         return at_midnight(moment.date(), tz)
@@ -61,9 +82,11 @@ def find_date(text: str) -> date | None:
     """Return the first date written out in `text`, if any."""
     for match in _WRITTEN.finditer(text):
         try:
-            return dateparser.parse(match.group(0).replace(".", "")).date()
+            day = _parse(match.group(0).replace(".", "")).date()
         except (ValueError, OverflowError):
             continue
+        if 1900 <= day.year <= 2200:
+            return day
     return None
 
 

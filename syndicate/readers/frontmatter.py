@@ -53,6 +53,8 @@ def split(text: str) -> tuple[dict[str, Any], str]:
         raise FrontMatterProblem(f"front matter is not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise FrontMatterProblem("front matter is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as e:  # a constructor's refusal: 2025-02-30
+        raise FrontMatterProblem(f"front matter has a value that cannot be read: {e}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

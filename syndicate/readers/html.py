@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -259,7 +260,11 @@ def _canonical_url(tree: lxml.html.HtmlElement, meta: dict[str, list[str]]) -> s
     """Return the page's canonical http(s) URL (link rel=canonical, else og:url)."""
     links = (link.get("href") for link in tree.iter("link") if link.get("rel") == "canonical")
     url = clean_line(next((href for href in links if href), None) or _first(meta, "og:url") or "")
-    return url if url.startswith(("http://", "https://")) else None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a broken IPv6 host
+        return None
+    return url if parts.scheme in {"http", "https"} and parts.netloc else None
 
 
 def _extract(source: Source, tree: lxml.html.HtmlElement, url: str | None) -> lxml.etree._Element:
@@ -314,7 +319,7 @@ def read(source: Source, data: bytes) -> Article:
     meta = _meta(tree)
     url = _canonical_url(tree, meta)
     if url:
-        tree.make_links_absolute(url, resolve_base_href=True)
+        tree.make_links_absolute(url, resolve_base_href=True, handle_failures="ignore")
     # The DOM pass runs first: signup boxes go before trafilatura can keep their text.
     newsletter = _drop_signup_boxes(tree)
     figures = _page_figures(tree)

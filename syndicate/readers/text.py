@@ -19,6 +19,7 @@ _CLOSERS = "\"'”’»)]"
 _END_PUNCTUATION = ".!?…:;,"
 _OPENERS = "\"'“‘«(["
 _HEADING_WORDS = 15
+_DEK_WORDS = 60
 _NAME = r"[A-Z\u00c0-\u024f][\w.'’-]*(?: [A-Z\u00c0-\u024f][\w.'’-]*){0,3}"
 _BYLINE = re.compile(rf"^By ({_NAME}(?:(?:, | and | & ){_NAME})*)$")
 _BYLINE_SEPARATORS = re.compile(r"\s+[|•·—–]\s+")
@@ -107,6 +108,7 @@ def read(source: Source, text: str) -> Article:
             and len(chunks) > 1
             and read_captions(chunks[0]) is None
             and len(chunks[0]) <= 2
+            and len(" ".join(chunks[0]).split()) <= _DEK_WORDS
         ):
             meta = replace(meta, dek=plain(" ".join(chunks[0]))[0])
             chunks = chunks[1:]
