@@ -42,7 +42,8 @@ def run(site: Path, *args: str) -> Result:
 
 def outbox(site: Path) -> list[EmailMessage]:
     messages = []
-    for path in sorted((site / "outbox").glob("*.eml")):
+    # Oldest first: the outbox names its files uniquely, not in order.
+    for path in sorted((site / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
         parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         messages.append(parsed)
