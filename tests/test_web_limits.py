@@ -41,7 +41,11 @@ def test_the_limit_counts_one_hour_back(engine: Engine, settings: Settings) -> N
     with pytest.raises(SignupLimitError):
         reserve_signup(engine, settings, "victim@example.net", "192.0.2.3", now=later)
     reserve_signup(
-        engine, settings, "victim@example.net", "192.0.2.3", now=start + timedelta(hours=1)
+        engine,
+        settings,
+        "victim@example.net",
+        "192.0.2.3",
+        now=start + timedelta(hours=1, seconds=1),
     )
     with engine.connect() as conn:
         left = conn.execute(sa.select(sa.func.count()).select_from(signup_attempts)).scalar_one()
