@@ -1,0 +1,154 @@
+"""The per-recipient splice: it must give the message EmailMessage builds for that recipient."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from email_samples import DATE, parse, parts, sample_article, site_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from syndicate.errors import AddressError
+from syndicate.newsletter.message import (
+    Recipient,
+    build_message,
+    build_template,
+    confirmation_message,
+    message_id,
+    personalize,
+)
+from syndicate.newsletter.render import render_issue
+
+LOCAL = string.ascii_letters + string.digits + "._+-"
+local_parts = st.text(LOCAL, min_size=1, max_size=64).filter(
+    lambda s: not s.startswith(".") and not s.endswith(".") and ".." not in s
+)
+labels = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=30)
+domains = st.lists(labels, min_size=1, max_size=5).map(lambda parts: ".".join([*parts, "example"]))
+addresses = st.builds(lambda local, domain: f"{local}@{domain}", local_parts, domains)
+names = st.one_of(
+    st.none(),
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from('"\\<>(),;:@. \r\n\t'),
+        max_size=80,
+    ),
+)
+url_tails = st.text(string.ascii_letters + string.digits + "=&%?;-_.~/+:@!$'()*,", max_size=120)
+urls = st.builds(lambda tail: f"https://news.example.com/unsubscribe/{tail}", url_tails)
+message_ids = st.builds(lambda left, domain: f"<{left}@{domain}>", local_parts, domains)
+recipients = st.builds(Recipient, addresses, names, urls, message_ids)
+
+
+@pytest.fixture(scope="module")
+def issue(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    site = tmp_path_factory.mktemp("site")
+    (site / "syndicate.toml").write_text(
+        '[site]\ntitle = "The Example Desk"\nbase_url = "https://news.example.com"\n',
+        encoding="utf-8",
+    )
+    settings = site_settings(site, reply_to="Desk <editors@news.example.com>")
+    # A non-ASCII headline and dek, so both parts carry quoted-printable escapes.
+    article = sample_article(title="Ferries return to Zürich’s lake — «finally»")
+    rendered = render_issue(settings, article)
+    return settings, rendered, build_template(settings, rendered, date=DATE)
+
+
+@hypothesis_settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipient=recipients)
+def test_spliced_message_equals_the_directly_built_one(issue, recipient: Recipient) -> None:  # type: ignore[no-untyped-def]
+    settings, rendered, template = issue
+    spliced = personalize(template, recipient)
+    direct = build_message(settings, rendered, recipient, date=DATE)
+    ours, theirs = parse(spliced), parse(direct)
+    assert list(ours.items()) == list(theirs.items())
+    assert parts(ours) == parts(theirs)
+    for a, b in zip(ours.iter_parts(), theirs.iter_parts(), strict=True):
+        assert list(a.items()) == list(b.items())
+    # Stronger still: the very bytes, and no line past the limits.
+    assert spliced == direct
+    lines = spliced.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 998
+    body = spliced.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76
+    # The values arrived: in the headers, escaped in the HTML, whole in the text.
+    text, html = parts(ours)
+    assert recipient.unsubscribe_url in text.split()
+    assert f'href="{recipient.unsubscribe_url.replace("&", "&amp;")}"'.replace("'", "&#39;") in html
+    assert ours["To"].addresses[0].addr_spec == recipient.address
+    assert ours["Message-ID"].strip() == recipient.message_id
+    assert ours["List-Unsubscribe"].strip().startswith(f"<{recipient.unsubscribe_url}>, <mailto:")
+
+
+def test_a_name_with_line_breaks_cannot_add_a_header(issue) -> None:  # type: ignore[no-untyped-def]
+    _, _, template = issue
+    recipient = Recipient(
+        "reader@example.net",
+        "Sam\r\nBcc: everyone@example.org",
+        "https://news.example.com/unsubscribe/x",
+        "<1@news.example.com>",
+    )
+    raw = personalize(template, recipient)
+    message = parse(raw)
+    assert message["Bcc"] is None
+    assert message["To"].addresses[0].display_name == "Sam Bcc: everyone@example.org"
+    assert not re.search(rb"^Bcc:", raw, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["reader@example.net\r\nBcc: x@example.org", "two words@example.net", "zoë@example.net"],
+)
+def test_unusable_addresses_are_refused(issue, address: str) -> None:  # type: ignore[no-untyped-def]
+    _, _, template = issue
+    recipient = Recipient(address, None, "https://news.example.com/u/x", "<1@news.example.com>")
+    with pytest.raises(AddressError):
+        personalize(template, recipient)
+
+
+def test_template_keeps_placeholders_and_the_issue_headers(issue) -> None:  # type: ignore[no-untyped-def]
+    _, _, template = issue
+    message = parse(template)
+    assert message["Subject"] == "Ferries return to Zürich’s lake — «finally»"
+    assert message["Reply-To"] == "Desk <editors@news.example.com>"
+    text, html = parts(message)
+    assert "syndicate-placeholder-unsubscribe-url" in text
+    assert 'href="syndicate-placeholder-unsubscribe-url"' in html
+
+
+def test_message_id_is_stable_per_issue_and_subscriber(site: Path) -> None:
+    settings = site_settings(site)
+    first = message_id(settings, 7, 42)
+    assert first == message_id(settings, 7, 42)
+    assert len({first, message_id(settings, 7, 43), message_id(settings, 8, 42)}) == 3
+    assert re.fullmatch(r"<[^<>@\s]+@news\.example\.com>", first)
+
+
+def test_no_one_click_header_without_https(site: Path) -> None:
+    settings = site_settings(site, web_url="http://localhost:8000")
+    rendered = render_issue(settings, sample_article())
+    recipient = Recipient(
+        "reader@example.net", None, "http://localhost:8000/unsubscribe/x", "<1@news.example.com>"
+    )
+    message = parse(build_message(settings, rendered, recipient, date=DATE))
+    assert message["List-Unsubscribe-Post"] is None
+    assert message["List-Unsubscribe"].startswith("<http://localhost:8000/unsubscribe/x>")
+
+
+def test_confirmation_message(site: Path) -> None:
+    settings = site_settings(site, newsletter_name="Morning Tides")
+    url = "https://news.example.com/confirm/abc.def=ghi"
+    message = parse(confirmation_message(settings, "new@example.net", "Zoë Quinn", url))
+    assert message["To"] == "Zoë Quinn <new@example.net>"
+    assert message["From"] == "Morning Tides <newsletter@news.example.com>"
+    assert message["Subject"] == "Confirm your subscription to Morning Tides"
+    assert message["Date"] and message["Message-ID"].endswith("@news.example.com>")
+    assert message["List-Unsubscribe"] is None
+    text, html = parts(message)
+    assert url in text.split()
+    assert f'href="{url}"' in html
+    assert "new@example.net" in text and "Hello Zoë Quinn" in html
+    assert 'style="' in html and "<style>" in html
