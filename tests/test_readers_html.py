@@ -214,3 +214,23 @@ def test_a_broken_canonical_url_is_ignored_not_a_crash(tmp_path: Path, conf: Set
     article = read_article(path, conf)
     assert article.url is None
     assert article.title == "Ferry times change"
+
+
+def test_only_the_story_figures_count(tmp_path: Path, conf: Settings) -> None:
+    figure = "<figure><img src='https://cdn.example.com/{0}.jpg' alt='{0}'><figcaption>{1}</figcaption></figure>"
+    html = (
+        "<html><head><title>Ferry times change</title></head><body>"
+        "<div class='related'><figure><img src='https://cdn.example.com/other.jpg'>"
+        "<figcaption>Another story entirely (Photo: Nobody)</figcaption></figure></div>"
+        "<article><header><h1>Ferry times change</h1>"
+        + figure.format("ferry", "The ferry leaves the pier. (Photo: Ann Lee)")
+        + f"</header><p>{BODY}</p><p>{BODY} More.</p>"
+        "<aside>" + figure.format("promo", "Buy our calendar") + "</aside>"
+        f"<p>{BODY} The end.</p></article></body></html>"
+    )
+    path = tmp_path / "story.html"
+    path.write_text(html, encoding="utf-8")
+    article = read_article(path, conf)
+    assert article.lead is not None
+    assert (article.lead.caption, article.lead.credit) == ("The ferry leaves the pier.", "Ann Lee")
+    assert [b.type for b in article.blocks] == ["paragraph"] * 3

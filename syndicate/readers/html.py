@@ -40,6 +40,7 @@ _DEK_CLASS = re.compile(
     r"(?:^|[\s_-])(?:dek|standfirst|sub-?title|subhead(?:line)?|summary|lede|excerpt|strapline)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+_OUTSIDE_STORY = {"aside", "nav", "footer"}
 # trafilatura's XML names for inline formatting, as the HTML tags the model allows.
 _RENDITIONS = {"#i": "em", "#b": "strong", "#t": "code", "#sub": "sub", "#sup": "sup"}
 
@@ -144,13 +145,28 @@ def _caption(figcaption: lxml.html.HtmlElement | None) -> tuple[str, str | None]
     return split_credit(caption, loose=True)
 
 
-def _page_figures(tree: lxml.html.HtmlElement) -> list[PageFigure]:
-    """Find every `<figure>` with the text of the paragraph it follows in document order."""
+def _article_root(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """Return the element that holds the story: the wordiest `<article>`, `<main>`, or the page."""
+    articles = list(tree.iter("article"))
+    if articles:
+        return max(articles, key=lambda el: len(el.text_content().split()))
+    return next(tree.iter("main"), tree)
+
+
+def _page_figures(root: lxml.html.HtmlElement) -> list[PageFigure]:
+    """Find the story's `<figure>`s with the text of the paragraph each follows."""
     found: list[PageFigure] = []
     last_paragraph: str | None = None
-    for element in tree.iter("p", "figure"):
+    for element in root.iter("p", "figure"):
+        ancestors = set()
+        for ancestor in element.iterancestors():
+            if ancestor is root:
+                break
+            ancestors.add(ancestor.tag)
+        if ancestors & _OUTSIDE_STORY:
+            continue  # related stories, promotions and page furniture
         if element.tag == "p":
-            if not any(a.tag == "figure" for a in element.iterancestors()):
+            if "figure" not in ancestors:
                 last_paragraph = clean_line(element.text_content()) or last_paragraph
             continue
         src, alt = _image_src(element)
@@ -241,10 +257,15 @@ def _body_blocks(main: lxml.etree._Element, figures: list[PageFigure]) -> list[B
         at = 0
         if page.after is not None:
             for index, block in enumerate(blocks):
-                if isinstance(block, Paragraph) and block.text == page.after:
+                if isinstance(block, Paragraph) and _same_text(block.text, page.after):
                     at = index + 1
         blocks.insert(at, page.figure)
     return blocks
+
+
+def _same_text(ours: str, page: str) -> bool:
+    """Compare trafilatura's text of a paragraph with the DOM's, which may differ at the end."""
+    return ours == page or (min(len(ours), len(page)) >= 40 and ours[:60] == page[:60])
 
 
 def _date(value: str | None, source: Source) -> datetime | None:
@@ -322,8 +343,9 @@ def read(source: Source, data: bytes) -> Article:
         tree.make_links_absolute(url, resolve_base_href=True, handle_failures="ignore")
     # The DOM pass runs first: signup boxes go before trafilatura can keep their text.
     newsletter = _drop_signup_boxes(tree)
-    figures = _page_figures(tree)
-    times = [t.get("datetime") for t in tree.iter("time") if t.get("datetime")]
+    root = _article_root(tree)
+    figures = _page_figures(root)
+    times = [t.get("datetime") for t in root.iter("time") if t.get("datetime")]
     published = _date(
         _first(meta, "article:published_time", "datepublished", "date", "dc.date")
         or (times[0] if times else None),
