@@ -111,7 +111,9 @@ def _find_row(conn: Connection, article: Article) -> Row | None:
 
 def _feed_id(conn: Connection, settings: Settings, article: Article, published: datetime) -> str:
     """Mint a tag: URI (RFC 4151) from the site's host, the publication date and the slug."""
-    base = f"tag:{settings.host},{published.date().isoformat()}:{article.slug or 'article'}"
+    # The specific part must be URI characters: a slug from elsewhere is made one again.
+    specific = slugify(article.slug, max_length=120) or "article"
+    base = f"tag:{settings.host},{published.date().isoformat()}:{specific}"
     candidate, number = base, 1
     while conn.execute(sa.select(articles.c.pk).where(articles.c.feed_id == candidate)).first():
         number += 1

@@ -124,7 +124,7 @@ def make_entry(stored: StoredArticle, settings: Settings) -> Entry:
         authors=tuple(one_line(a) for a in article.authors if one_line(a))
         or (one_line(settings.site_author),),
         tags=tuple(one_line(t) for t in article.tags if one_line(t)),
-        image=_image(article.lead.src if article.lead else None, article.url or home),
+        image=_image(article.lead.src if article.lead else None, link),
         language=article.language,
     )
 

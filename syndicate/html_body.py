@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -73,4 +74,9 @@ def article_html(article: Article, base_url: str, *, include_lead: bool = True) 
         lead = Figure(lead.caption, lead.credit, lead.src, article.title)  # alt text for all
     blocks = [*([lead] if include_lead and lead else []), *article.blocks]
     fragment = "\n".join(_block_html(block) for block in blocks)
-    return sanitize_html(fragment, article.url or base_url)
+    return sanitize_html(fragment, _link_base(article.url, base_url))
+
+
+def _link_base(url: str | None, fallback: str) -> str:
+    parts = urlsplit(url or "")
+    return url if url and parts.scheme in {"http", "https"} and parts.hostname else fallback

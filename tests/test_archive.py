@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,6 +90,21 @@ def test_identity_order_front_matter_id_then_url_then_path(settings, engine) -> 
         other = make_article(3, key="someone-else")
         stored, status = upsert_article(conn, settings, other, now=NOW)
     assert status == "new" and stored.pk != by_path.pk
+
+
+# RFC 4151 as the W3C feed validator checks it.
+TAG_URI = re.compile(
+    r"^tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,#]+$"
+)
+
+
+def test_ids_are_valid_tag_uris_whatever_the_slug(settings, engine) -> None:
+    odd = make_article(1, slug="שלום עולם / 🎉", path="a.md")
+    empty = make_article(2, slug="", path="b.md")
+    with write_transaction(engine) as conn:
+        ids = [upsert_article(conn, settings, a, now=NOW)[0].feed_id for a in (odd, empty)]
+    assert ids[1] == "tag:news.example.com,2025-03-03:article"
+    assert all(TAG_URI.match(feed_id) for feed_id in ids), ids
 
 
 def test_same_slug_and_day_gets_a_distinct_id(settings, engine) -> None:
