@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,8 @@ def bad_inputs(folder: Path) -> list[tuple[Path, str]]:
     cases.append(
         (folder / "a-folder.txt", f"{folder / 'a-folder.txt'}: is a folder, not an article file")
     )
+    os.mkfifo(folder / "pipe.txt")
+    cases.append((folder / "pipe.txt", f"{folder / 'pipe.txt'}: is not a regular file"))
     make("empty.txt", b"", "is empty")
     make("blank.md", b"  \n\t\r\n\n", "is empty")
     make("nbsp.txt", "\u00a0\n\u200b\n".encode(), "is empty")

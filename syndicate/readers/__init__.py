@@ -74,6 +74,8 @@ def read_article(path: Path, settings: Settings, fmt: str | None = None) -> Arti
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not an article file")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a regular file")
     reader = reader_for(path, fmt)
     try:
         size = path.stat().st_size
