@@ -234,3 +234,23 @@ def test_only_the_story_figures_count(tmp_path: Path, conf: Settings) -> None:
     assert article.lead is not None
     assert (article.lead.caption, article.lead.credit) == ("The ferry leaves the pier.", "Ann Lee")
     assert [b.type for b in article.blocks] == ["paragraph"] * 3
+
+
+def test_json_ld_gives_authors_and_dates_with_time(tmp_path: Path, conf: Settings) -> None:
+    linked = (
+        '{"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, '
+        '{"@type": "NewsArticle", "headline": "Ferry times change", '
+        '"datePublished": "2025-04-02T06:30:00+02:00", "dateModified": "2025-04-02T09:00:00+02:00", '
+        '"author": [{"@type": "Person", "name": "Ann Lee"}, {"@type": "Person", "name": "Bo Kim"}]}]}'
+    )
+    head = (
+        f'<title>Ferry times change</title><script type="application/ld+json">{linked}</script>'
+        '<script type="application/ld+json">{not json</script>'
+    )
+    path = tmp_path / "ld.html"
+    path.write_text(page(head, f"<h1>Ferry times change</h1><p>{BODY}</p>"), encoding="utf-8")
+    article = read_article(path, conf)
+    assert article.authors == ("Ann Lee", "Bo Kim")
+    assert article.published is not None and article.updated is not None
+    assert article.published.isoformat() == "2025-04-02T06:30:00+02:00"
+    assert article.updated.isoformat() == "2025-04-02T09:00:00+02:00"

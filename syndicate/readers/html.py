@@ -8,9 +8,11 @@ newsletter signup box as text. The DOM pass (lxml) recovers those before and aft
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -79,6 +81,38 @@ def _meta(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
         if key and content and content.strip():
             values.setdefault(key.strip().lower(), []).append(clean_line(content))
     return values
+
+
+def _linked_data(tree: lxml.html.HtmlElement) -> dict[str, Any]:
+    """Return the page's schema.org Article object from JSON-LD, or nothing."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        candidates = data if isinstance(data, list) else [data]
+        if isinstance(data, dict) and isinstance(data.get("@graph"), list):
+            candidates = data["@graph"]
+        for item in candidates:
+            kind = item.get("@type") if isinstance(item, dict) else None
+            kinds = kind if isinstance(kind, list) else [kind]
+            if any(isinstance(k, str) and k.endswith("Article") for k in kinds):
+                return item
+    return {}
+
+
+def _linked_authors(data: dict[str, Any]) -> tuple[str, ...]:
+    authors = data.get("author")
+    items = authors if isinstance(authors, list) else [authors]
+    names = (item.get("name") if isinstance(item, dict) else item for item in items)
+    return tuple(dict.fromkeys(clean_line(n) for n in names if isinstance(n, str) and n.strip()))
+
+
+def _linked_text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return clean_line(value) or None if isinstance(value, str) else None
 
 
 def _first(meta: dict[str, list[str]], *keys: str) -> str | None:
@@ -346,8 +380,11 @@ def read(source: Source, data: bytes) -> Article:
     root = _article_root(tree)
     figures = _page_figures(root)
     times = [t.get("datetime") for t in root.iter("time") if t.get("datetime")]
+    linked = _linked_data(tree)
     published = _date(
-        _first(meta, "article:published_time", "datepublished", "date", "dc.date")
+        _first(meta, "article:published_time", "og:article:published_time")
+        or _linked_text(linked, "datePublished")
+        or _first(meta, "datepublished", "date", "dc.date")
         or (times[0] if times else None),
         source,
     )
@@ -371,7 +408,9 @@ def read(source: Source, data: bytes) -> Article:
         or clean_line(document.get("description") or "")
         or None
     )
-    authors = tuple(meta.get("author", [])) or _split(document.get("author"))
+    authors = (
+        tuple(meta.get("author", [])) or _linked_authors(linked) or _split(document.get("author"))
+    )
     blocks = [
         b
         for b in blocks
@@ -384,7 +423,12 @@ def read(source: Source, data: bytes) -> Article:
         dek=dek,
         authors=authors,
         published=published or _date(document.get("date"), source),
-        updated=_date(_first(meta, "article:modified_time", "datemodified"), source),
+        updated=_date(
+            _first(meta, "article:modified_time", "og:article:modified_time")
+            or _linked_text(linked, "dateModified")
+            or _first(meta, "datemodified"),
+            source,
+        ),
         url=url,
         source=_first(meta, "og:site_name", "application-name"),
         language=clean_line(tree.get("lang") or tree.get("xml:lang") or "") or None,
