@@ -230,3 +230,18 @@ def test_a_byline_before_the_body_gives_authors_and_date(tmp_path: Path, conf: S
     assert article.published is not None
     assert article.published.isoformat() == "2025-03-03T00:00:00+00:00"
     assert [b.type for b in article.blocks] == ["paragraph", "paragraph"]
+
+
+def test_byline_and_dateline_right_after_the_headline_are_not_the_dek(
+    tmp_path: Path, conf: Settings
+) -> None:
+    text = "Ferry timetable changes\n\nBy Ann Lee\n\nApril 4, 2025\n\nBody one.\n\nJune 1, 2025\n\nEnd.\n"
+    article = read_article(write(tmp_path, "c.txt", text), conf)
+    assert article.dek is None
+    assert article.authors == ("Ann Lee",)
+    assert article.published is not None and article.published.date().isoformat() == "2025-04-04"
+    assert [b.text for b in article.blocks if isinstance(b, Paragraph)] == [
+        "Body one.",
+        "June 1, 2025",
+        "End.",
+    ]

@@ -73,7 +73,7 @@ def _byline(line: str) -> tuple[tuple[str, ...], date | None] | None:
 
 
 def _title_like(line: str) -> bool:
-    caption, credit = split_credit(line)
+    _, credit = split_credit(line)
     return (
         len(line) <= _TITLE_CHARS
         and credit is None
@@ -107,6 +107,8 @@ def read(source: Source, text: str) -> Article:
             and chunks
             and len(chunks) > 1
             and read_captions(chunks[0]) is None
+            and _byline(chunks[0][0]) is None
+            and not _is_dateline(chunks[0])
             and len(chunks[0]) <= 2
             and len(" ".join(chunks[0]).split()) <= _DEK_WORDS
         ):
@@ -115,19 +117,26 @@ def read(source: Source, text: str) -> Article:
     blocks: list[Block] = []
     for index, lines in enumerate(chunks):
         figures = read_captions(lines)
-        byline = _byline(lines[0]) if len(lines) == 1 else None
+        # Bylines and datelines only stand between the standfirst and the first paragraph.
+        before_body = not any(isinstance(b, Paragraph) for b in blocks)
+        byline = _byline(lines[0]) if len(lines) == 1 and before_body else None
         if figures is not None:
             blocks.extend(figures)
-        elif byline is not None and not any(isinstance(b, Paragraph) for b in blocks):
+        elif byline is not None:
             names, day = byline
             meta = replace(meta, authors=meta.authors or names)
             if meta.published is None and day is not None:
                 meta = replace(meta, published=at_midnight(day, source.settings.tz))
-        elif _is_dateline(lines):
+        elif before_body and _is_dateline(lines):
             day = find_date(lines[0])
             if meta.published is None and day is not None:
                 meta = replace(meta, published=at_midnight(day, source.settings.tz))
-        elif len(lines) == 1 and index < len(chunks) - 1 and _is_heading(lines[0]):
+        elif (
+            len(lines) == 1
+            and index < len(chunks) - 1
+            and _is_heading(lines[0])
+            and not _is_dateline(lines)
+        ):
             blocks.append(Heading(*plain(lines[0])))
         else:
             blocks.append(Paragraph(*plain(" ".join(lines))))
