@@ -65,10 +65,14 @@ class AtomicFiles:
     def commit(self) -> None:
         """Rename every staged file into place."""
         folders = set()
-        for temp, path in self._staged:
-            os.replace(temp, path)
-            folders.add(path.parent)
-        self._staged.clear()
+        try:
+            while self._staged:
+                temp, path = self._staged[0]
+                os.replace(temp, path)
+                self._staged.pop(0)
+                folders.add(path.parent)
+        finally:
+            self.discard()  # after a failed rename, leave no temporary files behind
         for folder in sorted(folders):
             _fsync_folder(folder)
 

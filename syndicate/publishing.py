@@ -128,7 +128,10 @@ def _change_feeds(
                 # The store has committed: the staged files now go into place together.
         except OSError as e:
             where = e.filename or settings.feeds_path
-            raise FeedWriteError(f"cannot write the feeds in {where}: {e.strerror}") from e
+            raise FeedWriteError(
+                f"cannot write the feeds in {where}: {e.strerror} "
+                "(once fixed, `syndicate feeds` writes them again)"
+            ) from e
         removed = tuple(prune_tag_feeds(settings, set(files)))
     return outcome, FeedChange(written, removed)
 
