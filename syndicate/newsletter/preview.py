@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
-from syndicate.errors import InputError, SyndicateError
+from syndicate.errors import AddressError, InputError, SyndicateError
 from syndicate.model import Article
 from syndicate.newsletter.message import (
     Recipient,
@@ -73,9 +74,12 @@ def load_article(settings: Settings, file_or_id: str) -> Article:
 
 def preview_recipient(settings: Settings, address: str | None) -> Recipient:
     """Return a stand-in recipient whose links show where a real one's would go."""
+    name, bare = parseaddr(address or PREVIEW_ADDRESS)
+    if not bare:
+        raise AddressError(f"--to: {address!r} is not an email address")
     return Recipient(
-        address=address or PREVIEW_ADDRESS,
-        name=None,
+        address=bare,
+        name=name or None,
         unsubscribe_url=f"{settings.public_web_url}/unsubscribe/preview",
         message_id=f"<preview@{settings.host}>",
     )
