@@ -75,16 +75,19 @@ def _spam_reports(tmp_path: Path, *messages: bytes) -> list[tuple[float, set[str
         )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     (tmp_path / "scored.mbox").write_bytes(result.stdout)
-    reports = []
+    reports: dict[str, tuple[float, set[str]]] = {}
     scored_box = mailbox.mbox(tmp_path / "scored.mbox")
-    for scored in scored_box:
+    for mbox_message in scored_box:
+        scored = parse(mbox_message.as_bytes())
         status = " ".join(str(scored["X-Spam-Status"]).split()).replace(", ", ",")
         found = re.search(r"score=(-?[\d.]+) .*tests=([A-Z0-9_,]*)", status)
         assert found, status
-        reports.append((float(found[1]), set(found[2].split(","))))
+        reports[str(scored["Subject"])] = (float(found[1]), set(found[2].split(",")))
     scored_box.close()
-    assert len(reports) == len(messages)
-    return reports
+    # SpamAssassin may not keep the mailbox's order: match reports by subject.
+    subjects = [str(parse(message)["Subject"]) for message in messages]
+    assert sorted(reports) == sorted(subjects)
+    return [reports[subject] for subject in subjects]
 
 
 # An HTML-only message without Date or Message-ID: proof that the judge is awake.
