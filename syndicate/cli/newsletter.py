@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
+from sqlalchemy.engine import Engine
 
 from syndicate.cli.base import main, pass_settings
 from syndicate.config import Settings
 from syndicate.newsletter import issues
 from syndicate.store import open_store
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Engine]:
+    engine = open_store(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _line(issue: issues.IssueSummary) -> str:
@@ -37,7 +50,8 @@ def list_command(settings: Settings, limit: int | None) -> None:
 
     Example: syndicate newsletter list --limit 10
     """
-    found = issues.list_issues(open_store(settings), limit=limit)
+    with _store(settings) as engine:
+        found = issues.list_issues(engine, limit=limit)
     for issue in found:
         click.echo(_line(issue))
     if not found:
@@ -52,7 +66,8 @@ def hold(settings: Settings, issue_id: int) -> None:
 
     Example: syndicate newsletter hold 3
     """
-    click.echo(_line(issues.hold(open_store(settings), issue_id)))
+    with _store(settings) as engine:
+        click.echo(_line(issues.hold(engine, issue_id)))
 
 
 @newsletter.command()
@@ -63,7 +78,8 @@ def release(settings: Settings, issue_id: int) -> None:
 
     Example: syndicate newsletter release 3
     """
-    issue, added = issues.release(open_store(settings), issue_id)
+    with _store(settings) as engine:
+        issue, added = issues.release(engine, issue_id)
     click.echo(f"queued {added} new deliveries; `syndicate send` sends them")
     click.echo(_line(issue))
 
@@ -76,7 +92,8 @@ def cancel(settings: Settings, issue_id: int) -> None:
 
     Example: syndicate newsletter cancel 3
     """
-    issue, dropped = issues.cancel(open_store(settings), issue_id)
+    with _store(settings) as engine:
+        issue, dropped = issues.cancel(engine, issue_id)
     click.echo(f"cancelled {dropped} unsent deliveries")
     click.echo(_line(issue))
 
@@ -90,5 +107,6 @@ def test(settings: Settings, issue_id: int, address: str) -> None:
 
     Example: syndicate newsletter test 3 --to editor@example.com
     """
-    reply = issues.send_test(open_store(settings), settings, issue_id, address)
+    with _store(settings) as engine:
+        reply = issues.send_test(engine, settings, issue_id, address)
     click.echo(f"test copy of issue {issue_id} sent to {address}: {reply}")

@@ -158,12 +158,13 @@ def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None)
         sa.literal(now, UTCDateTime()),
     ).where(subscribers.c.state == "active", ~already.exists())
     result = conn.execute(
-        deliveries.insert().from_select(
-            ["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows
-        )
+        deliveries.insert()
+        .from_select(["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows)
+        .execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT counts only if asked
     )
+    added = max(result.rowcount or 0, 0)
     conn.execute(issues.update().where(issues.c.id == issue_id).values(state=QUEUED, queued_at=now))
-    return max(result.rowcount or 0, 0)
+    return added
 
 
 def _issue(conn: Connection, issue_id: int) -> sa.Row:
@@ -202,8 +203,9 @@ def _cancel_rows(conn: Connection, issue_ids: sa.ColumnElement[bool]) -> int:
         .where(deliveries.c.state == "due")
         .values(state="cancelled")
     )
+    dropped = result.rowcount or 0  # read it now: psycopg reuses the cursor
     conn.execute(issues.update().where(issue_ids).values(state=CANCELLED, cancelled_at=utcnow()))
-    return result.rowcount or 0
+    return dropped
 
 
 def cancel(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
