@@ -291,8 +291,9 @@ def _plan(template: bytes) -> tuple[_Segment, ...]:
 
 
 # Plain ASCII tokens the header folder copies unchanged: no quoting, encoding or comments.
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+")
-_PLAIN_MESSAGE_ID = re.compile(r"<[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>")
+_DOT_ATOM = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+_PLAIN_ADDRESS = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
+_PLAIN_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
 _PLAIN_LIST_UNSUBSCRIBE = re.compile(r"(<[\x21-\x7e]+>,) (<mailto:[\x21-\x7e]+>)")
 
 
