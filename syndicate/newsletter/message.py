@@ -10,7 +10,8 @@ build for one recipient) is the reference it is tested against:
   regenerated whole, through the same policy calls the generator makes
   (`header_store_parse` then `fold_binary`), so folding, the 998-octet limit and RFC 2047
   for non-ASCII names come out exactly as `EmailMessage` writes them, and a CR or LF can
-  never reach the output.
+  never reach the output. The everyday plain shapes (a bare address, a short id) skip
+  the policy's slow parser and are written directly, to the same bytes.
 * Bodies. Both parts are forced to quoted-printable. The placeholders are made of letters
   and hyphens, which QP never escapes, so a placeholder always reads as itself once the
   soft line breaks are removed; but a soft break may fall inside it, and a real value
