@@ -217,7 +217,6 @@ def _publish_process(site: Path, path: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONWARNINGS": "error"},
     )
 
 
