@@ -148,6 +148,38 @@ class _Claimed:
     attempts: int
 
 
+# The two statements run once per message, built once: SQLAlchemy then reuses their
+# compiled form instead of building and hashing a new statement every time.
+_RECIPIENT = (
+    sa.select(
+        subscribers.c.email,
+        subscribers.c.name,
+        subscribers.c.state,
+        issues.c.state.label("issue_state"),
+    )
+    .select_from(
+        deliveries.join(subscribers, subscribers.c.id == deliveries.c.subscriber_id).outerjoin(
+            issues, issues.c.id == deliveries.c.issue_id
+        )
+    )
+    .where(deliveries.c.id == sa.bindparam("delivery_id"))
+)
+_SENT = (
+    deliveries.update()
+    .where(
+        deliveries.c.id == sa.bindparam("delivery_id"),
+        deliveries.c.claimed_by == sa.bindparam("worker"),
+        deliveries.c.state == "sending",
+    )
+    .values(
+        state="sent",
+        sent_at=sa.bindparam("when", type_=deliveries.c.sent_at.type),
+        reply=sa.bindparam("text"),
+        attempts=sa.bindparam("tries"),
+    )
+)
+
+
 class _RateLimit:
     """Space sends `1 / rate` seconds apart across every connection together."""
 
@@ -345,22 +377,8 @@ class _Worker:
 
     def deliver(self, row: _Claimed) -> None:
         run = self.run
-        query = (
-            sa.select(
-                subscribers.c.email,
-                subscribers.c.name,
-                subscribers.c.state,
-                issues.c.state.label("issue_state"),
-            )
-            .select_from(
-                deliveries.join(
-                    subscribers, subscribers.c.id == deliveries.c.subscriber_id
-                ).outerjoin(issues, issues.c.id == deliveries.c.issue_id)
-            )
-            .where(deliveries.c.id == row.id)
-        )
         with run.engine.connect() as conn:
-            info = conn.execute(query).one()
+            info = conn.execute(_RECIPIENT, {"delivery_id": row.id}).one()
         if row.kind == "issue" and info.issue_state == "held":
             self.release([row])  # waits for `newsletter release`
             return
@@ -380,9 +398,17 @@ class _Worker:
         except Refused as e:
             self.refused(row, info.email, e)
             return
-        self.record(
-            row, state="sent", sent_at=utcnow(), reply=reply[:2000], attempts=row.attempts + 1
-        )
+        with run.writing() as conn:
+            conn.execute(
+                _SENT,
+                {
+                    "delivery_id": row.id,
+                    "worker": self.name,
+                    "when": utcnow(),
+                    "text": reply[:2000],
+                    "tries": row.attempts + 1,
+                },
+            )
         run.tally("sent")
 
     def build(self, row: _Claimed, address: str, name: str | None) -> bytes:
