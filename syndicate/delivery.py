@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate.config import Settings
-from syndicate.errors import DeliveryError
+from syndicate.errors import DeliveryError, StoreError, SyndicateError
 from syndicate.mailer import ConnectionLost, Refused, Transport, open_transport
 from syndicate.newsletter.message import (
     Recipient,
@@ -243,7 +244,7 @@ class _Run:
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.problems: list[str] = []
-        self.error: DeliveryError | None = None
+        self.error: BaseException | None = None
         self.templates: dict[int, bytes] = {}
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
         # the threads of one sender take turns here instead of spinning on the file lock.
@@ -263,7 +264,7 @@ class _Run:
             if self.progress is not None:
                 self.progress(1)
 
-    def fail(self, error: DeliveryError) -> None:
+    def fail(self, error: BaseException) -> None:
         with self.lock:
             if self.error is None:
                 self.error = error
@@ -352,7 +353,9 @@ class _Worker:
                 if not rows:
                     return
                 self.work_through(rows)
-        except DeliveryError as e:
+        except SQLAlchemyError as e:
+            self.run.fail(StoreError(f"database error: {e}"))
+        except BaseException as e:  # handed to the main thread, which raises it
             self.run.fail(e)
         finally:
             self.transport.close()
@@ -508,10 +511,14 @@ def send_due(
             thread.join()
         raise
     counts = run.counts
-    if run.error is not None:
-        raise DeliveryError(
-            f"{run.error} (sent {counts['sent']} before stopping; the rest stay due)"
-        ) from run.error
+    error = run.error
+    if error is not None:
+        if not isinstance(error, SyndicateError):
+            raise error  # a bug, not a user's problem: let the traceback show
+        message = f"{error} (sent {counts['sent']} before stopping; the rest stay due)"
+        if isinstance(error, StoreError):
+            raise StoreError(message) from error
+        raise DeliveryError(message) from error
     return SendSummary(
         sent=counts["sent"],
         deferred=counts["deferred"],
