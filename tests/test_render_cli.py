@@ -62,9 +62,19 @@ def test_render_a_missing_article_is_one_clear_line(site: Path) -> None:
     result = run(site, "no-such-article.txt")
     assert result.exit_code == 1
     assert result.output == (
-        "Error: no-such-article.txt: no such file, and no articles are stored yet\n"
+        "Error: no-such-article.txt: no such article file, "
+        "and no stored article has that number, id or slug\n"
     )
     assert not (site / "syndicate.db").exists()
+
+
+def test_render_an_unknown_stored_article_is_one_clear_line(site: Path) -> None:
+    publish_files(load_settings(site, environ={}), [EXAMPLE], send_email=False)
+    result = run(site, "9999")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: 9999: no such article file, and no stored article has that number, id or slug\n"
+    )
 
 
 def test_render_warns_when_the_article_is_cut(site: Path) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
+from syndicate.archive import UnknownArticleError, get_article
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
 from syndicate.errors import AddressError, InputError, SyndicateError
@@ -17,7 +18,7 @@ from syndicate.newsletter.message import (
     one_click_ready,
 )
 from syndicate.newsletter.render import RenderedIssue, render_issue
-from syndicate.store import utcnow
+from syndicate.store import open_store, utcnow
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,22 +55,24 @@ def load_article(settings: Settings, file_or_id: str) -> Article:
     """Read an article file, or find a stored article by number, feed id or slug."""
     path = Path(file_or_id).expanduser()
     if path.exists():
-        from syndicate.readers import read_article
+        from syndicate.readers import read_article  # trafilatura is slow to import: only here
 
         return read_article(path, settings)
+    missing = InputError(
+        f"{file_or_id}: no such article file, and no stored article has that number, id or slug"
+    )
     sqlite_file = settings.db_url.removeprefix("sqlite:///")
     # Only look in a database that exists: a mistyped file name must not create one.
-    if sqlite_file == settings.db_url or Path(sqlite_file).is_file():
-        from syndicate.archive import get_article
-        from syndicate.store import open_store
-
-        engine = open_store(settings)
-        try:
-            with engine.connect() as conn:
-                return get_article(conn, file_or_id).article
-        finally:
-            engine.dispose()
-    raise InputError(f"{file_or_id}: no such file, and no articles are stored yet")
+    if sqlite_file != settings.db_url and not Path(sqlite_file).is_file():
+        raise missing
+    engine = open_store(settings)
+    try:
+        with engine.connect() as conn:
+            return get_article(conn, file_or_id).article
+    except UnknownArticleError:
+        raise missing from None
+    finally:
+        engine.dispose()
 
 
 def preview_recipient(settings: Settings, address: str | None) -> Recipient:
