@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from syndicate.cli import main
 from syndicate.config import Settings, load_settings
-from syndicate.store import deliveries, open_store, subscribers
+from syndicate.store import deliveries, open_store, subscribers, utcnow
 from syndicate.subscribers import import_csv
 
 # The project's own example text (never copied from the seed article).
@@ -68,6 +68,31 @@ def add_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
     finally:
         engine.dispose()
     assert report.added == count
+    return addresses
+
+
+def bulk_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
+    """Insert `count` active subscribers in one statement (setup for the big sends only)."""
+    addresses = [f"{prefix}{n:04d}@example.net" for n in range(count)]
+    engine = open_store(settings_for(site))
+    now = utcnow()
+    rows = [
+        {
+            "email": a,
+            "email_key": a,
+            "state": "active",
+            "created_at": now,
+            "confirmed_at": now,
+            "signup_method": "import",
+            "soft_bounces": 0,
+        }
+        for a in addresses
+    ]
+    try:
+        with engine.begin() as conn:
+            conn.execute(subscribers.insert(), rows)
+    finally:
+        engine.dispose()
     return addresses
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from delivery_helpers import (
     add_active,
+    bulk_active,
     cli,
     delivery_states,
     set_state,
@@ -34,7 +35,7 @@ def _publish(site: Path) -> None:
 def test_500_subscribers_get_exactly_one_personal_message_each(
     site: Path, smtp_server: SMTPServer
 ) -> None:
-    addresses = add_active(site, 500)
+    addresses = bulk_active(site, 500)
     others = add_active(site, 3, prefix="other")
     set_state(site, [others[0]], "pending")
     set_state(site, [others[1]], "unsubscribed")
@@ -215,7 +216,7 @@ def test_unsubscribe_mid_send_holds(site: Path, smtp_server: SMTPServer) -> None
 
 
 def test_rate_limit(site: Path, smtp_server: SMTPServer) -> None:
-    add_active(site, 200)
+    bulk_active(site, 200)
     _publish(site)
     start = time.monotonic()
     result = cli(site, "send", "--rate", "50", env=smtp_server.env())
