@@ -8,6 +8,7 @@ POST, so those take no cookie or CSRF token, while the signup form needs both.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,10 @@ CSP = (
     "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+class ListenError(SyndicateError):
+    """The server cannot listen where it was told to."""
 
 
 class SignupForm(FlaskForm):
@@ -212,3 +217,37 @@ def create_app(settings: Settings) -> Flask:
         return response
 
     return app
+
+
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    threads: int = 4,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Run the web app on waitress until interrupted, announcing its address first."""
+    import socket
+
+    from waitress.server import create_server
+
+    # Bound here, not by waitress: a refused address then leaves no half-built server
+    # (waitress would already have started its threads and its wake-up pipe).
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+    except OSError as e:
+        listener.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+    app = create_app(settings)
+    try:
+        server = create_server(app, sockets=[listener], threads=threads, ident="syndicate")
+        shown = f"[{host}]" if ":" in host else host
+        announce(f"http://{shown}:{port}/")
+        server.run()  # waitress closes its sockets itself on Ctrl-C
+    finally:
+        listener.close()
+        app.extensions["syndicate.engine"].dispose()

@@ -18,16 +18,15 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
 
     Example: syndicate serve --port 8080
     """
-    import waitress
+    from syndicate import web
 
-    from syndicate.web import create_app
-
-    app = create_app(settings)
     if not settings.web_url:
         warn(
             f"web.url is not set: links in emails point at {settings.base_url}; "
             "set it (SYNDICATE_WEB_URL) to where this server is reached."
         )
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving the signup page on http://{shown}:{port}/ (Ctrl-C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="syndicate")
+
+    def announce(url: str) -> None:
+        click.echo(f"Serving the signup page on {url} (Ctrl-C to stop)")
+
+    web.serve(settings, host, port, threads=threads, announce=announce)
