@@ -338,6 +338,10 @@ def test_one_click_unsubscribe_form_encoded(app: Flask, settings: Settings) -> N
     assert "You're unsubscribed" in response.get_data(as_text=True)
     row = state_of(settings, "one@example.net")
     assert row is not None and row["state"] == "unsubscribed"
+    # Providers may post twice; the second changes nothing and still answers 200.
+    again = app.test_client().post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200
+    assert state_of(settings, "one@example.net") == row
 
 
 def test_one_click_unsubscribe_multipart(app: Flask, settings: Settings) -> None:
@@ -412,6 +416,23 @@ def test_pages_escape_the_newsletter_name(
     page = make_app(settings).test_client().get("/").get_data(as_text=True)
     assert "<b>Chips</b>" not in page
     assert "Subscribe to Fish &amp; &lt;b&gt;Chips&lt;/b&gt;" in page
+
+
+def test_a_site_template_overrides_the_packaged_one(
+    site: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    settings = configure(site)
+    ours = site / "templates" / "web"
+    ours.mkdir(parents=True)
+    (ours / "check_inbox.html.j2").write_text(
+        '{% extends "web/base.html.j2" %}{% block content %}<h1>Look for {{ address }}</h1>'
+        "{% endblock %}",
+        encoding="utf-8",
+    )
+    client = make_app(settings).test_client()
+    page = sign_up(client, "o'neill&co@example.net").get_data(as_text=True)
+    assert "<h1>Look for o&#39;neill&amp;co@example.net</h1>" in page
+    assert "<h1>Subscribe to The Harbour Letter</h1>" in client.get("/").get_data(as_text=True)
 
 
 def test_unknown_pages_get_a_404_page(client: FlaskClient) -> None:
