@@ -129,6 +129,10 @@ def test_unpublish_cancels_unsent_deliveries(site: Path) -> None:
     assert result.exit_code == 0, result.output
     assert delivery_states(site) == {"cancelled": 2}
     assert _issues(site)[0].state == "cancelled"
+    # Publishing it again does not quietly mail it to everyone: that takes --resend.
+    again = cli(site, "publish", str(site / "content" / "ferry.md"))
+    assert again.exit_code == 0 and "issue" not in again.output
+    assert len(_issues(site)) == 1
 
 
 def test_test_send_goes_to_one_address_and_is_not_a_delivery(

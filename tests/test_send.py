@@ -22,7 +22,7 @@ from delivery_helpers import (
 )
 from smtp_server import SMTPServer
 
-from syndicate.delivery import send_due
+from syndicate.delivery import LEASE, send_due
 from syndicate.store import deliveries, open_store, utcnow
 from syndicate.subscribers import import_csv, unsubscribe
 
@@ -262,3 +262,33 @@ def test_outbox_without_smtp(site: Path) -> None:
     assert {f.name.split("-", 1)[1].rsplit("-", 1)[0] for f in files} == {
         f"reader000{n}@example.net" for n in range(3)
     }
+
+
+def test_rows_of_a_dead_sender_come_back_after_the_lease(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    addresses = add_active(site, 3)
+    _publish(site)
+    engine = open_store(settings_for(site))
+    now = utcnow()
+    try:
+        with engine.begin() as conn:
+            ids = [row.id for row in conn.execute(sa.select(deliveries.c.id).order_by("id"))]
+            # Claimed by senders on another machine: one long silent, one still in its lease.
+            stale = {"state": "sending", "claimed_by": "elsewhere:41:aa"}
+            conn.execute(
+                deliveries.update()
+                .where(deliveries.c.id == ids[0])
+                .values({**stale, "claimed_at": now - LEASE - timedelta(seconds=1)})
+            )
+            conn.execute(
+                deliveries.update()
+                .where(deliveries.c.id == ids[1])
+                .values({**stale, "claimed_at": now - timedelta(minutes=1)})
+            )
+    finally:
+        engine.dispose()
+    result = cli(site, "send", env=smtp_server.env())
+    assert "sent 2," in result.output
+    assert smtp_server.recipients() == {addresses[0]: 1, addresses[2]: 1}
+    assert delivery_states(site) == {"sent": 2, "sending": 1}

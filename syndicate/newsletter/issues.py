@@ -80,7 +80,7 @@ def _render(settings: Settings, article: Article, now: datetime) -> tuple[str, b
 def _latest_issue(conn: Connection, article_pk: int) -> sa.Row | None:
     query = (
         sa.select(issues)
-        .where(issues.c.article_pk == article_pk, issues.c.state != CANCELLED)
+        .where(issues.c.article_pk == article_pk)
         .order_by(issues.c.id.desc())
         .limit(1)
     )
@@ -104,14 +104,18 @@ def create_issue(
 ) -> IssueOutcome | None:
     """Make (or refresh) the newsletter issue of a just-published article.
 
-    Returns None when nothing changed: the article's issue exists with the same content, or
-    some of it already went out (then only `resend=True` makes a new one). Runs inside the
-    caller's transaction.
+    Returns None when nothing changed: the article's issue exists with the same content,
+    some of it already went out, or it was cancelled (then only `resend=True` makes a new
+    one: nobody gets an article twice by accident). Runs inside the caller's transaction.
     """
     now = utcnow()
     existing = None if resend else _latest_issue(conn, article_pk)
     if existing is not None:
-        if existing.content_hash == article.content_hash or _has_gone_out(conn, existing.id):
+        if (
+            existing.state == CANCELLED
+            or existing.content_hash == article.content_hash
+            or _has_gone_out(conn, existing.id)
+        ):
             return None
         subject, message, truncated = _render(settings, article, now)
         conn.execute(
