@@ -23,6 +23,7 @@ from delivery_helpers import (
 from smtp_server import SMTPServer
 
 from syndicate.delivery import LEASE, send_due
+from syndicate.newsletter.issues import hold, release
 from syndicate.store import deliveries, open_store, utcnow
 from syndicate.subscribers import import_csv, unsubscribe
 
@@ -292,3 +293,29 @@ def test_rows_of_a_dead_sender_come_back_after_the_lease(
     assert "sent 2," in result.output
     assert smtp_server.recipients() == {addresses[0]: 1, addresses[2]: 1}
     assert delivery_states(site) == {"sent": 2, "sending": 1}
+
+
+def test_hold_mid_send_gives_the_rest_back_until_release(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    addresses = add_active(site, 5)
+    _publish(site)
+    settings = settings_for(site, smtp_server.env())
+    engine = open_store(settings)
+    done = []
+
+    def progress(step: int) -> None:
+        done.append(step)
+        if len(done) == 2:
+            hold(engine, 1)
+
+    try:
+        summary = send_due(engine, settings, connections=1, progress=progress)
+        assert summary.sent == 2
+        assert delivery_states(site) == {"sent": 2, "due": 3}
+        assert send_due(engine, settings).sent == 0  # held: nothing goes
+        assert release(engine, 1)[1] == 0  # the rows are there already
+        assert send_due(engine, settings).sent == 3
+    finally:
+        engine.dispose()
+    assert smtp_server.recipients() == dict.fromkeys(addresses, 1)

@@ -76,9 +76,10 @@ def send(
 def run_command(settings: Settings, quiet: bool) -> None:
     """Publish the new and changed files of the content folder, then send what is due.
 
-    Meant for cron; a second run started while one is going exits at once.
+    Meant for cron (crontab: `*/10 * * * * syndicate --site /srv/news run --quiet`); a
+    second run started while one is going exits at once.
 
-    Example: */10 * * * * syndicate --site /srv/news run --quiet
+    Example: syndicate --site /srv/news run --quiet
     """
     from syndicate.cron import run
 
