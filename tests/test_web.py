@@ -6,6 +6,7 @@ import email
 import email.policy
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -506,3 +507,46 @@ def test_feeds_stay_inside_their_folder(client: FlaskClient, feeds: Path, site: 
         response = fetch(client, path)
         assert response.status_code == 404, path
         assert b"base_url" not in response.get_data()
+
+
+# --- the pages' HTML --------------------------------------------------------------------------
+
+
+def test_every_page_passes_html_validate(app: Flask, settings: Settings, tmp_path: Path) -> None:
+    validator = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "html-validate"
+    assert validator.exists(), "run `npm install` in the checkout for html-validate"
+    client = app.test_client()
+    subscriber_id = active_subscriber(settings, "valid@example.net")
+    unsubscribe = f"/unsubscribe/{make_token(settings, 'unsubscribe', subscriber_id)}"
+    pending_id = pending_subscriber(client, settings, "pending@example.net")
+    confirm = f"/confirm/{make_token(settings, 'confirm', pending_id)}"
+    pages = {
+        "signup": client.get("/"),
+        "signup-error": sign_up(client, "no-at-sign"),
+        "check-inbox": sign_up(client, "another@example.net"),
+        "confirm": client.get(confirm),
+        "confirmed": client.post(confirm),
+        "unsubscribe": client.get(unsubscribe),
+        "unsubscribed": client.post(unsubscribe),
+        "already-unsubscribed": client.get(unsubscribe),
+        "bad-link": client.get("/confirm/nonsense"),
+        "not-found": client.get("/nowhere"),
+    }
+    assert sign_up(client, "third@example.net").status_code == 200  # the limit is 3 an hour
+    pages["limit"] = sign_up(client, "one-too-many@example.net")
+    assert pages["limit"].status_code == 429
+    files = []
+    for name, response in pages.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(response.get_data())
+    # The plain recommended rules: unlike the email, a web page has no excuse to bend them.
+    config = tmp_path / "htmlvalidate.json"
+    config.write_text('{"extends": ["html-validate:recommended"]}', encoding="utf-8")
+    result = subprocess.run(
+        [str(validator), "--config", str(config), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
