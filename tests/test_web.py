@@ -325,6 +325,7 @@ def test_confirm_link_get_changes_nothing_and_its_button_activates(
         "web",
         "127.0.0.1",
     )
+    assert "Already confirmed" in scanner.get(f"/confirm/{token}").get_data(as_text=True)
 
 
 def test_one_click_unsubscribe_form_encoded(app: Flask, settings: Settings) -> None:
