@@ -152,3 +152,23 @@ def test_confirmation_message(site: Path) -> None:
     assert f'href="{url}"' in html
     assert "new@example.net" in text and "Hello Zoë Quinn" in html
     assert 'style="' in html and "<style>" in html
+
+
+def test_a_long_unsubscribe_url_stays_whole_and_unencoded(issue) -> None:  # type: ignore[no-untyped-def]
+    # Mail clients read List-Unsubscribe as raw URIs: RFC 2047 words there break one-click.
+    settings, rendered, template = issue
+    url = "https://news.example.com/unsubscribe/" + "Ab9-_" * 30
+    recipient = Recipient("reader@example.com", None, url, "<issue1.sub1.x@news.example.com>")
+    for raw in (
+        personalize(template, recipient),
+        build_message(settings, rendered, recipient, date=DATE),
+    ):
+        head = raw.partition(b"\r\n\r\n")[0].decode("ascii")
+        field = re.search(r"^List-Unsubscribe: .*?(?=\r\n(?! ))", head, re.M | re.S)
+        assert field is not None
+        assert "=?" not in field.group(0)
+        assert f"<{url}>," in field.group(0)
+        assert (
+            parse(raw)["List-Unsubscribe"]
+            == f"<{url}>, <mailto:unsubscribe@news.example.com?subject=unsubscribe>"
+        )

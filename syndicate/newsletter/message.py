@@ -59,7 +59,10 @@ from syndicate.templating import template_environment
 
 # RFC 2045 caps quoted-printable lines at 76 characters; policy.SMTP's default of 78 would
 # let the encoder write 78 (SpamAssassin: MIME_QP_LONG_LINE). Headers fold at 76 as well.
-POLICY = policy.SMTP.clone(max_line_length=QP_LINE_LENGTH)
+# refold_source="none": a value set raw (List-Unsubscribe, encoded Subject) is written as
+# given; left to the folder, a long List-Unsubscribe would come out RFC 2047-encoded, which
+# no mail client decodes in that field, and one-click unsubscribe would break.
+POLICY = policy.SMTP.clone(max_line_length=QP_LINE_LENGTH, refold_source="none")
 CRLF = b"\r\n"
 
 PLACEHOLDER_TO = "syndicate-placeholder-to@placeholder.invalid"
@@ -120,7 +123,19 @@ def _single_token(label: str, value: str) -> str:
 
 
 def _list_unsubscribe(settings: Settings, url: str) -> str:
-    return f"<{url}>, <{unsubscribe_mailto(settings)}>"
+    """Return the List-Unsubscribe value as it goes on the wire, folded by hand.
+
+    RFC 2369 values are URIs in angle brackets: they must stay whole and unencoded, so a
+    long field folds only at the space after the comma (a URL line may pass 78 octets;
+    the hard limit is 998, far beyond any URL built here).
+    """
+    return _fold_list_unsubscribe(f"<{url}>,", f"<{unsubscribe_mailto(settings)}>")
+
+
+def _fold_list_unsubscribe(url_part: str, mailto_part: str) -> str:
+    if len(f"List-Unsubscribe: {url_part} {mailto_part}") <= QP_LINE_LENGTH:
+        return f"{url_part} {mailto_part}"
+    return f"{url_part}\r\n {mailto_part}"
 
 
 def fill(content: str, recipient: Recipient, *, html: bool) -> str:
@@ -166,7 +181,7 @@ def _assemble(
     if settings.reply_to:
         message["Reply-To"] = settings.reply_to
     _text_header(message, "List-Id", list_id(settings, rendered.newsletter_name))
-    message["List-Unsubscribe"] = _list_unsubscribe(settings, unsubscribe_url)
+    message.set_raw("List-Unsubscribe", _list_unsubscribe(settings, unsubscribe_url))
     if one_click_ready(settings):
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(plain, subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -295,14 +310,13 @@ def _plan(template: bytes) -> tuple[_Segment, ...]:
 _DOT_ATOM = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
 _PLAIN_ADDRESS = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
 _PLAIN_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
-_PLAIN_LIST_UNSUBSCRIBE = re.compile(r"(<[\x21-\x7e]+>,) (<mailto:[\x21-\x7e]+>)")
 
 
 def _header(name: str, value: object) -> bytes:
     """Fold one header field exactly as the generator would.
 
     The policy's parser and folder cost most of a splice, so the everyday shapes (a bare
-    address, a plain Message-ID, a List-Unsubscribe pair) are written directly when they
+    address, a plain Message-ID) are written directly when they
     fit on a line or fold at their one space; the property test holds them equal to it.
     """
     if isinstance(value, Address) and not value.display_name:
@@ -317,11 +331,6 @@ def _header(name: str, value: object) -> bytes:
         )
         if plain and len(line) <= QP_LINE_LENGTH:
             return (line + "\r\n").encode("ascii")
-        pair = _PLAIN_LIST_UNSUBSCRIBE.fullmatch(value) if name == "List-Unsubscribe" else None
-        if pair and len(line) <= QP_LINE_LENGTH:
-            return (line + "\r\n").encode("ascii")
-        if pair and len(f"{name}: {pair[1]}") <= QP_LINE_LENGTH and len(pair[2]) < QP_LINE_LENGTH:
-            return f"{name}: {pair[1]}\r\n {pair[2]}\r\n".encode("ascii")
     return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
 
 
@@ -340,9 +349,10 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
                 out.append(_header(segment.name, to))
             elif lowered == "message-id":
                 out.append(_header(segment.name, mid))
-            else:
-                value = segment.template_value.replace(PLACEHOLDER_UNSUBSCRIBE_URL, url)
-                out.append(_header(segment.name, value))
+            else:  # List-Unsubscribe: "<url>, <mailto:...>", written raw as _assemble does
+                mailto_part = segment.template_value.partition(", ")[2]
+                value = _fold_list_unsubscribe(f"<{url}>,", mailto_part)
+                out.append(f"{segment.name}: {value}\r\n".encode("ascii"))
         else:
             # Spliced values are ASCII (checked above), so they read the same as latin-1.
             filled = fill(segment.decoded, recipient, html=segment.html)
