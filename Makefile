@@ -16,8 +16,18 @@ $(VENV)/.test-installed: pyproject.toml $(BIN)/syndicate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The whole job on the bundled examples, in a site of its own: publish to the feeds, then
+# send the newsletter to one confirmed reader (into outbox/, since no SMTP server is set).
 demo: $(BIN)/syndicate
-	@$(BIN)/python -m syndicate.demo $(DEMO_SITE)
+	@test -f $(DEMO_SITE)/syndicate.toml || { mkdir -p $(DEMO_SITE) && cp demo/syndicate.toml $(DEMO_SITE)/; }
+	@$(BIN)/syndicate --site $(DEMO_SITE) init >/dev/null
+	@cp examples/*.txt examples/*.md examples/*.html $(DEMO_SITE)/content/
+	@$(BIN)/syndicate --site $(DEMO_SITE) subscribers add reader@example.com --name "Dana Reader" --confirmed
+	@$(BIN)/syndicate --site $(DEMO_SITE) run
+	@echo "articles: $$($(BIN)/syndicate --site $(DEMO_SITE) articles | wc -l) stored in $(DEMO_SITE)/syndicate.db"
+	@echo "feeds:    $(DEMO_SITE)/feeds/atom.xml, rss.xml, feed.json (tag feeds in $(DEMO_SITE)/feeds/tags/)"
+	@echo "emails:   $$(ls $(DEMO_SITE)/outbox/*.eml | wc -l) in $(DEMO_SITE)/outbox/, the newest: $$(ls -t $(DEMO_SITE)/outbox/*.eml | head -n 1)"
+	@echo "signup page: $(BIN)/syndicate --site $(DEMO_SITE) serve   (then open http://127.0.0.1:8080/)"
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check syndicate tests bench

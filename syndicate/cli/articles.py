@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from syndicate.feeds import FEED_FILES
 from syndicate.model import article_to_dict
 from syndicate.publishing import (
     Overrides,
+    PublishResult,
     parse_published,
     publish_files,
     rebuild_feeds,
@@ -22,9 +24,19 @@ from syndicate.publishing import (
 from syndicate.store import open_store
 
 
-def _print_feed_paths(settings: Settings) -> None:
+def echo_feed_paths(settings: Settings) -> None:
+    """Print where the site's three main feeds are."""
     for name in FEED_FILES:
         click.echo(f"feed: {settings.feeds_path / name}")
+
+
+def echo_published(settings: Settings, results: Sequence[PublishResult]) -> None:
+    """Print one line per published article (and its issue), then where the feeds are."""
+    for result in results:
+        click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
+        if result.issue is not None:
+            click.echo(f"           {result.issue.describe()}")
+    echo_feed_paths(settings)
 
 
 @main.command()
@@ -79,11 +91,7 @@ def publish(
     results = publish_files(
         settings, files, overrides, fmt=fmt, send_email=not no_email, resend=resend
     )
-    for result in results:
-        click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
-        if result.issue is not None:
-            click.echo(f"           {result.issue.describe()}")
-    _print_feed_paths(settings)
+    echo_published(settings, results)
 
 
 @main.command()
@@ -96,7 +104,7 @@ def feeds(settings: Settings) -> None:
     warn_placeholder(settings)
     change = rebuild_feeds(settings)
     click.echo(f"{len(change.written)} feed files written, {len(change.removed)} removed")
-    _print_feed_paths(settings)
+    echo_feed_paths(settings)
 
 
 @main.command()
@@ -136,4 +144,4 @@ def unpublish_command(settings: Settings, article: str) -> None:
     """
     stored = unpublish(settings, article)
     click.echo(f"unpublished  {stored.feed_id}  {stored.article.title}")
-    _print_feed_paths(settings)
+    echo_feed_paths(settings)

@@ -6,17 +6,20 @@ import sys
 
 import click
 
+from syndicate.cli.articles import echo_published
 from syndicate.cli.base import main, pass_settings
 from syndicate.config import Settings
 from syndicate.delivery import Progress, SendSummary, count_due, send_due
 from syndicate.store import open_store
 
 
-def _report(summary: SendSummary, *, quiet: bool) -> None:
+def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
     for problem in summary.problems:
         click.echo(problem, err=True)
     if not quiet or summary.bounced or summary.failed:
         click.echo(summary.describe(), err=quiet)
+    if summary.sent and not settings.smtp_url and not quiet and not summary.dry_run:
+        click.echo(f"mail: written to {settings.outbox_path}/ (no smtp.url is set)")
 
 
 @main.command()
@@ -67,7 +70,7 @@ def send(
                 summary = go(bar.update)
     finally:
         engine.dispose()
-    _report(summary, quiet=quiet)
+    _report(settings, summary, quiet=quiet)
 
 
 @main.command("run")
@@ -84,13 +87,12 @@ def run_command(settings: Settings, quiet: bool) -> None:
     from syndicate.cron import run
 
     report = run(settings)
-    for result in report.published:
-        if not quiet:
-            click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
+    if report.published and not quiet:
+        echo_published(settings, report.published)
     for problem in report.skipped_files:
         click.echo(f"skipped: {problem}", err=True)
     if report.send_summary is not None:
-        _report(report.send_summary, quiet=quiet)
+        _report(settings, report.send_summary, quiet=quiet)
     if report.send_error is not None:
         raise click.ClickException(report.send_error)
     if report.skipped_files:

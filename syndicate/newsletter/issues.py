@@ -51,7 +51,8 @@ class IssueOutcome:
         if self.action == HELD:
             return f"issue {self.issue_id} held for review: syndicate newsletter release {self.issue_id}{cut}"
         if self.action == QUEUED:
-            return f"issue {self.issue_id} queued for {self.deliveries} subscribers{cut}"
+            who = "subscriber" if self.deliveries == 1 else "subscribers"
+            return f"issue {self.issue_id} queued for {self.deliveries} {who}{cut}"
         return f"issue {self.issue_id} re-rendered with the edited article{cut}"
 
 
