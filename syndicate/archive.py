@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -150,9 +151,19 @@ def _columns(article: Article, path: str | None, key: str | None) -> dict[str, o
 
 
 def upsert_article(
-    conn: Connection, settings: Settings, article: Article, *, now: datetime
+    conn: Connection,
+    settings: Settings,
+    article: Article,
+    *,
+    now: datetime,
+    touched: set[str] | None = None,
 ) -> tuple[StoredArticle, str]:
-    """Store `article`; return it as stored and whether it was "new", "updated" or "unchanged"."""
+    """Store `article`; return it as stored and whether it was "new", "updated" or "unchanged".
+
+    The slugs of the tags whose feeds change (the article's old and new tags) are added
+    to `touched`, so the caller rebuilds those tag feeds alone.
+    """
+    touched = set() if touched is None else touched
     now = seconds(now.astimezone(settings.tz))
     article = xml_safe(article)
     row = _find_row(conn, article)
@@ -171,6 +182,7 @@ def upsert_article(
         assert inserted is not None
         pk = int(inserted[0])
         _write_tags(conn, pk, final.tags)
+        touched.update(tag_slug(tag) for tag in final.tags)
         return StoredArticle(pk, PUBLISHED, final, article.path, article.key), "new"
 
     stored = _stored(row)
@@ -187,6 +199,7 @@ def upsert_article(
         articles.update().where(articles.c.pk == row.pk).values(**_columns(final, path, key))
     )
     _write_tags(conn, row.pk, final.tags)
+    touched.update(tag_slug(tag) for tag in (*old.tags, *final.tags))
     return StoredArticle(row.pk, PUBLISHED, final, path, key), "updated"
 
 
@@ -209,8 +222,12 @@ def list_articles(
     return [_stored(row) for row in conn.execute(query)]
 
 
-def published_tags(conn: Connection) -> dict[str, str]:
-    """Return {tag slug: tag as first written} for every tag of a published article."""
+def published_tags(conn: Connection, slugs: Collection[str] | None = None) -> dict[str, str]:
+    """Return {tag slug: tag as first written} for every tag of a published article.
+
+    With `slugs`, only those tags are looked at (the ones a publish changed), so the
+    cost follows the tags asked about, not the size of the archive.
+    """
     query = (
         sa.select(article_tags.c.tag_slug, sa.func.min(article_tags.c.tag))
         .join(articles, articles.c.pk == article_tags.c.article_pk)
@@ -218,6 +235,8 @@ def published_tags(conn: Connection) -> dict[str, str]:
         .group_by(article_tags.c.tag_slug)
         .order_by(article_tags.c.tag_slug)
     )
+    if slugs is not None:
+        query = query.where(article_tags.c.tag_slug.in_(sorted(slugs)))
     return {slug: tag for slug, tag in conn.execute(query)}
 
 

@@ -23,7 +23,7 @@ import contextlib
 import json
 import mimetypes
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -286,11 +286,17 @@ FEED_FILES = tuple(fmt.filename for fmt in FORMATS)
 TAGS_FOLDER = "tags"
 
 
-def render_feed_files(conn: Connection, settings: Settings) -> dict[Path, bytes]:
-    """Render every feed of the site, the main one and one per tag, as {path: bytes}."""
+def render_feed_files(
+    conn: Connection, settings: Settings, tag_slugs: Collection[str] | None = None
+) -> dict[Path, bytes]:
+    """Render the main feed and the tag feeds (all, or those in `tag_slugs`) as {path: bytes}.
+
+    A publish passes the slugs of the tags it changed: the other tag feeds cannot have
+    changed, and an archive of years has thousands of them.
+    """
     limit = settings.feed_entries
     feeds = [make_feed(settings, list_articles(conn, limit=limit), folder="", title=settings.title)]
-    for slug, tag in published_tags(conn).items():
+    for slug, tag in published_tags(conn, tag_slugs).items():
         stored = list_articles(conn, tag_slug=slug, limit=limit)
         folder = f"{TAGS_FOLDER}/{slug}/"
         feeds.append(make_feed(settings, stored, folder=folder, title=f"{settings.title}: {tag}"))
@@ -302,13 +308,22 @@ def render_feed_files(conn: Connection, settings: Settings) -> dict[Path, bytes]
     return files
 
 
-def prune_tag_feeds(settings: Settings, keep: set[Path]) -> list[Path]:
-    """Delete tag feeds no published article carries any more; return what was removed."""
+def prune_tag_feeds(
+    settings: Settings, keep: set[Path], tag_slugs: Collection[str] | None = None
+) -> list[Path]:
+    """Delete tag feeds no published article carries any more; return what was removed.
+
+    With `tag_slugs`, only those tags' folders are looked at instead of every folder.
+    """
     removed: list[Path] = []
     tags_path = settings.feeds_path / TAGS_FOLDER
     if not tags_path.is_dir():
         return removed
-    for folder in sorted(tags_path.iterdir()):
+    if tag_slugs is None:
+        folders = sorted(tags_path.iterdir())
+    else:
+        folders = [tags_path / slug for slug in sorted(tag_slugs)]
+    for folder in folders:
         if not folder.is_dir():
             continue
         for name in FEED_FILES:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.archive import StoredArticle, unpublish_article, upsert_article
+from syndicate.archive import StoredArticle, tag_slug, unpublish_article, upsert_article
 from syndicate.atomic import atomic_files
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
@@ -115,15 +115,22 @@ def apply_overrides(article: Article, overrides: Overrides) -> Article:
     return article.with_changes(**changes) if changes else article
 
 
-def _change_feeds(
-    engine: Engine, settings: Settings, change: Callable[[Connection], T]
-) -> tuple[T, FeedChange]:
-    """Run `change` on the store and rebuild the feeds from its result, all or nothing."""
+# What a store change returns: its outcome, and the slugs of the tags whose feeds it
+# changed (None: every tag feed, as `syndicate feeds` rebuilds them).
+Change = Callable[[Connection], tuple[T, set[str] | None]]
+
+
+def _change_feeds(engine: Engine, settings: Settings, change: Change[T]) -> tuple[T, FeedChange]:
+    """Run `change` on the store and rebuild the feeds it touched, all or nothing.
+
+    Only the main feed and the tag feeds of the changed articles are rendered: the cost of
+    a publish follows the feed size, not the size of the archive.
+    """
     with site_lock(settings, "publish"):
         try:
             with atomic_files() as batch, write_transaction(engine) as conn:
-                outcome = change(conn)
-                files = render_feed_files(conn, settings)
+                outcome, tag_slugs = change(conn)
+                files = render_feed_files(conn, settings, tag_slugs)
                 written = tuple(path for path, data in files.items() if batch.stage(path, data))
                 # The store has committed: the staged files now go into place together.
         except OSError as e:
@@ -132,7 +139,7 @@ def _change_feeds(
                 f"cannot write the feeds in {where}: {e.strerror} "
                 "(once fixed, `syndicate feeds` writes them again)"
             ) from e
-        removed = tuple(prune_tag_feeds(settings, set(files)))
+        removed = tuple(prune_tag_feeds(settings, set(files), tag_slugs))
     return outcome, FeedChange(written, removed)
 
 
@@ -173,13 +180,15 @@ def publish_articles(
 ) -> tuple[list[PublishResult], FeedChange]:
     """Store `articles` as one batch and rebuild the feeds; return one result per article."""
 
-    def store(conn: Connection) -> list[PublishResult]:
+    def store(conn: Connection) -> tuple[list[PublishResult], set[str]]:
         now = utcnow()
         results = []
+        touched: set[str] = set()
         for article in articles:
-            stored, status = upsert_article(conn, settings, article, now=now)
+            stored, status = upsert_article(conn, settings, article, now=now, touched=touched)
             results.append(PublishResult(stored.pk, stored.article, status))
-        return create_issues(conn, settings, results, send_email=send_email, resend=resend)
+        made = create_issues(conn, settings, results, send_email=send_email, resend=resend)
+        return made, touched
 
     return _change_feeds(engine, settings, store)
 
@@ -218,7 +227,7 @@ def rebuild_feeds(settings: Settings) -> FeedChange:
     """Write the feed files again from the store (after a settings or template change)."""
     engine = open_store(settings)
     try:
-        _, change = _change_feeds(engine, settings, lambda conn: None)
+        _, change = _change_feeds(engine, settings, lambda conn: (None, None))
     finally:
         engine.dispose()
     return change
@@ -232,10 +241,10 @@ def cancel_issues(conn: Connection, article_pk: int) -> None:
 def unpublish(settings: Settings, ref: str) -> StoredArticle:
     """Take the article `ref` (number, feed id or slug) out of the feeds."""
 
-    def take_out(conn: Connection) -> StoredArticle:
+    def take_out(conn: Connection) -> tuple[StoredArticle, set[str]]:
         stored = unpublish_article(conn, ref)
         cancel_issues(conn, stored.pk)
-        return stored
+        return stored, {tag_slug(tag) for tag in stored.article.tags}
 
     engine = open_store(settings)
     try:
