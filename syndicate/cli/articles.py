@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from syndicate.archive import list_articles
-from syndicate.cli.base import main, pass_settings, warn_placeholder
+from syndicate.cli.base import main, pass_settings, site_store, warn_placeholder
 from syndicate.config import Settings
 from syndicate.feeds import FEED_FILES
 from syndicate.model import article_to_dict
@@ -21,7 +21,6 @@ from syndicate.publishing import (
     rebuild_feeds,
     unpublish,
 )
-from syndicate.store import open_store
 
 
 def echo_feed_paths(settings: Settings) -> None:
@@ -116,12 +115,8 @@ def articles(settings: Settings, show_all: bool, as_json: bool) -> None:
 
     Example: syndicate articles --all
     """
-    engine = open_store(settings)
-    try:
-        with engine.connect() as conn:
-            stored = list_articles(conn, include_unpublished=show_all)
-    finally:
-        engine.dispose()
+    with site_store(settings) as engine, engine.connect() as conn:
+        stored = list_articles(conn, include_unpublished=show_all)
     for item in stored:
         article = item.article
         if as_json:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.engine import Engine
 
 from syndicate import __version__
 from syndicate.config import Settings, load_settings
 from syndicate.errors import SyndicateError
+from syndicate.store import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,6 +68,16 @@ def pass_settings(command: F) -> F:
         return command(state.settings(), *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def site_store(settings: Settings) -> Iterator[Engine]:
+    """Open the site's database for one command and let go of its connections after."""
+    engine = open_store(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def warn(message: str) -> None:

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import click
 from sqlalchemy.engine import Engine
 
-from syndicate.cli.base import main, pass_settings
+from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.newsletter import issues
-from syndicate.store import open_store
-
-
-@contextmanager
-def _store(settings: Settings) -> Iterator[Engine]:
-    engine = open_store(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _line(issue: issues.IssueSummary) -> str:
@@ -32,6 +21,22 @@ def _line(issue: issues.IssueSummary) -> str:
         f", {counts[state]} {state}" for state in ("due", "failed", "cancelled") if counts[state]
     )
     return f"{issue.id:>4}  {issue.state:<9}  {day}  {progress}{extra}  {issue.subject}"
+
+
+def _change(
+    settings: Settings,
+    issue_id: int,
+    change: Callable[[Engine, int], tuple[issues.IssueSummary, int]],
+    done: str,
+) -> None:
+    """Apply a change to an issue, then say how many deliveries it touched and the issue's line."""
+    with site_store(settings) as engine:
+        issue, touched = change(engine, issue_id)
+    click.echo(done.format(touched))
+    click.echo(_line(issue))
+
+
+issue_argument = click.argument("issue_id", type=int)
 
 
 @main.group()
@@ -50,7 +55,7 @@ def list_command(settings: Settings, limit: int | None) -> None:
 
     Example: syndicate newsletter list --limit 10
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         found = issues.list_issues(engine, limit=limit)
     for issue in found:
         click.echo(_line(issue))
@@ -59,47 +64,43 @@ def list_command(settings: Settings, limit: int | None) -> None:
 
 
 @newsletter.command()
-@click.argument("issue_id", type=int)
+@issue_argument
 @pass_settings
 def hold(settings: Settings, issue_id: int) -> None:
     """Hold an issue for review: nothing more of it is sent until it is released.
 
     Example: syndicate newsletter hold 3
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         click.echo(_line(issues.hold(engine, issue_id)))
 
 
 @newsletter.command()
-@click.argument("issue_id", type=int)
+@issue_argument
 @pass_settings
 def release(settings: Settings, issue_id: int) -> None:
     """Release a held issue: queue it for every subscriber active now.
 
     Example: syndicate newsletter release 3
     """
-    with _store(settings) as engine:
-        issue, added = issues.release(engine, issue_id)
-    click.echo(f"queued {added} new deliveries; `syndicate send` sends them")
-    click.echo(_line(issue))
+    _change(
+        settings, issue_id, issues.release, "queued {} new deliveries; `syndicate send` sends them"
+    )
 
 
 @newsletter.command()
-@click.argument("issue_id", type=int)
+@issue_argument
 @pass_settings
 def cancel(settings: Settings, issue_id: int) -> None:
     """Cancel an issue: every delivery of it not yet sent is dropped.
 
     Example: syndicate newsletter cancel 3
     """
-    with _store(settings) as engine:
-        issue, dropped = issues.cancel(engine, issue_id)
-    click.echo(f"cancelled {dropped} unsent deliveries")
-    click.echo(_line(issue))
+    _change(settings, issue_id, issues.cancel, "cancelled {} unsent deliveries")
 
 
 @newsletter.command()
-@click.argument("issue_id", type=int)
+@issue_argument
 @click.option("--to", "address", required=True, help="Where to send the test copy.")
 @pass_settings
 def test(settings: Settings, issue_id: int, address: str) -> None:
@@ -107,6 +108,6 @@ def test(settings: Settings, issue_id: int, address: str) -> None:
 
     Example: syndicate newsletter test 3 --to editor@example.com
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         reply = issues.send_test(engine, settings, issue_id, address)
     click.echo(f"test copy of issue {issue_id} sent to {address}: {reply}")

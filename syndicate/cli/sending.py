@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
 
 from syndicate.cli.articles import echo_published
-from syndicate.cli.base import main, pass_settings
+from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
-from syndicate.delivery import Progress, SendSummary, count_due, send_due
-from syndicate.store import open_store
+from syndicate.delivery import SendSummary, count_due, send_due
 
 
 def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
@@ -48,28 +48,22 @@ def send(
 
     Example: syndicate send --rate 10 --connections 4
     """
-    engine = open_store(settings)
-
-    def go(progress: Progress | None = None) -> SendSummary:
-        return send_due(
+    with site_store(settings) as engine:
+        go = functools.partial(
+            send_due,
             engine,
             settings,
             rate=rate,
             connections=connections,
             limit=limit,
             dry_run=dry_run,
-            progress=progress,
         )
-
-    try:
         if quiet or dry_run or not sys.stdout.isatty():
             summary = go()
         else:
             due = count_due(engine)
             with click.progressbar(length=min(due, limit or due), label="sending") as bar:
-                summary = go(bar.update)
-    finally:
-        engine.dispose()
+                summary = go(progress=bar.update)
     _report(settings, summary, quiet=quiet)
 
 

@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import Engine
 
 from syndicate import subscribers as subs
 from syndicate.addresses import normalize_address
-from syndicate.cli.base import main, pass_settings
+from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
-from syndicate.store import open_store
 
 # The same words whether the address was new, pending or already active: a signup must not
 # tell whoever typed it whether that address is on the list.
 SIGNUP_DONE = (
     "Signed up {email}: unless it is already subscribed, a confirmation email is on its way."
 )
-
-
-@contextmanager
-def _store(settings: Settings) -> Iterator[Engine]:
-    """Open the site's database for one command and let go of its connections after."""
-    engine = open_store(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @main.command("signup")
@@ -43,7 +29,7 @@ def signup(settings: Settings, address: str, name: str | None) -> None:
 
     Example: syndicate signup reader@example.com --name "Ada Reader"
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         subs.signup(engine, settings, address, name, method="cli")
     click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
 
@@ -56,7 +42,7 @@ def confirm(settings: Settings, token: str) -> None:
 
     Example: syndicate confirm eyJ...  (the part of the link after /confirm/)
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         subscriber = subs.confirm(engine, settings, _token(token), method="cli")
     click.echo(f"Confirmed {subscriber.email}: it will receive the next issue.")
 
@@ -69,7 +55,7 @@ def unsubscribe(settings: Settings, address_or_token: str) -> None:
 
     Example: syndicate unsubscribe reader@example.com
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         subscriber = subs.unsubscribe(engine, settings, _token(address_or_token), method="cli")
     click.echo(f"Unsubscribed {subscriber.email}: it receives nothing more.")
 
@@ -102,7 +88,7 @@ def add(settings: Settings, address: str, name: str | None, confirmed: bool) -> 
 
     Example: syndicate subscribers add reader@example.com --name "Ada Reader" --confirmed
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         if not confirmed:
             subs.signup(engine, settings, address, name, method="cli")
             click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
@@ -141,7 +127,7 @@ def import_(settings: Settings, csv_file: Path, confirmed: bool) -> None:
     """
     if not csv_file.is_file():
         raise InputError(f"{csv_file}: no such file")
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         report = subs.import_csv(engine, settings, csv_file, confirmed=confirmed)
     for bad in report.invalid:
         click.echo(f"{csv_file}, line {bad.line}: {bad.reason}", err=True)
@@ -167,7 +153,7 @@ def export(settings: Settings) -> None:
 
     Example: syndicate subscribers export > subscribers.csv
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         subs.export_csv(engine, sys.stdout)
 
 
@@ -179,7 +165,7 @@ def list_(settings: Settings, state: str | None) -> None:
 
     Example: syndicate subscribers list --state pending
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         found = subs.list_subscribers(engine, state=state)
     for subscriber in found:
         click.echo(f"{subscriber.state:<13}{subscriber.email}  {subscriber.name or ''}".rstrip())
@@ -195,7 +181,7 @@ def remove(settings: Settings, address: str) -> None:
 
     Example: syndicate subscribers remove reader@example.com
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         removed = subs.remove(engine, settings, address)
     click.echo(f"Removed {removed.email}; imports will not add it back.")
 
@@ -207,7 +193,7 @@ def count(settings: Settings) -> None:
 
     Example: syndicate subscribers count
     """
-    with _store(settings) as engine:
+    with site_store(settings) as engine:
         counts = subs.count_subscribers(engine)
     for state, number in counts.items():
         click.echo(f"{state:<13}{number}")
