@@ -11,7 +11,7 @@ from syndicate.config import Settings
 from syndicate.errors import InputError
 from syndicate.model import Article, Block, Figure, Paragraph
 from syndicate.readers.dates import at_midnight, file_time, find_date
-from syndicate.readers.frontmatter import Metadata
+from syndicate.readers.frontmatter import FrontMatterProblem, Metadata, metadata, split
 from syndicate.readers.normalize import clean_line
 from syndicate.readers.signup import drop_signup
 
@@ -26,6 +26,14 @@ class Source:
     def problem(self, message: str) -> InputError:
         """Return the one-line error for this file."""
         return InputError(f"{self.path}: {message}")
+
+    def front_matter(self, text: str) -> tuple[Metadata, str]:
+        """Return what the file's front matter says and the body after it."""
+        try:
+            data, body = split(text)
+            return metadata(data, self.settings.tz), body
+        except FrontMatterProblem as e:
+            raise self.problem(str(e)) from None
 
 
 def _dedupe_figures(blocks: list[Block]) -> list[Block]:

@@ -12,7 +12,6 @@ from markdown_it.token import Token
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.readers.assemble import Source, finish
 from syndicate.readers.captions import split_credit
-from syndicate.readers.frontmatter import FrontMatterProblem, metadata, split
 from syndicate.readers.normalize import clean_line, inline
 
 EXTENSIONS = (".md", ".markdown")
@@ -133,11 +132,7 @@ def blocks_from_markdown(body: str) -> tuple[list[Block], list[int]]:
 
 def read(source: Source, text: str) -> Article:
     """Read a Markdown file with optional front matter into an Article."""
-    try:
-        data, body = split(text)
-        meta = metadata(data, source.settings.tz)
-    except FrontMatterProblem as e:
-        raise source.problem(str(e)) from None
+    meta, body = source.front_matter(text)
     blocks, titles = blocks_from_markdown(body)
     if titles:
         first = blocks[titles[0]]

@@ -10,7 +10,6 @@ from syndicate.model import Article, Block, Heading, Paragraph
 from syndicate.readers.assemble import Source, finish
 from syndicate.readers.captions import credit_only, read_captions, split_credit
 from syndicate.readers.dates import at_midnight, find_date
-from syndicate.readers.frontmatter import FrontMatterProblem, metadata, split
 from syndicate.readers.normalize import plain
 
 EXTENSIONS = (".txt", ".text")
@@ -84,11 +83,7 @@ def _title_like(line: str) -> bool:
 
 def read(source: Source, text: str) -> Article:
     """Read a pasted page, with optional front matter, into an Article."""
-    try:
-        data, body = split(text)
-        meta = metadata(data, source.settings.tz)
-    except FrontMatterProblem as e:
-        raise source.problem(str(e)) from None
+    meta, body = source.front_matter(text)
     chunks = _chunks(body)
     if not chunks:
         if meta.title:
