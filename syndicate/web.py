@@ -159,13 +159,17 @@ def create_app(settings: Settings) -> Flask:
             return page("error", 429, title="Too many signups", message=str(e))
         return page("check_inbox", address=address)
 
-    @app.get("/confirm/<token>")
-    def confirm_page(token: str) -> Response:
+    def button_page(purpose: str, token: str) -> Response:
+        """Show a link's page, whose one button posts to the same address (a GET changes nothing)."""
         try:
-            subscriber = subscribers.subscriber_for_token(engine, settings, token, "confirm")
+            subscriber = subscribers.subscriber_for_token(engine, settings, token, purpose)
         except TokenError as e:
             return bad_link(e)
-        return page("confirm", subscriber=subscriber, action=url_for("confirm", token=token))
+        return page(purpose, subscriber=subscriber, action=url_for(purpose, token=token))
+
+    @app.get("/confirm/<token>")
+    def confirm_page(token: str) -> Response:
+        return button_page("confirm", token)
 
     @app.post("/confirm/<token>")
     def confirm(token: str) -> Response:
@@ -177,13 +181,7 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/unsubscribe/<token>")
     def unsubscribe_page(token: str) -> Response:
-        try:
-            subscriber = subscribers.subscriber_for_token(engine, settings, token, "unsubscribe")
-        except TokenError as e:
-            return bad_link(e)
-        return page(
-            "unsubscribe", subscriber=subscriber, action=url_for("unsubscribe", token=token)
-        )
+        return button_page("unsubscribe", token)
 
     @app.post("/unsubscribe/<token>")
     def unsubscribe(token: str) -> Response:
