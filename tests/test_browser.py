@@ -23,20 +23,12 @@ from smtp_server import SMTPServer, free_port
 
 from syndicate.cli import main
 from syndicate.config import Settings, load_settings
+from syndicate.newsletter.preview import CHROMIUM, CHROMIUM_ARGS
 from syndicate.store import open_store
 from syndicate.store import subscribers as subscribers_table
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Our own example article; nothing here comes from the sample in ../shared.
 ARTICLE = """\
@@ -98,18 +90,9 @@ def link_in(text: str, web_url: str, page: str) -> str:
 
 
 @pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SMTPServer]:
-    server = SMTPServer(tmp_path).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
@@ -120,13 +103,13 @@ def shoot(page: Page, name: str) -> None:
 
 
 def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
-    site: Path, smtp: SMTPServer, browser: Browser
+    site: Path, smtp_server: SMTPServer, browser: Browser
 ) -> None:
     port = free_port()
     web_url = f"http://127.0.0.1:{port}"
     with (site / "syndicate.toml").open("a", encoding="utf-8") as handle:
         handle.write('\n[newsletter]\nname = "The Harbour Letter"\n')
-    env = {**os.environ, **smtp.env(), "SYNDICATE_WEB_URL": web_url}
+    env = {**os.environ, **smtp_server.env(), "SYNDICATE_WEB_URL": web_url}
     settings = load_settings(site, environ=env)
     address = "reader@example.net"
 
@@ -157,8 +140,8 @@ def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
         assert state_of(settings, address) == "pending"
 
         # The confirmation email and its link.
-        assert [m.recipients for m in smtp.messages] == [(address,)]
-        confirmation = smtp.messages[0].message
+        assert [m.recipients for m in smtp_server.messages] == [(address,)]
+        confirmation = smtp_server.messages[0].message
         confirm_link = link_in(confirmation.get_body(("plain",)).get_content(), web_url, "confirm")
         page.goto(confirm_link)
         assert page.locator("h1").inner_text() == "Confirm your subscription"
@@ -177,7 +160,7 @@ def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
         assert published.exit_code == 0, published.output
         sent = syndicate(site, env, "send")
         assert sent.exit_code == 0, sent.output
-        issues = [m for m in smtp.messages[1:] if m.recipients == (address,)]
+        issues = [m for m in smtp_server.messages[1:] if m.recipients == (address,)]
         assert len(issues) == 1
         issue = issues[0].message
         assert "Night ferry returns" in str(issue["Subject"])
