@@ -19,14 +19,14 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from syndicate.config import Settings
+from syndicate.config import Settings, site_secret
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
 from syndicate.mailer import ConnectionLost, Refused, Transport, open_transport
 from syndicate.newsletter.message import (
@@ -235,7 +235,8 @@ class _Run:
         progress: Progress | None,
     ) -> None:
         self.engine = engine
-        self.settings = settings
+        # The secret is read once per run, not once per unsubscribe link signed.
+        self.settings = replace(settings, secret=site_secret(settings))
         self.started = utcnow()
         self.rate = _RateLimit(rate)
         self.budget = _Budget(limit)

@@ -60,6 +60,27 @@ def _reply_text(reply: bytes | str) -> str:
     return " ".join(text.split())
 
 
+# A plain ASCII address with nothing to quote or strip. smtplib's mail() and rcpt() run
+# every address through email.utils.parseaddr, which costs more per message than the rest
+# of a send's own work; a plain one is written as `<address>` directly, which is exactly
+# what parseaddr would give back for it. Anything else still takes smtplib's path.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
+
+
+def _mail(smtp: smtplib.SMTP, sender: str) -> tuple[int, bytes]:
+    if not _PLAIN_ADDRESS.fullmatch(sender):
+        return smtp.mail(sender)
+    smtp.putcmd("mail", f"FROM:<{sender}>")
+    return smtp.getreply()
+
+
+def _rcpt(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
+    if not _PLAIN_ADDRESS.fullmatch(recipient):
+        return smtp.rcpt(recipient)
+    smtp.putcmd("rcpt", f"TO:<{recipient}>")
+    return smtp.getreply()
+
+
 class SMTPTransport:
     """One reused SMTP connection: STARTTLS whenever offered, AUTH only over TLS."""
 
@@ -144,7 +165,7 @@ class SMTPTransport:
         assert smtp is not None
         try:
             # MAIL, RCPT and DATA one by one (not sendmail) to keep the server's final reply.
-            code, reply = smtp.mail(sender)
+            code, reply = _mail(smtp, sender)
             if code != 250:
                 smtp.rset()
                 if code >= 500:
@@ -153,7 +174,7 @@ class SMTPTransport:
                         f"{code} {_reply_text(reply)}"
                     )
                 raise Refused(code, _reply_text(reply), recipient)
-            code, reply = smtp.rcpt(recipient)
+            code, reply = _rcpt(smtp, recipient)
             if code not in (250, 251):
                 self._after_refusal(code)
                 raise Refused(code, _reply_text(reply), recipient)

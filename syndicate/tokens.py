@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -33,11 +34,21 @@ class _ClockSigner(TimestampSigner):
 def _serializer(settings: Settings, purpose: str, now: datetime | None) -> URLSafeTimedSerializer:
     if purpose not in LIFETIMES:
         raise ValueError(f"unknown token purpose {purpose!r}")
+    if now is None:
+        return _current_serializer(site_secret(settings), purpose)
     return URLSafeTimedSerializer(
         site_secret(settings),
         salt=f"syndicate.{purpose}",
         signer=_ClockSigner,
         signer_kwargs={"now": now},
+    )
+
+
+@lru_cache(maxsize=16)
+def _current_serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    """Return the serializer on the real clock, made once: the sender signs one per message."""
+    return URLSafeTimedSerializer(
+        secret, salt=f"syndicate.{purpose}", signer=_ClockSigner, signer_kwargs={"now": None}
     )
 
 

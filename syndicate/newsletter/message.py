@@ -303,21 +303,36 @@ def _plan(template: bytes) -> tuple[_Segment, ...]:
     if boundary is None:
         raise ValueError("not a newsletter template: the message has no MIME boundary")
     segments.extend(_body_segments(body, boundary.encode("ascii")))
-    return tuple(segments)
+    return tuple(_merged(segments))
+
+
+def _merged(segments: list[_Segment]) -> list[_Segment]:
+    """Join each run of static bytes into one piece, so a splice copies a few large pieces."""
+    merged: list[_Segment] = []
+    for segment in segments:
+        if isinstance(segment, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += segment
+        else:
+            merged.append(segment)
+    return merged
 
 
 # Plain ASCII tokens the header folder copies unchanged: no quoting, encoding or comments.
 _DOT_ATOM = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
 _PLAIN_ADDRESS = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
 _PLAIN_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
+# A display name of plain words (letters, digits, hyphens, apostrophes, one space apart):
+# the folder writes `Name <address>` for it with no quoting or encoding.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*")
+_PLAIN_NAME_ADDRESS = re.compile(rf"{_PLAIN_NAME.pattern} <{_DOT_ATOM}@{_DOT_ATOM}>")
 
 
 def _header(name: str, value: object) -> bytes:
     """Fold one header field exactly as the generator would.
 
     The policy's parser and folder cost most of a splice, so the everyday shapes (a bare
-    address, a plain Message-ID) are written directly when they
-    fit on a line or fold at their one space; the property test holds them equal to it.
+    address, plain words and an address, a plain Message-ID) are written directly when
+    they fit on a line; the property test holds them equal to it.
     """
     if isinstance(value, Address) and not value.display_name:
         value = value.addr_spec
@@ -325,7 +340,7 @@ def _header(name: str, value: object) -> bytes:
         line = f"{name}: {value}"
         plain = (
             name == "To"
-            and _PLAIN_ADDRESS.fullmatch(value)
+            and (_PLAIN_ADDRESS.fullmatch(value) or _PLAIN_NAME_ADDRESS.fullmatch(value))
             or name == "Message-ID"
             and _PLAIN_MESSAGE_ID.fullmatch(value)
         )
@@ -336,7 +351,12 @@ def _header(name: str, value: object) -> bytes:
 
 def personalize(template: bytes, recipient: Recipient) -> bytes:
     """Return one recipient's message, spliced into the issue's template bytes."""
-    to = _to(recipient.address, recipient.name)
+    to: Address | str
+    address, name = recipient.address, recipient.name
+    if _PLAIN_ADDRESS.fullmatch(address) and (not name or _PLAIN_NAME.fullmatch(name)):
+        to = f"{name} <{address}>" if name else address  # what str(_to(...)) gives them
+    else:
+        to = _to(address, name)
     url = _single_token("unsubscribe URL", recipient.unsubscribe_url)
     mid = _single_token("Message-ID", recipient.message_id)
     out: list[bytes] = []

@@ -1,0 +1,214 @@
+"""Benchmark 2: sending to an accept-and-discard SMTP sink, syndicate against smtplib loops.
+
+Baselines, on the same prebuilt messages and the same sink: (c) smtplib opening a new
+connection per message (how rss2email sends), (d) one smtplib connection sending prebuilt
+bytes in a loop, no database: the ceiling. syndicate runs `send_due` on a real store
+(5,000 confirmed subscribers, one queued issue) with one connection and with the default.
+`--workers 1,2,4 --db URL` also runs that many `syndicate send` processes at once against
+one database (a database of its own is created on a PostgreSQL server, and dropped after).
+
+Example: .venv/bin/python bench/send.py --deliveries 5000 --workers 1,2,4 --db postgresql+psycopg://postgres@127.0.0.1:55432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import smtplib
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from common import EXAMPLE_ARTICLE, SENDER, bulk_subscribers, figure, make_site, temp_folder
+
+from syndicate.config import Settings, load_settings
+from syndicate.delivery import send_due
+from syndicate.newsletter.message import Recipient, build_template, message_id, personalize
+from syndicate.newsletter.render import render_issue
+from syndicate.publishing import publish_files
+from syndicate.readers import read_article
+from syndicate.store import deliveries, open_store, utcnow
+from syndicate.subscribers import unsubscribe_url
+
+
+def prebuilt_messages(settings: Settings, count: int) -> list[tuple[str, bytes]]:
+    """Build every recipient's message up front (not timed): what the baselines send."""
+    article = read_article(EXAMPLE_ARTICLE, settings)
+    template = build_template(settings, render_issue(settings, article), date=utcnow())
+    messages = []
+    for n in range(count):
+        address = f"reader{n:06d}@example.net"
+        recipient = Recipient(
+            address=address,
+            name=f"Reader {n}" if n % 2 else None,  # as bulk_subscribers names them
+            unsubscribe_url=unsubscribe_url(settings, n + 1),
+            message_id=message_id(settings, 1, n + 1),
+        )
+        messages.append((address, personalize(template, recipient)))
+    return messages
+
+
+def _host_port(smtp_url: str) -> tuple[str, int]:
+    parts = urlsplit(smtp_url)
+    return parts.hostname or "127.0.0.1", parts.port or 25
+
+
+def new_connection_each(smtp_url: str, messages: list[tuple[str, bytes]]) -> float:
+    """Send each message over a connection of its own; return seconds."""
+    host, port = _host_port(smtp_url)
+    started = time.perf_counter()
+    for address, message in messages:
+        with smtplib.SMTP(host, port) as smtp:
+            smtp.sendmail(SENDER, [address], message)
+    return time.perf_counter() - started
+
+
+def one_connection(smtp_url: str, messages: list[tuple[str, bytes]]) -> float:
+    """Send every message over one connection; return seconds."""
+    host, port = _host_port(smtp_url)
+    started = time.perf_counter()
+    with smtplib.SMTP(host, port) as smtp:
+        for address, message in messages:
+            smtp.sendmail(SENDER, [address], message)
+    return time.perf_counter() - started
+
+
+@contextmanager
+def own_database(folder: Path, server: str | None) -> Iterator[str]:
+    """Yield the URL of a new empty database: a SQLite file, or one made on `server`."""
+    if server is None or server.startswith("sqlite"):
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+def prepared_site(folder: Path, smtp_url: str, count: int, db_url: str | None) -> Settings:
+    """Make a site with `count` active subscribers and one queued issue (not timed)."""
+    site = make_site(folder, db_url=db_url, smtp_url=smtp_url)
+    settings = load_settings(site, environ={})
+    engine = open_store(settings)
+    try:
+        bulk_subscribers(engine, count)
+    finally:
+        engine.dispose()
+    (result,) = publish_files(settings, [EXAMPLE_ARTICLE])
+    assert result.issue is not None and result.issue.deliveries == count, result.issue
+    return settings
+
+
+def sent_count(settings: Settings) -> int:
+    """Count the deliveries in state `sent`."""
+    engine = open_store(settings)
+    try:
+        with engine.connect() as conn:
+            query = sa.select(sa.func.count()).where(deliveries.c.state == "sent")
+            return int(conn.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def syndicate_in_process(
+    folder: Path, smtp_url: str, count: int, connections: int, db: str | None = None
+) -> float:
+    """Run `send_due` over a prepared store; return seconds."""
+    with own_database(folder, db) as db_url:
+        settings = prepared_site(folder, smtp_url, count, db_url)
+        engine = open_store(settings)
+        try:
+            started = time.perf_counter()
+            summary = send_due(engine, settings, rate=0, connections=connections)
+            seconds = time.perf_counter() - started
+        finally:
+            engine.dispose()
+        assert summary.sent == count, summary.describe()
+    return seconds
+
+
+def syndicate_processes(
+    folder: Path, smtp_url: str, count: int, workers: int, connections: int, db: str | None
+) -> float:
+    """Run `workers` `syndicate send` processes at once on one database; return seconds."""
+    with own_database(folder, db) as db_url:
+        settings = prepared_site(folder, smtp_url, count, db_url)
+        command = [sys.executable, "-m", "syndicate", "--site", str(settings.site), "send"]
+        command += ["--quiet", "--connections", str(connections)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
+        started = time.perf_counter()
+        senders = [subprocess.Popen(command, env=env) for _ in range(workers)]
+        codes = [sender.wait() for sender in senders]
+        seconds = time.perf_counter() - started
+        assert codes == [0] * workers, codes
+        sent = sent_count(settings)
+        assert sent == count, f"{sent} of {count} sent"
+    return seconds
+
+
+def main() -> None:
+    """Run the baselines and syndicate against one sink and print the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deliveries", type=int, default=5_000)
+    parser.add_argument("--workers", help="comma-separated sender process counts, e.g. 1,2,4")
+    parser.add_argument("--db", help="database server for --workers (default: SQLite file)")
+    parser.add_argument("--worker-connections", type=int, default=1)
+    options = parser.parse_args()
+    count = options.deliveries
+
+    from common import smtp_sink
+
+    with temp_folder("bench-send-") as folder, smtp_sink() as smtp_url:
+        print(f"send: {count:,} deliveries to an accept-and-discard aiosmtpd sink on 127.0.0.1")
+        settings = load_settings(make_site(folder / "build"), environ={})
+        messages = prebuilt_messages(settings, count)
+
+        rate_c = count / new_connection_each(smtp_url, messages)
+        rate_d = count / one_connection(smtp_url, messages)
+        rate_1 = count / syndicate_in_process(folder / "one", smtp_url, count, 1)
+        rate_4 = count / syndicate_in_process(folder / "four", smtp_url, count, 4)
+
+        figure("(c) smtplib, new connection per message", rate_c, "msg/s")
+        figure("(d) smtplib, one connection, prebuilt bytes, no database", rate_d, "msg/s")
+        figure(
+            "syndicate send --connections 1", rate_1, "msg/s", baseline=("(d)", rate_d), target=0.8
+        )
+        figure("syndicate send --connections 1", rate_1, "msg/s", baseline=("(c)", rate_c))
+        figure(
+            "syndicate send --connections 4 (default)", rate_4, "msg/s", baseline=("(d)", rate_d)
+        )
+
+        if options.workers:
+            backend = sa.make_url(options.db).get_backend_name() if options.db else "sqlite"
+            for workers in [int(w) for w in options.workers.split(",")]:
+                seconds = syndicate_processes(
+                    folder / f"workers{workers}",
+                    smtp_url,
+                    count,
+                    workers,
+                    options.worker_connections,
+                    options.db,
+                )
+                figure(
+                    f"syndicate send x{workers} processes ({backend}, "
+                    f"{options.worker_connections} connection each, wall time incl. start-up)",
+                    count / seconds,
+                    "msg/s",
+                    baseline=("(d)", rate_d),
+                )
+
+
+if __name__ == "__main__":
+    main()
