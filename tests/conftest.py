@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from site_helpers import store
+from sqlalchemy.engine import Engine
+
+from syndicate.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 SEED = ROOT.parent / "shared" / "seeds" / "000_b2a32333ab539f9f.txt"
 
 
@@ -54,6 +57,25 @@ def site(tmp_path: Path, database_url: str | None) -> Iterator[Path]:
         config += f'\n[database]\nurl = "{database_url}"\n'
     (folder / "syndicate.toml").write_text(config, encoding="utf-8")
     yield folder
+
+
+@pytest.fixture
+def settings(site: Path) -> Settings:
+    """The temporary site's settings (a module may override this to configure more)."""
+    return load_settings(site)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """The site's database, let go of after the test."""
+    with store(settings) as opened:
+        yield opened
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Settings:
+    """The settings of a site folder not created yet: every default, for the readers."""
+    return load_settings(tmp_path / "site")
 
 
 @pytest.fixture

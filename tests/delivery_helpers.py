@@ -7,11 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
+from site_helpers import store
 
-from syndicate.cli import main
 from syndicate.config import Settings, load_settings
-from syndicate.store import deliveries, open_store, subscribers, utcnow
+from syndicate.store import deliveries, subscribers, utcnow
 from syndicate.subscribers import import_csv
 
 # The project's own example text (never copied from the seed article).
@@ -61,12 +60,8 @@ def add_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
     addresses = [f"{prefix}{n:04d}@example.net" for n in range(count)]
     csv = site / f"{prefix}.csv"
     csv.write_text("email,name\n" + "".join(f"{a},Reader {a[:10]}\n" for a in addresses))
-    settings = settings_for(site)
-    engine = open_store(settings)
-    try:
-        report = import_csv(engine, settings, csv, confirmed=True)
-    finally:
-        engine.dispose()
+    with store(site) as engine:
+        report = import_csv(engine, settings_for(site), csv, confirmed=True)
     assert report.added == count
     return addresses
 
@@ -74,7 +69,6 @@ def add_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
 def bulk_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
     """Insert `count` active subscribers in one statement (setup for the big sends only)."""
     addresses = [f"{prefix}{n:04d}@example.net" for n in range(count)]
-    engine = open_store(settings_for(site))
     now = utcnow()
     rows = [
         {
@@ -88,51 +82,29 @@ def bulk_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
         }
         for a in addresses
     ]
-    try:
-        with engine.begin() as conn:
-            conn.execute(subscribers.insert(), rows)
-    finally:
-        engine.dispose()
+    with store(site) as engine, engine.begin() as conn:
+        conn.execute(subscribers.insert(), rows)
     return addresses
 
 
 def set_state(site: Path, addresses: Sequence[str], state: str) -> None:
     """Put subscribers in `state` directly (test setup for pending/unsubscribed/bounced)."""
-    engine = open_store(settings_for(site))
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.email.in_(list(addresses)))
-                .values(state=state)
-            )
-    finally:
-        engine.dispose()
-
-
-def cli(site: Path, *args: str, env: Mapping[str, str] | None = None) -> Result:
-    """Run `syndicate --site SITE ARGS...` in-process, like a user would."""
-    return CliRunner().invoke(main, ["--site", str(site), *args], env=dict(env or {}))
+    with store(site) as engine, engine.begin() as conn:
+        conn.execute(
+            subscribers.update().where(subscribers.c.email.in_(list(addresses))).values(state=state)
+        )
 
 
 def delivery_states(site: Path) -> Counter[str]:
     """Count the site's deliveries by state."""
-    engine = open_store(settings_for(site))
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(deliveries.c.state, sa.func.count()).group_by(deliveries.c.state)
-            )
-            return Counter({state: int(n) for state, n in rows})
-    finally:
-        engine.dispose()
+    with store(site) as engine, engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(deliveries.c.state, sa.func.count()).group_by(deliveries.c.state)
+        )
+        return Counter({state: int(n) for state, n in rows})
 
 
 def subscriber_state(site: Path, address: str) -> str:
-    engine = open_store(settings_for(site))
-    try:
-        with engine.connect() as conn:
-            query = sa.select(subscribers.c.state).where(subscribers.c.email == address)
-            return str(conn.execute(query).scalar_one())
-    finally:
-        engine.dispose()
+    with store(site) as engine, engine.connect() as conn:
+        query = sa.select(subscribers.c.state).where(subscribers.c.email == address)
+        return str(conn.execute(query).scalar_one())

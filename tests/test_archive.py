@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,22 +18,9 @@ from syndicate.archive import (
     unpublish_article,
     upsert_article,
 )
-from syndicate.config import Settings, load_settings
-from syndicate.store import article_tags, articles, open_store, write_transaction
+from syndicate.store import article_tags, articles, write_transaction
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-def settings(site: Path) -> Settings:
-    return load_settings(site)
-
-
-@pytest.fixture
-def engine(settings: Settings) -> sa.Engine:
-    engine = open_store(settings)
-    yield engine
-    engine.dispose()
 
 
 def test_first_publish_mints_a_tag_uri_from_host_date_and_slug(settings, engine) -> None:

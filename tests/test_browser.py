@@ -17,14 +17,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 from playwright.sync_api import Browser, Page, sync_playwright
+from site_helpers import cli, store
 from smtp_server import SMTPServer, free_port
 
-from syndicate.cli import main
 from syndicate.config import Settings, load_settings
 from syndicate.newsletter.preview import CHROMIUM, CHROMIUM_ARGS
-from syndicate.store import open_store
 from syndicate.store import subscribers as subscribers_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,22 +49,12 @@ Tickets bought for the daytime boats are valid on the night run as well.
 """
 
 
-def syndicate(site: Path, env: dict[str, str], *args: str) -> Result:
-    """Run a command in this process (imports paid once), with the server's environment."""
-    return CliRunner().invoke(main, ["--site", str(site), *args], env=env)
-
-
 def state_of(settings: Settings, address: str) -> str | None:
-    engine = open_store(settings)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(
-                sa.select(subscribers_table.c.state).where(
-                    subscribers_table.c.email_key == address.lower()
-                )
-            ).scalar_one_or_none()
-    finally:
-        engine.dispose()
+    query = sa.select(subscribers_table.c.state).where(
+        subscribers_table.c.email_key == address.lower()
+    )
+    with store(settings.site) as engine, engine.connect() as conn:
+        return conn.execute(query).scalar_one_or_none()
 
 
 def wait_for_port(port: int, server: subprocess.Popen[str], seconds: float = 20) -> None:
@@ -156,9 +144,9 @@ def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
         # Publish an article and send the issue it makes.
         article = site / "content" / "night-ferry.md"
         article.write_text(ARTICLE, encoding="utf-8")
-        published = syndicate(site, env, "publish", str(article))
+        published = cli(site, "publish", str(article), env=env)
         assert published.exit_code == 0, published.output
-        sent = syndicate(site, env, "send")
+        sent = cli(site, "send", env=env)
         assert sent.exit_code == 0, sent.output
         issues = [m for m in smtp_server.messages[1:] if m.recipients == (address,)]
         assert len(issues) == 1

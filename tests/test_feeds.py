@@ -11,22 +11,19 @@ import feedparser
 import pytest
 from articles_factory import make_article
 from lxml import etree
+from site_helpers import store
 
 from syndicate.config import Settings, load_settings
 from syndicate.model import Article, Paragraph
 from syndicate.publishing import publish_articles, rebuild_feeds, unpublish
-from syndicate.store import open_store
 
 BASE = "https://news.example.com"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def publish(settings: Settings, *articles: Article) -> None:
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         publish_articles(engine, settings, list(articles), send_email=False)
-    finally:
-        engine.dispose()
 
 
 def parsed(path: Path) -> feedparser.FeedParserDict:
@@ -42,11 +39,6 @@ def json_feed(path: Path) -> dict:
     for item in document["items"]:
         assert item["id"] and (item.get("content_html") or item.get("content_text"))
     return document
-
-
-@pytest.fixture
-def settings(site: Path) -> Settings:
-    return load_settings(site)
 
 
 def test_all_three_formats_read_back(settings: Settings) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from articles_factory import make_article
+from site_helpers import store
 
 from syndicate.config import load_settings
 from syndicate.model import Quote
 from syndicate.publishing import publish_articles
-from syndicate.store import open_store
 
 GOLDEN = Path(__file__).parent / "golden" / "feeds"
 FILES = ("atom.xml", "rss.xml", "feed.json", "tags/city-hall/atom.xml")
@@ -39,11 +39,8 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tags=("City Hall", "Transport"),
         blocks=(*make_article(2).blocks, quote),
     )
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         publish_articles(engine, settings, [make_article(1), second], send_email=False)
-    finally:
-        engine.dispose()
     return settings.feeds_path
 
 

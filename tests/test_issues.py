@@ -5,14 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from delivery_helpers import (
-    add_active,
-    cli,
-    delivery_states,
-    set_state,
-    settings_for,
-    write_article,
-)
+from delivery_helpers import add_active, delivery_states, set_state, settings_for, write_article
+from site_helpers import cli, store
 from smtp_server import SMTPServer
 
 from syndicate.newsletter.issues import list_issues, queue_issue
@@ -20,12 +14,8 @@ from syndicate.store import deliveries, issues, open_store, write_transaction
 
 
 def _issues(site: Path) -> list[sa.Row]:
-    engine = open_store(settings_for(site))
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(sa.select(issues).order_by(issues.c.id)))
-    finally:
-        engine.dispose()
+    with store(site) as engine, engine.connect() as conn:
+        return list(conn.execute(sa.select(issues).order_by(issues.c.id)))
 
 
 def test_publish_queues_one_issue_for_the_active_subscribers(site: Path) -> None:

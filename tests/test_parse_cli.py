@@ -7,11 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from site_helpers import EXAMPLES, cli
 
-from syndicate.cli import main
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KEYS = {
     "id",
     "title",
@@ -30,7 +28,7 @@ KEYS = {
 
 
 def run(site: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--site", str(site), "parse", *args])
+    return cli(site, "parse", *args)
 
 
 def test_json_is_one_object_with_the_documented_keys(seed: Path, tmp_path: Path) -> None:

@@ -13,14 +13,12 @@ from pathlib import Path
 import feedparser
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
-from conftest import EXAMPLES
+from site_helpers import EXAMPLES, cli, store
 
 from syndicate.atomic import AtomicFiles
-from syndicate.cli import main
 from syndicate.config import load_settings
 from syndicate.locks import site_lock
-from syndicate.store import articles, open_store
+from syndicate.store import articles
 
 BASE = "https://news.example.com"
 
@@ -51,10 +49,6 @@ Stalls will open every Friday from six until late.
 """
 
 
-def run(site: Path, *args: str) -> object:
-    return CliRunner().invoke(main, ["--site", str(site), *args], catch_exceptions=False)
-
-
 def write(site: Path, name: str, text: str) -> Path:
     path = site / "content" / name
     path.write_text(text, encoding="utf-8")
@@ -76,17 +70,13 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def stored_titles(site: Path) -> list[str]:
-    engine = open_store(load_settings(site))
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(sa.select(articles.c.title).order_by(articles.c.pk)).scalars())
-    finally:
-        engine.dispose()
+    with store(site) as engine, engine.connect() as conn:
+        return list(conn.execute(sa.select(articles.c.title).order_by(articles.c.pk)).scalars())
 
 
 def test_publish_then_again_is_unchanged_and_byte_identical(site: Path) -> None:
     path = write(site, "library.md", LIBRARY)
-    result = run(site, "publish", str(path), "--no-email")
+    result = cli(site, "publish", str(path), "--no-email")
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
         "new        tag:news.example.com,2025-04-02:riverside-library-opens-a-tool-lending-shelf"
@@ -95,17 +85,17 @@ def test_publish_then_again_is_unchanged_and_byte_identical(site: Path) -> None:
     before = snapshot(site / "feeds")
     assert {"atom.xml", "rss.xml", "feed.json", "tags/libraries/atom.xml"} <= set(before)
 
-    again = run(site, "publish", str(path), "--no-email")
+    again = cli(site, "publish", str(path), "--no-email")
     assert again.exit_code == 0 and again.output.startswith("unchanged  tag:")
     assert snapshot(site / "feeds") == before  # same bytes, and not even rewritten
 
 
 def test_edited_headline_keeps_the_id_and_moves_updated(site: Path) -> None:
     path = write(site, "library.md", LIBRARY)
-    run(site, "publish", str(path), "--no-email")
+    cli(site, "publish", str(path), "--no-email")
     (first,) = feed(site).entries
     write(site, "library.md", LIBRARY.replace("opens a tool-lending shelf", "lends tools now"))
-    result = run(site, "publish", str(path), "--no-email")
+    result = cli(site, "publish", str(path), "--no-email")
     assert result.output.startswith("updated    " + first.id)
     (edited,) = feed(site).entries
     assert edited.id == first.id and edited.title == "Riverside library lends tools now"
@@ -118,7 +108,7 @@ def test_edited_headline_keeps_the_id_and_moves_updated(site: Path) -> None:
 def test_a_batch_is_stored_whole_or_not_at_all(site: Path) -> None:
     good = write(site, "library.md", LIBRARY)
     empty = write(site, "empty.md", "  \n")
-    result = CliRunner().invoke(main, ["--site", str(site), "publish", str(good), str(empty)])
+    result = cli(site, "publish", str(good), str(empty))
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and "empty.md" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -129,9 +119,7 @@ def test_a_batch_is_stored_whole_or_not_at_all(site: Path) -> None:
 
 def test_per_file_options_take_a_single_file(site: Path) -> None:
     one, two = write(site, "library.md", LIBRARY), write(site, "market.md", MARKET)
-    result = CliRunner().invoke(
-        main, ["--site", str(site), "publish", str(one), str(two), "--url", BASE + "/x"]
-    )
+    result = cli(site, "publish", str(one), str(two), "--url", BASE + "/x")
     assert result.exit_code == 2
     assert "--url, --published, --image and --author take a single file" in result.stderr
     assert stored_titles(site) == []
@@ -139,7 +127,7 @@ def test_per_file_options_take_a_single_file(site: Path) -> None:
 
 def test_command_line_overrides_win(site: Path) -> None:
     path = write(site, "market.md", MARKET)
-    result = run(
+    result = cli(
         site,
         *("publish", str(path), "--no-email", "--url", BASE + "/2025/market"),
         *("--published", "2025-04-06", "--image", "/img/depot.webp"),
@@ -157,9 +145,7 @@ def test_command_line_overrides_win(site: Path) -> None:
 
 def test_bad_published_value_is_one_line(site: Path) -> None:
     path = write(site, "market.md", MARKET)
-    result = CliRunner().invoke(
-        main, ["--site", str(site), "publish", str(path), "--published", "next week"]
-    )
+    result = cli(site, "publish", str(path), "--published", "next week")
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: --published: 'next week' is not a date such as 2025-02-18 or "
@@ -171,7 +157,7 @@ def test_placeholder_base_url_warns(tmp_path: Path) -> None:
     site = tmp_path / "plain"
     (site / "content").mkdir(parents=True)
     path = write(site, "market.md", MARKET)
-    result = CliRunner().invoke(main, ["--site", str(site), "publish", str(path), "--no-email"])
+    result = cli(site, "publish", str(path), "--no-email")
     assert result.exit_code == 0
     assert "warning: site.base_url is the placeholder https://example.org" in result.stderr
     assert feed(site).entries[0].id.startswith("tag:example.org,2025-04-05:")
@@ -180,7 +166,7 @@ def test_placeholder_base_url_warns(tmp_path: Path) -> None:
 def test_writer_failing_half_way_leaves_feeds_and_store_as_they_were(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run(site, "publish", str(write(site, "library.md", LIBRARY)), "--no-email")
+    cli(site, "publish", str(write(site, "library.md", LIBRARY)), "--no-email")
     before = snapshot(site / "feeds")
     real_stage = AtomicFiles.stage
     calls = []
@@ -193,7 +179,7 @@ def test_writer_failing_half_way_leaves_feeds_and_store_as_they_were(
 
     monkeypatch.setattr(AtomicFiles, "stage", stage_then_fail)
     path = write(site, "market.md", MARKET)
-    result = CliRunner().invoke(main, ["--site", str(site), "publish", str(path), "--no-email"])
+    result = cli(site, "publish", str(path), "--no-email")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot write the feeds in ")
     assert "No space left on device" in result.stderr
@@ -250,23 +236,23 @@ def test_a_publish_waits_for_the_site_lock(site: Path) -> None:
 
 
 def test_articles_unpublish_and_feeds_commands(site: Path) -> None:
-    run(site, "publish", str(write(site, "library.md", LIBRARY)), "--no-email")
-    run(site, "publish", str(write(site, "market.md", MARKET)), "--no-email")
-    listing = run(site, "articles").output.splitlines()
+    cli(site, "publish", str(write(site, "library.md", LIBRARY)), "--no-email")
+    cli(site, "publish", str(write(site, "market.md", MARKET)), "--no-email")
+    listing = cli(site, "articles").output.splitlines()
     assert listing[0].split()[:3] == ["2", "published", "2025-04-05"]
     assert listing[1].endswith("Riverside library opens a tool-lending shelf")
 
-    result = run(site, "unpublish", "1")
+    result = cli(site, "unpublish", "1")
     assert result.exit_code == 0
     assert result.output.startswith("unpublished  tag:news.example.com,2025-04-02:")
     assert [e.title for e in feed(site).entries] == ["Night market moves to the old tram depot"]
     assert not (site / "feeds" / "tags" / "libraries").exists()
-    assert run(site, "articles").output.count("\n") == 1
-    assert "unpublished" in run(site, "articles", "--all").output
-    rows = [json.loads(line) for line in run(site, "articles", "--json").output.splitlines()]
+    assert cli(site, "articles").output.count("\n") == 1
+    assert "unpublished" in cli(site, "articles", "--all").output
+    rows = [json.loads(line) for line in cli(site, "articles", "--json").output.splitlines()]
     assert [row["number"] for row in rows] == [2] and rows[0]["tags"] == ["Riverside"]
 
-    missing = CliRunner().invoke(main, ["--site", str(site), "unpublish", "99"])
+    missing = cli(site, "unpublish", "99")
     assert missing.exit_code == 1
     assert (
         missing.stderr
@@ -274,13 +260,13 @@ def test_articles_unpublish_and_feeds_commands(site: Path) -> None:
     )
 
     (site / "feeds" / "rss.xml").unlink()
-    rebuilt = run(site, "feeds")
+    rebuilt = cli(site, "feeds")
     assert rebuilt.output.startswith("1 feed files written, 0 removed")
     assert len(feed(site, "rss.xml").entries) == 1
 
 
 def test_the_seed_article_reaches_the_feeds(site: Path, seed: Path) -> None:
-    result = run(site, "publish", str(seed), "--no-email")
+    result = cli(site, "publish", str(seed), "--no-email")
     assert result.exit_code == 0, result.output
     for name in ("atom.xml", "rss.xml"):
         (entry,) = feed(site, name).entries
@@ -305,7 +291,7 @@ def test_the_seed_article_reaches_the_feeds(site: Path, seed: Path) -> None:
 def test_the_examples_publish_and_read_back(site: Path) -> None:
     files = sorted(EXAMPLES.glob("*.*"))
     assert {p.suffix for p in files} >= {".txt", ".md", ".html"}
-    result = run(site, "publish", *map(str, files), "--no-email")
+    result = cli(site, "publish", *map(str, files), "--no-email")
     assert result.exit_code == 0, result.output
     assert result.output.count("new ") == len(files)
     atom, rss = feed(site), feed(site, "rss.xml")

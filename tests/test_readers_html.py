@@ -5,19 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from site_helpers import EXAMPLES
 
 from syndicate.config import Settings, load_settings
 from syndicate.errors import InputError
 from syndicate.model import Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.readers import read_article
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BODY = " ".join(["The ferry timetable changes on Monday for the whole summer season."] * 3)
-
-
-@pytest.fixture
-def conf(tmp_path: Path) -> Settings:
-    return load_settings(tmp_path / "site")
 
 
 def page(head: str, article: str) -> str:

@@ -5,24 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from site_helpers import EXAMPLES, write_file
 
-from syndicate.config import Settings, load_settings
+from syndicate.config import Settings
 from syndicate.errors import InputError
 from syndicate.model import Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.readers import read_article
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture
-def conf(tmp_path: Path) -> Settings:
-    return load_settings(tmp_path / "site")
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_example_markdown_parses_to_what_it_was_written_as(conf: Settings) -> None:
@@ -88,7 +76,7 @@ def test_without_front_matter_the_first_heading_is_the_title(
     tmp_path: Path, conf: Settings
 ) -> None:
     text = "Intro line.\n\n# The Real Title\n\nBody with *emphasis*.\n\n# Another h1\n"
-    article = read_article(write(tmp_path, "a.md", text), conf)
+    article = read_article(write_file(tmp_path, "a.md", text), conf)
     assert article.title == "The Real Title"
     assert [b.type for b in article.blocks] == ["paragraph", "paragraph", "heading"]
     body = article.blocks[1]
@@ -96,7 +84,7 @@ def test_without_front_matter_the_first_heading_is_the_title(
 
 
 def test_markdown_without_a_title_is_refused(tmp_path: Path, conf: Settings) -> None:
-    path = write(tmp_path, "untitled.md", "Just a paragraph.\n\n## Only a subheading\n")
+    path = write_file(tmp_path, "untitled.md", "Just a paragraph.\n\n## Only a subheading\n")
     with pytest.raises(InputError, match=r"untitled\.md: no recognisable title"):
         read_article(path, conf)
 
@@ -106,7 +94,7 @@ def test_unsafe_markup_and_links_are_sanitized(tmp_path: Path, conf: Settings) -
         "# T\n\n[click](javascript:alert(1)) <span onclick='x()'>hi</span> "
         "<script>bad()</script> [ok](/relative) <sup>2</sup>\n"
     )
-    block = read_article(write(tmp_path, "s.md", text), conf).blocks[0]
+    block = read_article(write_file(tmp_path, "s.md", text), conf).blocks[0]
     assert isinstance(block, Paragraph)
     assert 'href="javascript' not in block.html and "onclick" not in block.html
     assert "<script" not in block.html and "bad()" not in block.text
@@ -118,7 +106,7 @@ def test_signup_lines_in_markdown_are_dropped_and_named(tmp_path: Path, conf: Se
         "# T\n\nFirst.\n\nDon't miss a story!\n\n"
         "Subscribe to The Weekly Tide Newsletter\n\nLast paragraph stays.\n"
     )
-    article = read_article(write(tmp_path, "n.md", text), conf)
+    article = read_article(write_file(tmp_path, "n.md", text), conf)
     assert article.newsletter == "The Weekly Tide Newsletter"
     assert [b.text for b in article.blocks if isinstance(b, Paragraph)] == [
         "First.",
@@ -127,9 +115,9 @@ def test_signup_lines_in_markdown_are_dropped_and_named(tmp_path: Path, conf: Se
 
 
 def test_front_matter_values_of_the_wrong_shape_are_named(tmp_path: Path, conf: Settings) -> None:
-    path = write(tmp_path, "u.md", "---\ntitle: T\nurl: not a url\n---\nBody\n")
+    path = write_file(tmp_path, "u.md", "---\ntitle: T\nurl: not a url\n---\nBody\n")
     with pytest.raises(InputError, match=r"u\.md: front matter url: expected an absolute http"):
         read_article(path, conf)
-    path = write(tmp_path, "t.md", "---\ntitle: T\ntags: {a: 1}\n---\nBody\n")
+    path = write_file(tmp_path, "t.md", "---\ntitle: T\ntags: {a: 1}\n---\nBody\n")
     with pytest.raises(InputError, match=r"t\.md: front matter tags: expected a list"):
         read_article(path, conf)

@@ -10,25 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from site_helpers import EXAMPLES, write_file
 
 from syndicate.config import Settings, load_settings
 from syndicate.errors import InputError
 from syndicate.model import Article, Figure, Heading, Paragraph
 from syndicate.readers import read_article
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-@pytest.fixture
-def conf(tmp_path: Path) -> Settings:
-    return load_settings(tmp_path / "site")
-
-
-def write(folder: Path, name: str, data: bytes | str) -> Path:
-    path = folder / name
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
 
 
 def kinds(article: Article) -> list[str]:
@@ -119,7 +108,7 @@ def test_line_endings_bom_and_invisible_edges_are_cleaned(tmp_path: Path, conf: 
         "\ufeffA headline\u200b\r\n\r\nThe standfirst line.\r\n\r\n"
         "\u00a0First paragraph with e\u0301 and a \x07bell.\u00a0\r\n\r\nLast paragraph.\r\n"
     )
-    article = read_article(write(tmp_path, "a.txt", text), conf)
+    article = read_article(write_file(tmp_path, "a.txt", text), conf)
     assert article.title == "A headline"
     assert article.dek == "The standfirst line."
     first = article.blocks[0]
@@ -129,7 +118,7 @@ def test_line_endings_bom_and_invisible_edges_are_cleaned(tmp_path: Path, conf: 
 
 def test_utf16_with_bom_is_decoded_not_binary(tmp_path: Path, conf: Settings) -> None:
     text = "Ünïcode headline\n\nA standfirst.\n\nBody text here.\n"
-    article = read_article(write(tmp_path, "u.txt", text.encode("utf-16")), conf)
+    article = read_article(write_file(tmp_path, "u.txt", text.encode("utf-16")), conf)
     assert article.title == "Ünïcode headline"
     assert [b.type for b in article.blocks] == ["paragraph"]
 
@@ -139,14 +128,14 @@ def test_front_matter_date_wins_and_date_only_is_midnight_in_the_site_zone(
 ) -> None:
     conf = load_settings(tmp_path / "site", timezone="Europe/Berlin")
     text = "---\ndate: 2025-01-10\nid: story-1\n---\nHeadline\n\nDek.\n\nCaption, May 2, 2020.  (photo credit: X)\n\nBody.\n"
-    article = read_article(write(tmp_path, "d.txt", text), conf)
+    article = read_article(write_file(tmp_path, "d.txt", text), conf)
     assert article.published is not None
     assert article.published.isoformat() == "2025-01-10T00:00:00+01:00"
     assert article.key == "story-1"
 
 
 def test_without_any_date_the_file_time_is_used(tmp_path: Path, conf: Settings) -> None:
-    path = write(tmp_path, "m.txt", "Headline\n\nDek.\n\nNothing dated here.\n")
+    path = write_file(tmp_path, "m.txt", "Headline\n\nDek.\n\nNothing dated here.\n")
     import os
 
     os.utime(path, (1_700_000_000, 1_700_000_000))
@@ -156,22 +145,22 @@ def test_without_any_date_the_file_time_is_used(tmp_path: Path, conf: Settings) 
 
 
 def test_bad_front_matter_is_one_line_naming_the_file(tmp_path: Path, conf: Settings) -> None:
-    path = write(tmp_path, "bad.txt", "---\ntitle: [unclosed\n---\nBody\n")
+    path = write_file(tmp_path, "bad.txt", "---\ntitle: [unclosed\n---\nBody\n")
     with pytest.raises(InputError, match=r"bad\.txt: front matter is not valid YAML"):
         read_article(path, conf)
-    path = write(tmp_path, "date.txt", "---\ndate: someday soon\n---\nHeadline\n")
+    path = write_file(tmp_path, "date.txt", "---\ndate: someday soon\n---\nHeadline\n")
     with pytest.raises(InputError, match=r"date\.txt: front matter date: cannot read"):
         read_article(path, conf)
-    path = write(tmp_path, "feb.txt", "---\ndate: 2025-02-30\n---\nHeadline\n")
+    path = write_file(tmp_path, "feb.txt", "---\ndate: 2025-02-30\n---\nHeadline\n")
     with pytest.raises(InputError, match=r"feb\.txt: front matter has a value that cannot be read"):
         read_article(path, conf)
-    path = write(tmp_path, "y1.txt", "---\ndate: 0001-01-01\n---\nHeadline\n")
+    path = write_file(tmp_path, "y1.txt", "---\ndate: 0001-01-01\n---\nHeadline\n")
     with pytest.raises(InputError, match=r"y1\.txt: front matter date: the year 1 is out of range"):
         read_article(path, conf)
 
 
 def test_inline_html_is_escaped_text(tmp_path: Path, conf: Settings) -> None:
-    path = write(tmp_path, "x.txt", "Title\n\nDek.\n\n<script>alert(1)</script> & more.\n")
+    path = write_file(tmp_path, "x.txt", "Title\n\nDek.\n\n<script>alert(1)</script> & more.\n")
     block = read_article(path, conf).blocks[0]
     assert isinstance(block, Paragraph)
     assert block.html == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more."
@@ -225,7 +214,7 @@ def test_a_byline_before_the_body_gives_authors_and_date(tmp_path: Path, conf: S
         "By Jane Doe and Sam Roe | March 3, 2025\n\nThe first paragraph.\n\n"
         "By the way this is a paragraph that happens to start with By.\n"
     )
-    article = read_article(write(tmp_path, "b.txt", text), conf)
+    article = read_article(write_file(tmp_path, "b.txt", text), conf)
     assert article.authors == ("Jane Doe", "Sam Roe")
     assert article.published is not None
     assert article.published.isoformat() == "2025-03-03T00:00:00+00:00"
@@ -236,7 +225,7 @@ def test_byline_and_dateline_right_after_the_headline_are_not_the_dek(
     tmp_path: Path, conf: Settings
 ) -> None:
     text = "Ferry timetable changes\n\nBy Ann Lee\n\nApril 4, 2025\n\nBody one.\n\nJune 1, 2025\n\nEnd.\n"
-    article = read_article(write(tmp_path, "c.txt", text), conf)
+    article = read_article(write_file(tmp_path, "c.txt", text), conf)
     assert article.dek is None
     assert article.authors == ("Ann Lee",)
     assert article.published is not None and article.published.date().isoformat() == "2025-04-04"

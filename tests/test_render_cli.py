@@ -6,10 +6,9 @@ import struct
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from email_samples import parse, parts
+from site_helpers import cli
 
-from syndicate.cli import main
 from syndicate.config import load_settings
 from syndicate.newsletter import preview
 from syndicate.publishing import publish_files
@@ -20,7 +19,7 @@ SLUG = "eastbrook-library-reopens-with-a-rooftop-reading-room"
 
 
 def run(site: Path, *args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, ["--site", str(site), "render", *args])
+    return cli(site, "render", *args)
 
 
 def test_render_writes_html_text_and_eml_into_the_preview_folder(site: Path) -> None:
@@ -88,7 +87,7 @@ def test_render_warns_when_the_article_is_cut(site: Path) -> None:
         + long_body,
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["--site", str(site), "render", str(article)])
+    result = cli(site, "render", str(article))
     assert result.exit_code == 0, result.output
     assert "too long for one email" in result.stderr
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from delivery_helpers import add_active, cli, delivery_states, settings_for, write_article
+from delivery_helpers import add_active, delivery_states, settings_for, write_article
+from site_helpers import cli
 from smtp_server import SMTPServer
 
 from syndicate.cron import run_lock

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from delivery_helpers import (
     add_active,
     bulk_active,
-    cli,
     delivery_states,
     set_state,
     settings_for,
     subscriber_state,
     write_article,
 )
+from site_helpers import cli, store
 from smtp_server import SMTPServer
 
 from syndicate.delivery import LEASE, send_due
@@ -108,8 +108,7 @@ def test_deferral_waits_with_exponential_backoff(site: Path, smtp_server: SMTPSe
     assert "deferred 1" in cli(site, "send", env=env).output
     assert "sent 0, deferred 0" in cli(site, "send", env=env).output  # not due yet
 
-    engine = open_store(settings_for(site))
-    try:
+    with store(site) as engine:
         with engine.begin() as conn:
             row = conn.execute(sa.select(deliveries)).one()
             assert row.attempts == 1 and row.reply.startswith("451")
@@ -119,8 +118,6 @@ def test_deferral_waits_with_exponential_backoff(site: Path, smtp_server: SMTPSe
         with engine.connect() as conn:
             row = conn.execute(sa.select(deliveries)).one()
         assert row.attempts == 2 and row.due_at >= utcnow() + timedelta(seconds=110)
-    finally:
-        engine.dispose()
 
 
 def test_exhausted_retries_fail_and_count_toward_a_bounce(
@@ -241,11 +238,8 @@ def test_import_confirmations_are_sent_by_send(site: Path, smtp_server: SMTPServ
     csv = site / "new.csv"
     csv.write_text("email,name\nnew.one@example.net,New One\nnew.two@example.net,\n")
     settings = settings_for(site)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         assert import_csv(engine, settings, csv).queued == 2
-    finally:
-        engine.dispose()
     result = cli(site, "send", env=smtp_server.env())
     assert "sent 2" in result.output
     assert smtp_server.recipients() == {"new.one@example.net": 1, "new.two@example.net": 1}

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from delivery_helpers import bulk_active, cli, delivery_states, write_article
+from delivery_helpers import bulk_active, delivery_states, write_article
+from site_helpers import cli
 from smtp_server import SMTPServer
 
 COUNT = 2000

@@ -7,37 +7,19 @@ import email
 import email.policy
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
-from sqlalchemy.engine import Engine
+from site_helpers import cli, store
 
-from syndicate.cli import main
 from syndicate.config import load_settings
-from syndicate.store import deliveries, open_store, subscribers, suppressions, utcnow
+from syndicate.store import deliveries, subscribers, suppressions, utcnow
 from syndicate.tokens import make_token
 
 CONFIRM_LINK = re.compile(r"https://news\.example\.com/confirm/([A-Za-z0-9_.\-]+)")
 SIGNED_UP = "Signed up {}: unless it is already subscribed, a confirmation email is on its way.\n"
-
-
-@contextmanager
-def store(site: Path) -> Iterator[Engine]:
-    """Open the site's database for a look, and let go of its connections after."""
-    engine = open_store(load_settings(site))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def run(site: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--site", str(site), *args])
 
 
 def outbox(site: Path) -> list[EmailMessage]:
@@ -69,7 +51,7 @@ def row(site: Path, address: str) -> sa.Row | None:
 
 
 def test_signup_mails_a_link_and_confirming_it_activates(site: Path) -> None:
-    result = run(site, "signup", "Ada.Reader@Example.com", "--name", "Ada Reader")
+    result = cli(site, "signup", "Ada.Reader@Example.com", "--name", "Ada Reader")
     assert result.exit_code == 0, result.output
     assert result.output == SIGNED_UP.format("Ada.Reader@example.com")
     pending = row(site, "ada.reader@example.com")
@@ -81,7 +63,7 @@ def test_signup_mails_a_link_and_confirming_it_activates(site: Path) -> None:
     assert message["To"].addresses[0].display_name == "Ada Reader"
     token = confirm_token(message)
 
-    result = run(site, "confirm", token)
+    result = cli(site, "confirm", token)
     assert result.exit_code == 0, result.output
     assert result.output == "Confirmed Ada.Reader@example.com: it will receive the next issue.\n"
     active = row(site, "ada.reader@example.com")
@@ -90,9 +72,9 @@ def test_signup_mails_a_link_and_confirming_it_activates(site: Path) -> None:
     assert active.confirmed_at >= active.created_at
 
     # A second click (mail scanners, impatient readers) is harmless.
-    again = run(site, "confirm", f"https://news.example.com/confirm/{token}")
+    again = cli(site, "confirm", f"https://news.example.com/confirm/{token}")
     assert again.exit_code == 0
-    assert run(site, "subscribers", "list").output == (
+    assert cli(site, "subscribers", "list").output == (
         "active       Ada.Reader@example.com  Ada Reader\n"
     )
 
@@ -100,15 +82,15 @@ def test_signup_mails_a_link_and_confirming_it_activates(site: Path) -> None:
 def test_a_signup_says_the_same_whatever_the_address_state_and_changes_nothing(
     site: Path,
 ) -> None:
-    first = run(site, "signup", "reader@example.com", "--name", "First Name")
-    pending_again = run(site, "signup", " reader@example.com ", "--name", "Other Name")
+    first = cli(site, "signup", "reader@example.com", "--name", "First Name")
+    pending_again = cli(site, "signup", " reader@example.com ", "--name", "Other Name")
     assert first.output == pending_again.output == SIGNED_UP.format("reader@example.com")
-    assert run(site, "subscribers", "count").output.splitlines()[-1] == "total        1"
+    assert cli(site, "subscribers", "count").output.splitlines()[-1] == "total        1"
     assert row(site, "reader@example.com").name == "First Name"  # type: ignore[union-attr]
 
-    assert run(site, "confirm", confirm_token(outbox(site)[-1])).exit_code == 0
+    assert cli(site, "confirm", confirm_token(outbox(site)[-1])).exit_code == 0
     mails_before = len(outbox(site))
-    active_again = run(site, "signup", "Reader@Example.com", "--name", "Third Name")
+    active_again = cli(site, "signup", "Reader@Example.com", "--name", "Third Name")
     assert active_again.exit_code == 0
     assert active_again.output == SIGNED_UP.format("Reader@example.com")
     assert len(outbox(site)) == mails_before  # an active address gets nothing new
@@ -118,12 +100,12 @@ def test_a_signup_says_the_same_whatever_the_address_state_and_changes_nothing(
 
 
 def test_an_expired_confirmation_link_is_refused_and_changes_nothing(site: Path) -> None:
-    assert run(site, "signup", "late@example.com").exit_code == 0
+    assert cli(site, "signup", "late@example.com").exit_code == 0
     pending = row(site, "late@example.com")
     assert pending is not None
     settings = load_settings(site)
     old = make_token(settings, "confirm", pending.id, now=utcnow() - timedelta(days=8))
-    result = run(site, "confirm", old)
+    result = cli(site, "confirm", old)
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: this confirmation link has expired (links last 7 days): "
@@ -133,10 +115,10 @@ def test_an_expired_confirmation_link_is_refused_and_changes_nothing(site: Path)
 
 
 def test_a_tampered_or_misused_link_is_refused_and_changes_nothing(site: Path) -> None:
-    assert run(site, "signup", "careful@example.com").exit_code == 0
+    assert cli(site, "signup", "careful@example.com").exit_code == 0
     token = confirm_token(outbox(site)[0])
     tampered = token[:-2] + ("xy" if not token.endswith("xy") else "zz")
-    result = run(site, "confirm", tampered)
+    result = cli(site, "confirm", tampered)
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: this confirmation link is not valid: it was changed or cut short "
@@ -146,10 +128,10 @@ def test_a_tampered_or_misused_link_is_refused_and_changes_nothing(site: Path) -
     assert subscriber is not None and subscriber.state == "pending"
 
     unsubscribe_token = make_token(load_settings(site), "unsubscribe", subscriber.id)
-    result = run(site, "confirm", unsubscribe_token)
+    result = cli(site, "confirm", unsubscribe_token)
     assert result.exit_code == 1
     assert result.stderr == "Error: this is an unsubscribe link, not a confirmation link\n"
-    result = run(site, "unsubscribe", token)
+    result = cli(site, "unsubscribe", token)
     assert result.exit_code == 1
     assert result.stderr == "Error: this is a confirmation link, not an unsubscribe link\n"
     assert row(site, "careful@example.com").state == "pending"  # type: ignore[union-attr]
@@ -157,20 +139,20 @@ def test_a_tampered_or_misused_link_is_refused_and_changes_nothing(site: Path) -
 
 def test_unsubscribe_by_address_and_by_token_cancels_what_is_due(site: Path) -> None:
     (site / "people.csv").write_text("email\nfirst@example.com\nsecond@example.com\n")
-    assert run(site, "subscribers", "import", str(site / "people.csv")).exit_code == 0
-    twice = run(site, "subscribers", "import", str(site / "people.csv"))
+    assert cli(site, "subscribers", "import", str(site / "people.csv")).exit_code == 0
+    twice = cli(site, "subscribers", "import", str(site / "people.csv"))
     assert (
         twice.output == "Imported people.csv: 0 added, 2 already there, 0 suppressed, 0 invalid.\n"
     )
 
-    result = run(site, "unsubscribe", "FIRST@example.com")
+    result = cli(site, "unsubscribe", "FIRST@example.com")
     assert result.exit_code == 0
     assert result.output == "Unsubscribed first@example.com: it receives nothing more.\n"
 
     second = row(site, "second@example.com")
     assert second is not None
     link = f"https://news.example.com/unsubscribe/{make_token(load_settings(site), 'unsubscribe', second.id)}"
-    result = run(site, "unsubscribe", link)
+    result = cli(site, "unsubscribe", link)
     assert result.exit_code == 0
     assert result.output == "Unsubscribed second@example.com: it receives nothing more.\n"
 
@@ -180,54 +162,54 @@ def test_unsubscribe_by_address_and_by_token_cancels_what_is_due(site: Path) -> 
         queued = conn.execute(sa.select(deliveries.c.kind, deliveries.c.state)).all()
         assert queued == [("confirm", "cancelled"), ("confirm", "cancelled")]
 
-    result = run(site, "unsubscribe", "stranger@example.com")
+    result = cli(site, "unsubscribe", "stranger@example.com")
     assert result.exit_code == 1
     assert result.stderr == "Error: stranger@example.com is not on the list\n"
 
 
 def test_resubscribing_after_an_unsubscribe_needs_a_new_confirmation(site: Path) -> None:
-    assert run(site, "signup", "returning@example.com").exit_code == 0
+    assert cli(site, "signup", "returning@example.com").exit_code == 0
     subscriber = row(site, "returning@example.com")
     assert subscriber is not None
     # A confirmation link signed an hour ago, before the unsubscribe below.
     old_link = make_token(
         load_settings(site), "confirm", subscriber.id, now=utcnow() - timedelta(hours=1)
     )
-    assert run(site, "confirm", confirm_token(outbox(site)[0])).exit_code == 0
-    assert run(site, "unsubscribe", "returning@example.com").exit_code == 0
+    assert cli(site, "confirm", confirm_token(outbox(site)[0])).exit_code == 0
+    assert cli(site, "unsubscribe", "returning@example.com").exit_code == 0
 
     # Nothing the publisher does brings the address back without the person.
-    refused = run(site, "subscribers", "add", "returning@example.com", "--confirmed")
+    refused = cli(site, "subscribers", "add", "returning@example.com", "--confirmed")
     assert refused.exit_code == 1
     assert refused.stderr == (
         "Error: returning@example.com unsubscribed, bounced or was removed earlier: only a "
         "new signup that the person confirms can bring it back\n"
     )
     (site / "again.csv").write_text("email\nreturning@example.com\n")
-    imported = run(site, "subscribers", "import", str(site / "again.csv"), "--confirmed")
+    imported = cli(site, "subscribers", "import", str(site / "again.csv"), "--confirmed")
     assert imported.output.startswith(
         "Imported again.csv: 0 added, 0 already there, 1 suppressed, 0 invalid."
     )
     assert row(site, "returning@example.com").state == "unsubscribed"  # type: ignore[union-attr]
 
     # A new signup sends a new link; the old one stays dead.
-    assert run(site, "signup", "returning@example.com").exit_code == 0
+    assert cli(site, "signup", "returning@example.com").exit_code == 0
     assert len(outbox(site)) == 2
     assert row(site, "returning@example.com").state == "pending"  # type: ignore[union-attr]
-    stale = run(site, "confirm", old_link)
+    stale = cli(site, "confirm", old_link)
     assert stale.exit_code == 1
     assert stale.stderr == (
         "Error: this confirmation link is older than returning@example.com's last "
         "unsubscribe or bounce: sign up again for a new one\n"
     )
-    assert run(site, "confirm", confirm_token(outbox(site)[1])).exit_code == 0
+    assert cli(site, "confirm", confirm_token(outbox(site)[1])).exit_code == 0
     back = row(site, "returning@example.com")
     assert back is not None and back.state == "active"
 
 
 def test_remove_keeps_a_suppression_so_imports_cannot_bring_it_back(site: Path) -> None:
-    assert run(site, "subscribers", "add", "gone@example.com", "--confirmed").exit_code == 0
-    result = run(site, "subscribers", "remove", "Gone@Example.com")
+    assert cli(site, "subscribers", "add", "gone@example.com", "--confirmed").exit_code == 0
+    result = cli(site, "subscribers", "remove", "Gone@Example.com")
     assert result.exit_code == 0
     assert result.output == "Removed gone@example.com; imports will not add it back.\n"
     assert row(site, "gone@example.com") is None
@@ -237,63 +219,63 @@ def test_remove_keeps_a_suppression_so_imports_cannot_bring_it_back(site: Path) 
 
     (site / "list.csv").write_text("email\nGONE@example.com\nnew@example.com\n")
     for flags in ((), ("--confirmed",)):
-        imported = run(site, "subscribers", "import", str(site / "list.csv"), *flags)
+        imported = cli(site, "subscribers", "import", str(site / "list.csv"), *flags)
         assert imported.exit_code == 0
         assert "1 suppressed" in imported.output
     assert row(site, "gone@example.com") is None
-    assert run(site, "subscribers", "add", "gone@example.com", "--confirmed").exit_code == 1
+    assert cli(site, "subscribers", "add", "gone@example.com", "--confirmed").exit_code == 1
 
-    missing = run(site, "subscribers", "remove", "gone@example.com")
+    missing = cli(site, "subscribers", "remove", "gone@example.com")
     assert missing.exit_code == 1
     assert missing.stderr == "Error: gone@example.com is not on the list\n"
 
 
 def test_addresses_are_unique_regardless_of_case(site: Path) -> None:
-    first = run(site, "subscribers", "add", "Mixed.Case@Example.org", "--confirmed")
+    first = cli(site, "subscribers", "add", "Mixed.Case@Example.org", "--confirmed")
     assert first.output == "Added Mixed.Case@example.org (active).\n"
-    second = run(site, "subscribers", "add", "mixed.case@EXAMPLE.ORG", "--confirmed")
+    second = cli(site, "subscribers", "add", "mixed.case@EXAMPLE.ORG", "--confirmed")
     assert second.exit_code == 0
     assert second.output == "mixed.case@example.org is already on the list.\n"
-    assert run(site, "subscribers", "count").output == (
+    assert cli(site, "subscribers", "count").output == (
         "pending      0\nactive       1\nunsubscribed 0\nbounced      0\ntotal        1\n"
     )
 
 
 def test_add_confirmed_activates_a_pending_address(site: Path) -> None:
-    assert run(site, "subscribers", "add", "paper@example.com").exit_code == 0  # a signup
+    assert cli(site, "subscribers", "add", "paper@example.com").exit_code == 0  # a signup
     assert len(outbox(site)) == 1
-    result = run(site, "subscribers", "add", "paper@example.com", "--confirmed")
+    result = cli(site, "subscribers", "add", "paper@example.com", "--confirmed")
     assert result.output == "Confirmed paper@example.com (it was pending).\n"
     activated = row(site, "paper@example.com")
     assert activated is not None and activated.state == "active"
 
 
 def test_a_non_ascii_local_part_gets_a_clear_error(site: Path) -> None:
-    result = run(site, "signup", "zoë@example.com")
+    result = cli(site, "signup", "zoë@example.com")
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: 'zoë@example.com': non-ASCII characters before the @ are not supported "
         "(most mail servers cannot deliver to them); use an ASCII address\n"
     )
     assert not (site / "outbox").exists() or not list((site / "outbox").iterdir())
-    bad = run(site, "subscribers", "add", "not an address", "--confirmed")
+    bad = cli(site, "subscribers", "add", "not an address", "--confirmed")
     assert bad.exit_code == 1
     assert bad.stderr.startswith("Error: 'not an address' is not a valid email address: ")
 
 
 def test_list_by_state_and_export_as_csv(site: Path) -> None:
-    assert run(site, "subscribers", "add", "one@example.com", "--confirmed").exit_code == 0
-    assert run(site, "signup", "two@example.com", "--name", "Two, Esq.").exit_code == 0
-    assert run(site, "subscribers", "list", "--state", "pending").output == (
+    assert cli(site, "subscribers", "add", "one@example.com", "--confirmed").exit_code == 0
+    assert cli(site, "signup", "two@example.com", "--name", "Two, Esq.").exit_code == 0
+    assert cli(site, "subscribers", "list", "--state", "pending").output == (
         "pending      two@example.com  Two, Esq.\n"
     )
-    assert run(site, "subscribers", "list", "--state", "bounced").output == (
+    assert cli(site, "subscribers", "list", "--state", "bounced").output == (
         "No bounced subscribers.\n"
     )
-    wrong = run(site, "subscribers", "list", "--state", "asleep")
+    wrong = cli(site, "subscribers", "list", "--state", "asleep")
     assert wrong.exit_code == 2
 
-    exported = run(site, "subscribers", "export")
+    exported = cli(site, "subscribers", "export")
     assert exported.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(exported.output)))
     assert [r["email"] for r in rows] == ["one@example.com", "two@example.com"]

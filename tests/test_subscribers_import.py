@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
-from sqlalchemy.engine import Engine
+from site_helpers import cli, store
 
-from syndicate.cli import main
-from syndicate.config import load_settings
-from syndicate.store import deliveries, open_store, subscribers
-
-
-@contextmanager
-def store(site: Path) -> Iterator[Engine]:
-    """Open the site's database for a look, and let go of its connections after."""
-    engine = open_store(load_settings(site))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def run(site: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--site", str(site), *args])
+from syndicate.store import deliveries, subscribers
 
 
 def states(site: Path) -> dict[str, tuple[str, str | None, str]]:
@@ -43,9 +24,9 @@ def states(site: Path) -> dict[str, tuple[str, str | None, str]]:
 
 
 def test_an_import_counts_every_line_and_one_bad_line_never_stops_it(site: Path) -> None:
-    assert run(site, "subscribers", "add", "known@example.com", "--confirmed").exit_code == 0
-    assert run(site, "subscribers", "add", "left@example.com", "--confirmed").exit_code == 0
-    assert run(site, "unsubscribe", "left@example.com").exit_code == 0
+    assert cli(site, "subscribers", "add", "known@example.com", "--confirmed").exit_code == 0
+    assert cli(site, "subscribers", "add", "left@example.com", "--confirmed").exit_code == 0
+    assert cli(site, "unsubscribe", "left@example.com").exit_code == 0
     csv_file = site / "readers.csv"
     csv_file.write_bytes(
         (
@@ -63,7 +44,7 @@ def test_an_import_counts_every_line_and_one_bad_line_never_stops_it(site: Path)
             "Last,last@example.com\r\n"
         ).encode()
     )
-    result = run(site, "subscribers", "import", str(csv_file), "--confirmed")
+    result = cli(site, "subscribers", "import", str(csv_file), "--confirmed")
     assert result.exit_code == 1
     assert result.stdout == (
         "Imported readers.csv: 3 added, 2 already there, 1 suppressed, 3 invalid.\n"
@@ -88,7 +69,7 @@ def test_an_import_counts_every_line_and_one_bad_line_never_stops_it(site: Path)
 def test_an_import_without_confirmed_queues_confirmation_emails_for_send(site: Path) -> None:
     csv_file = site / "new.csv"
     csv_file.write_text("email\none@example.com\ntwo@example.com\nthree@example.com\n")
-    result = run(site, "subscribers", "import", str(csv_file))
+    result = cli(site, "subscribers", "import", str(csv_file))
     assert result.exit_code == 0
     assert result.output == (
         "Imported new.csv: 3 added, 0 already there, 0 suppressed, 0 invalid.\n"
@@ -103,7 +84,7 @@ def test_an_import_without_confirmed_queues_confirmation_emails_for_send(site: P
     assert queued == [("confirm", "due", None)] * 3
 
     # Importing the same people as confirmed later activates them, and mails nothing more.
-    result = run(site, "subscribers", "import", str(csv_file), "--confirmed")
+    result = cli(site, "subscribers", "import", str(csv_file), "--confirmed")
     assert result.output == (
         "Imported new.csv: 0 added, 3 confirmed, 0 already there, 0 suppressed, 0 invalid.\n"
     )
@@ -113,7 +94,7 @@ def test_an_import_without_confirmed_queues_confirmation_emails_for_send(site: P
 def test_a_csv_without_an_email_column_is_refused_with_a_clear_error(site: Path) -> None:
     csv_file = site / "contacts.csv"
     csv_file.write_text("mail,name\nada@example.com,Ada\n")
-    result = run(site, "subscribers", "import", str(csv_file))
+    result = cli(site, "subscribers", "import", str(csv_file))
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: {csv_file}: the first line must be a header with an `email` column "
@@ -125,17 +106,17 @@ def test_a_csv_without_an_email_column_is_refused_with_a_clear_error(site: Path)
 def test_an_empty_or_undecodable_or_missing_file_is_refused(site: Path) -> None:
     empty = site / "empty.csv"
     empty.write_text("")
-    result = run(site, "subscribers", "import", str(empty))
+    result = cli(site, "subscribers", "import", str(empty))
     assert result.exit_code == 1
     assert result.stderr.endswith("found nothing\n")
 
     latin = site / "latin.csv"
     latin.write_bytes("email,name\nrene@example.com,Ren\xe9\n".encode("latin-1"))
-    result = run(site, "subscribers", "import", str(latin))
+    result = cli(site, "subscribers", "import", str(latin))
     assert result.exit_code == 1
     assert result.stderr == f"Error: {latin}: not UTF-8 text (save the CSV as UTF-8)\n"
     assert states(site) == {}  # a broken file imports nothing, not half
 
-    result = run(site, "subscribers", "import", str(site / "nowhere.csv"))
+    result = cli(site, "subscribers", "import", str(site / "nowhere.csv"))
     assert result.exit_code == 1
     assert result.stderr == f"Error: {site / 'nowhere.csv'}: no such file\n"

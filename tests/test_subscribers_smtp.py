@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
+from site_helpers import cli
 from smtp_server import SMTPServer
 from sqlalchemy.engine import Engine
 
 from syndicate import subscribers as subs
-from syndicate.cli import main
 from syndicate.config import load_settings
 from syndicate.errors import TokenError
-from syndicate.store import deliveries, open_store, subscribers, utcnow, write_transaction
-
-
-def run(site: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, ["--site", str(site), *args], env=env)
+from syndicate.store import deliveries, subscribers, utcnow, write_transaction
 
 
 def test_a_signup_delivers_its_confirmation_over_smtp(site: Path, smtp_server: SMTPServer) -> None:
-    result = run(site, "signup", "reader@example.net", "--name", "Rae", env=smtp_server.env())
+    result = cli(site, "signup", "reader@example.net", "--name", "Rae", env=smtp_server.env())
     assert result.exit_code == 0, result.output
     (received,) = smtp_server.messages
     assert received.recipients == ("reader@example.net",)
@@ -36,14 +30,14 @@ def test_a_signup_delivers_its_confirmation_over_smtp(site: Path, smtp_server: S
     assert match, plain.get_content()
     assert not (site / "outbox").exists()
 
-    result = run(site, "confirm", match.group(1))
+    result = cli(site, "confirm", match.group(1))
     assert result.exit_code == 0
     assert result.output == "Confirmed reader@example.net: it will receive the next issue.\n"
 
 
 def test_a_refused_address_is_an_address_error(site: Path, smtp_server: SMTPServer) -> None:
     smtp_server.reject("nobody@example.net")
-    result = run(site, "signup", "nobody@example.net", env=smtp_server.env())
+    result = cli(site, "signup", "nobody@example.net", env=smtp_server.env())
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: the mail server refused nobody@example.net: 550 5.1.1 no such mailbox here\n"
@@ -55,7 +49,7 @@ def test_an_unreachable_server_queues_the_confirmation_and_says_so(
 ) -> None:
     env = smtp_server.env()
     smtp_server.stop()
-    result = run(site, "signup", "patient@example.net", env=env)
+    result = cli(site, "signup", "patient@example.net", env=env)
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ")
     assert result.stderr.endswith(
@@ -65,14 +59,6 @@ def test_an_unreachable_server_queues_the_confirmation_and_says_so(
         queued = conn.execute(sa.select(deliveries.c.kind, deliveries.c.state)).all()
         state = conn.execute(sa.select(subscribers.c.state)).scalar_one()
     assert (queued, state) == ([("confirm", "due")], "pending")
-
-
-@pytest.fixture
-def engine(site: Path) -> Iterator[Engine]:
-    """The site's database, let go of after the test."""
-    opened = open_store(load_settings(site))
-    yield opened
-    opened.dispose()
 
 
 def _active(site: Path, engine: Engine, *addresses: str) -> list[int]:
@@ -106,7 +92,7 @@ def test_a_hard_bounce_ends_the_subscription_and_cancels_what_is_due(
         ).scalar_one()
     assert rows == [(first, "cancelled"), (second, "due")]
     assert reply == "550 5.1.1 no such mailbox here"
-    assert run(site, "subscribers", "list", "--state", "bounced").output == (
+    assert cli(site, "subscribers", "list", "--state", "bounced").output == (
         "bounced      full@example.net\n"
     )
 

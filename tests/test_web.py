@@ -16,12 +16,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from site_helpers import store
 from smtp_server import free_port
 from werkzeug.test import TestResponse
 
 from syndicate import subscribers
 from syndicate.config import Settings, load_settings
-from syndicate.store import deliveries, open_store, utcnow
+from syndicate.store import deliveries, utcnow
 from syndicate.store import subscribers as subscribers_table
 from syndicate.tokens import make_token
 from syndicate.web import create_app
@@ -85,14 +86,10 @@ def sign_up(client: FlaskClient, address: str, **extra: Any) -> TestResponse:
 
 
 def state_of(settings: Settings, address: str) -> dict[str, Any] | None:
-    engine = open_store(settings)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(
-                sa.select(subscribers_table).where(subscribers_table.c.email_key == address.lower())
-            ).first()
-    finally:
-        engine.dispose()
+    with store(settings) as engine, engine.connect() as conn:
+        row = conn.execute(
+            sa.select(subscribers_table).where(subscribers_table.c.email_key == address.lower())
+        ).first()
     return dict(row._mapping) if row else None
 
 
@@ -112,8 +109,7 @@ def same_page(response: TestResponse, local_part: str) -> str:
 
 
 def active_subscriber(settings: Settings, address: str) -> int:
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         subscribers.add_confirmed(engine, settings, address)
         with engine.connect() as conn:
             return int(
@@ -123,8 +119,6 @@ def active_subscriber(settings: Settings, address: str) -> int:
                     )
                 ).scalar_one()
             )
-    finally:
-        engine.dispose()
 
 
 # --- the signup form -----------------------------------------------------------------------
@@ -189,16 +183,12 @@ def test_an_unreachable_mail_server_queues_the_confirmation_and_says_the_same(
     assert "Check your inbox" in response.get_data(as_text=True)
     row = state_of(settings, "patient@example.net")
     assert row is not None and row["state"] == "pending"
-    engine = open_store(settings)
-    try:
-        with engine.connect() as conn:
-            queued = conn.execute(
-                sa.select(deliveries.c.kind, deliveries.c.state).where(
-                    deliveries.c.subscriber_id == row["id"]
-                )
-            ).all()
-    finally:
-        engine.dispose()
+    with store(settings) as engine, engine.connect() as conn:
+        queued = conn.execute(
+            sa.select(deliveries.c.kind, deliveries.c.state).where(
+                deliveries.c.subscriber_id == row["id"]
+            )
+        ).all()
     assert [tuple(r) for r in queued] == [("confirm", "due")]
 
 

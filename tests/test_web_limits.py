@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sqlalchemy.engine import Engine
 from syndicate.config import Settings, load_settings
 from syndicate.errors import AddressError
 from syndicate.signup_limits import SignupLimitError, release_signup, reserve_signup
-from syndicate.store import open_store, signup_attempts, utcnow
+from syndicate.store import signup_attempts, utcnow
 
 
 @pytest.fixture
@@ -21,13 +20,6 @@ def settings(site: Path) -> Settings:
     with (site / "syndicate.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n[web]\nsignup_limit = 2\n")
     return load_settings(site)
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    store = open_store(settings)
-    yield store
-    store.dispose()
 
 
 def test_the_limit_counts_one_hour_back(engine: Engine, settings: Settings) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from syndicate.cli import main
+from site_helpers import cli
 
 
 def test_serve_reports_a_busy_port_in_one_line(site: Path) -> None:
@@ -15,7 +13,7 @@ def test_serve_reports_a_busy_port_in_one_line(site: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(main, ["--site", str(site), "serve", "--port", str(port)])
+        result = cli(site, "serve", "--port", str(port))
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
@@ -25,6 +23,6 @@ def test_serve_reports_a_busy_port_in_one_line(site: Path) -> None:
 
 
 def test_serve_refuses_a_port_out_of_range(site: Path) -> None:
-    result = CliRunner().invoke(main, ["--site", str(site), "serve", "--port", "70000"])
+    result = cli(site, "serve", "--port", "70000")
     assert result.exit_code == 2
     assert "70000 is not in the range 1<=x<=65535" in result.output
