@@ -24,7 +24,7 @@ from smtp_server import SMTPServer
 
 from syndicate.delivery import LEASE, send_due
 from syndicate.newsletter.issues import hold, release
-from syndicate.store import deliveries, open_store, utcnow
+from syndicate.store import deliveries, utcnow
 from syndicate.subscribers import import_csv, unsubscribe
 
 
@@ -196,7 +196,6 @@ def test_unsubscribe_mid_send_holds(site: Path, smtp_server: SMTPServer) -> None
     addresses = add_active(site, 6)
     _publish(site)
     settings = settings_for(site, smtp_server.env())
-    engine = open_store(settings)
     done = []
 
     def progress(step: int) -> None:
@@ -204,10 +203,8 @@ def test_unsubscribe_mid_send_holds(site: Path, smtp_server: SMTPServer) -> None
         if len(done) == 1:  # the rest of the batch is claimed (`sending`) by now
             unsubscribe(engine, settings, addresses[4], method="cli")
 
-    try:
+    with store(settings) as engine:
         summary = send_due(engine, settings, connections=1, progress=progress)
-    finally:
-        engine.dispose()
     assert (summary.sent, summary.skipped) == (5, 1)
     assert addresses[4] not in smtp_server.recipients()
     assert delivery_states(site) == {"sent": 5, "cancelled": 1}
@@ -264,25 +261,21 @@ def test_rows_of_a_dead_sender_come_back_after_the_lease(
 ) -> None:
     addresses = add_active(site, 3)
     _publish(site)
-    engine = open_store(settings_for(site))
     now = utcnow()
-    try:
-        with engine.begin() as conn:
-            ids = [row.id for row in conn.execute(sa.select(deliveries.c.id).order_by("id"))]
-            # Claimed by senders on another machine: one long silent, one still in its lease.
-            stale = {"state": "sending", "claimed_by": "elsewhere:41:aa"}
-            conn.execute(
-                deliveries.update()
-                .where(deliveries.c.id == ids[0])
-                .values({**stale, "claimed_at": now - LEASE - timedelta(seconds=1)})
-            )
-            conn.execute(
-                deliveries.update()
-                .where(deliveries.c.id == ids[1])
-                .values({**stale, "claimed_at": now - timedelta(minutes=1)})
-            )
-    finally:
-        engine.dispose()
+    with store(site) as engine, engine.begin() as conn:
+        ids = [row.id for row in conn.execute(sa.select(deliveries.c.id).order_by("id"))]
+        # Claimed by senders on another machine: one long silent, one still in its lease.
+        stale = {"state": "sending", "claimed_by": "elsewhere:41:aa"}
+        conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id == ids[0])
+            .values({**stale, "claimed_at": now - LEASE - timedelta(seconds=1)})
+        )
+        conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id == ids[1])
+            .values({**stale, "claimed_at": now - timedelta(minutes=1)})
+        )
     result = cli(site, "send", env=smtp_server.env())
     assert "sent 2," in result.output
     assert smtp_server.recipients() == {addresses[0]: 1, addresses[2]: 1}
@@ -295,7 +288,6 @@ def test_hold_mid_send_gives_the_rest_back_until_release(
     addresses = add_active(site, 5)
     _publish(site)
     settings = settings_for(site, smtp_server.env())
-    engine = open_store(settings)
     done = []
 
     def progress(step: int) -> None:
@@ -303,13 +295,11 @@ def test_hold_mid_send_gives_the_rest_back_until_release(
         if len(done) == 2:
             hold(engine, 1)
 
-    try:
+    with store(settings) as engine:
         summary = send_due(engine, settings, connections=1, progress=progress)
         assert summary.sent == 2
         assert delivery_states(site) == {"sent": 2, "due": 3}
         assert send_due(engine, settings).sent == 0  # held: nothing goes
         assert release(engine, 1)[1] == 0  # the rows are there already
         assert send_due(engine, settings).sent == 3
-    finally:
-        engine.dispose()
     assert smtp_server.recipients() == dict.fromkeys(addresses, 1)
