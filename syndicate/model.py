@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,13 +54,14 @@ class ListBlock:
 Block = Paragraph | Heading | Quote | Figure | ListBlock
 
 
-@dataclass(frozen=True)
-class Article:
-    """One article as recovered by a reader, and later as stored."""
+@dataclass(frozen=True, kw_only=True)
+class Description:
+    """What an article says about itself besides its title and body.
 
-    title: str
-    slug: str
-    blocks: tuple[Block, ...]
+    A reader collects it from front matter or page metadata (`readers.frontmatter.Metadata`)
+    and the Article carries it on, so the two cannot drift apart.
+    """
+
     dek: str | None = None
     authors: tuple[str, ...] = ()
     published: datetime | None = None
@@ -69,11 +70,25 @@ class Article:
     source: str | None = None
     language: str | None = None
     tags: tuple[str, ...] = ()
+    # The front matter `id`: what makes a file the same article again.
+    key: str | None = None
+
+    def description(self) -> dict[str, Any]:
+        """Return these fields alone, as keyword arguments for another Description."""
+        return {f.name: getattr(self, f.name) for f in fields(Description)}
+
+
+@dataclass(frozen=True)
+class Article(Description):
+    """One article as recovered by a reader, and later as stored."""
+
+    title: str
+    slug: str
+    blocks: tuple[Block, ...]
     lead: Figure | None = None
     newsletter: str | None = None
     id: str | None = None
-    # Where the article came from: front matter `id`, and the file it was read from.
-    key: str | None = None
+    # The file it was read from.
     path: str | None = None
 
     def with_changes(self, **changes: Any) -> Article:

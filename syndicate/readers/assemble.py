@@ -92,20 +92,16 @@ def finish(
                 break
     if published is None:
         published = file_time(source.path, settings.tz)
+    described = meta.description() | {
+        "published": published,
+        "language": meta.language or settings.language,
+    }
     return Article(
         title=title,
         slug=slugify(title, max_length=80, word_boundary=True) or "article",
         blocks=tuple(blocks),
-        dek=meta.dek,
-        authors=meta.authors,
-        published=published,
-        updated=meta.updated,
-        url=meta.url,
-        source=meta.source,
-        language=meta.language or settings.language,
-        tags=meta.tags,
         lead=lead,
         newsletter=newsletter or signup_name,
-        key=meta.key,
         path=_relative_path(source.path, settings.site),
+        **described,
     )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from syndicate.model import Figure
+from syndicate.model import Description, Figure
 from syndicate.readers.dates import DateProblem, to_datetime
 from syndicate.readers.normalize import clean_line
 
@@ -22,21 +22,12 @@ class FrontMatterProblem(ValueError):
     """The front matter is not valid YAML or a value has the wrong shape."""
 
 
-@dataclass(frozen=True)
-class Metadata:
+@dataclass(frozen=True, kw_only=True)
+class Metadata(Description):
     """What a file says about itself, before the reader looks at the body."""
 
     title: str | None = None
-    dek: str | None = None
-    authors: tuple[str, ...] = ()
-    published: datetime | None = None
-    updated: datetime | None = None
-    url: str | None = None
-    source: str | None = None
-    language: str | None = None
-    tags: tuple[str, ...] = ()
     image: Figure | None = None
-    key: str | None = None
 
 
 def split(text: str) -> tuple[dict[str, Any], str]:
