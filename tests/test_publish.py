@@ -223,12 +223,28 @@ def test_two_publish_processes_at_once_both_land(site: Path) -> None:
     assert not list((site / "feeds").rglob("*.tmp"))
 
 
+def _wait_until_it_opens(proc: subprocess.Popen[str], path: Path, seconds: float = 60) -> None:
+    """Wait until the process has `path` open (Linux /proc), instead of guessing with a sleep."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        for fd in Path(f"/proc/{proc.pid}/fd").iterdir():
+            try:
+                if Path(os.readlink(fd)) == path:
+                    return
+            except FileNotFoundError:  # closed since the listing
+                continue
+        time.sleep(0.02)
+    pytest.fail(f"the publish process never opened {path.name}")
+
+
 def test_a_publish_waits_for_the_site_lock(site: Path) -> None:
     path = write(site, "market.md", MARKET)
     with site_lock(load_settings(site)):
         proc = _publish_process(site, path)
-        time.sleep(1.5)
-        assert proc.poll() is None, proc.communicate()  # still waiting: nothing touched yet
+        _wait_until_it_opens(proc, site / ".syndicate-publish.lock")
+        # It holds the lock file open but cannot take the lock: it must wait, touching nothing.
+        assert proc.poll() is None, proc.communicate()
         assert not (site / "feeds").exists()
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
