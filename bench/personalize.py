@@ -15,6 +15,7 @@ import argparse
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -25,7 +26,7 @@ import css_inline
 import premailer
 from common import EXAMPLE_ARTICLE, figure, make_site, temp_folder
 
-from syndicate.config import Settings, load_settings
+from syndicate.config import Settings, load_settings, site_secret
 from syndicate.model import Article
 from syndicate.newsletter import render, text
 from syndicate.newsletter.message import (
@@ -52,6 +53,7 @@ def recipient_of(n: int) -> tuple[int, str, str | None]:
 def syndicate_messages(settings: Settings, article: Article, count: int) -> tuple[float, int]:
     """Render once, build the template once, splice every recipient; return seconds, bytes."""
     started = time.perf_counter()
+    settings = replace(settings, secret=site_secret(settings))  # as `send` does once per run
     rendered = render.render_issue(settings, article)
     template = build_template(settings, rendered, date=utcnow())
     size = 0

@@ -174,15 +174,22 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+# `send` holds one connection per SMTP connection (up to 32) for its whole run, and the
+# default pool (5 + 10 overflow) would make the rest wait.
+POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 40}
+
+
 def create_db_engine(url: str) -> Engine:
     """Return an engine for `url` with the settings syndicate relies on."""
     try:
         if url.startswith("sqlite"):
-            engine = sa.create_engine(url, connect_args={"timeout": 30})
+            memory = sa.make_url(url).database in (None, "", ":memory:")  # a one-connection pool
+            pool = {} if memory else POOL
+            engine = sa.create_engine(url, connect_args={"timeout": 30}, **pool)
             sa.event.listen(engine, "connect", _sqlite_pragmas)
             sa.event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = sa.create_engine(url, pool_pre_ping=True)
+            engine = sa.create_engine(url, pool_pre_ping=True, **POOL)
     except (SQLAlchemyError, ImportError, ValueError) as e:
         raise StoreError(f"cannot use the database {url!r}: {e}") from e
     return engine
