@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
@@ -145,15 +146,19 @@ def create_issue(
     return IssueOutcome(issue_id, QUEUED, queued, subject, truncated)
 
 
+def _insert_ignoring_duplicates(conn: Connection) -> sqlite.Insert | postgresql.Insert:
+    """Return the backend's INSERT into deliveries, which has ON CONFLICT DO NOTHING."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(deliveries)
+    return sqlite.insert(deliveries)
+
+
 def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None) -> int:
     """Queue an issue: one due delivery per subscriber active now; return how many were added.
 
     Idempotent: a subscriber who already has a delivery of this issue gets no second one.
     """
     now = now or utcnow()
-    already = sa.select(deliveries.c.id).where(
-        deliveries.c.issue_id == issue_id, deliveries.c.subscriber_id == subscribers.c.id
-    )
     rows = sa.select(
         sa.literal("issue", sa.String),
         sa.literal(issue_id, sa.Integer),
@@ -161,10 +166,15 @@ def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None)
         sa.literal("due", sa.String),
         sa.literal(0, sa.Integer),
         sa.literal(now, UTCDateTime()),
-    ).where(subscribers.c.state == "active", ~already.exists())
+    ).where(subscribers.c.state == "active")
+    # The unique (issue, subscriber) index skips who has a delivery already: a NOT EXISTS
+    # per row cost 3.5x the plain INSERT ... SELECT on a million (bench/queue.py).
+    insert = _insert_ignoring_duplicates(conn)
     result = conn.execute(
-        deliveries.insert()
-        .from_select(["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows)
+        insert.from_select(
+            ["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows
+        )
+        .on_conflict_do_nothing(index_elements=["issue_id", "subscriber_id"])
         .execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT counts only if asked
     )
     added = max(result.rowcount or 0, 0)
