@@ -1,0 +1,109 @@
+"""Several `syndicate send` processes share one issue: every delivery goes out exactly once.
+
+On PostgreSQL (the CI pass with SYNDICATE_TEST_DB) four senders work through 20,000
+deliveries, their claims kept apart by SELECT ... FOR UPDATE SKIP LOCKED. On SQLite, where
+one writer at a time is the rule anyway, two senders share a smaller issue.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP as SMTPProtocol
+from aiosmtpd.smtp import Envelope, Session
+from delivery_helpers import bulk_active, delivery_states, settings_for, write_article
+from smtp_server import free_port
+
+from syndicate.publishing import publish_files
+from syndicate.store import deliveries, open_store
+
+ON_POSTGRES = bool(os.environ.get("SYNDICATE_TEST_DB"))
+SENDERS = 4 if ON_POSTGRES else 2
+COUNT = 20_000 if ON_POSTGRES else 4_000
+CONNECTIONS = 2
+
+
+class _Tally:
+    """An aiosmtpd handler that keeps only who got a message and its Message-ID."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.recipients: Counter[str] = Counter()
+        self.message_ids: Counter[bytes] = Counter()
+        self.clients: set[int] = set()
+
+    async def handle_DATA(self, smtp: SMTPProtocol, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or b""
+        start = data.find(b"\r\nMessage-ID:")
+        message_id = data[start + 2 : data.find(b"\r\n", start + 2)] if start >= 0 else b""
+        with self.lock:
+            self.recipients.update(str(r) for r in envelope.rcpt_tos)
+            self.message_ids[message_id] += 1
+            self.clients.add(id(session))
+        return "250 2.0.0 accepted"
+
+
+@pytest.fixture
+def tally() -> Iterator[tuple[_Tally, str]]:
+    handler = _Tally()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()
+
+
+def _sender(site: Path, smtp_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SYNDICATE_SMTP_URL": smtp_url}
+    command = [sys.executable, "-m", "syndicate", "--site", str(site), "send", "--quiet"]
+    command += ["--connections", str(CONNECTIONS)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _claimers(site: Path) -> Counter[str]:
+    """Count the sent deliveries by the process that claimed them (host:pid of the worker)."""
+    engine = open_store(settings_for(site))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(deliveries.c.claimed_by).where(deliveries.c.state == "sent")
+            )
+            return Counter(str(owner).rsplit(":", 1)[0] for (owner,) in rows)
+    finally:
+        engine.dispose()
+
+
+def test_senders_at_once_deliver_every_message_exactly_once(
+    site: Path, tally: tuple[_Tally, str]
+) -> None:
+    server, smtp_url = tally
+    addresses = bulk_active(site, COUNT)
+    [published] = publish_files(settings_for(site), [write_article(site)])
+    assert published.issue is not None and published.issue.deliveries == COUNT
+
+    started = time.monotonic()
+    senders = [_sender(site, smtp_url) for _ in range(SENDERS)]
+    for sender in senders:
+        _, err = sender.communicate(timeout=120)
+        assert sender.returncode == 0, err.decode()
+    elapsed = time.monotonic() - started
+
+    assert server.recipients == dict.fromkeys(addresses, 1)  # nobody twice, nobody left out
+    assert len(server.message_ids) == COUNT and max(server.message_ids.values()) == 1
+    assert delivery_states(site) == {"sent": COUNT}
+    # Every sender did a share of the work: they ran side by side, not one after another.
+    claimers = _claimers(site)
+    assert len(claimers) == SENDERS, claimers
+    assert elapsed < 90, f"{COUNT} deliveries took {elapsed:.0f} s"
