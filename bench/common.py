@@ -137,7 +137,7 @@ def figure(
     if baseline is not None:
         base_name, base_value = baseline
         ratio = base_value / value if lower_is_better else value / base_value
-        line += f" (ratio {ratio:.2f}x vs {base_name}"
+        line += f" (ratio {ratio:.3g}x vs {base_name}"
         if target is not None:
             sign = "<=" if lower_is_better else ">="
             met = ratio <= target if lower_is_better else ratio >= target

@@ -111,15 +111,20 @@ def prepared_site(folder: Path, smtp_url: str, count: int, db_url: str | None) -
     return settings
 
 
-def sent_count(settings: Settings) -> int:
-    """Count the deliveries in state `sent`."""
+def sent_window(settings: Settings) -> tuple[int, float]:
+    """Count the sent deliveries and the seconds from the first claim to the last send."""
     engine = open_store(settings)
     try:
         with engine.connect() as conn:
-            query = sa.select(sa.func.count()).where(deliveries.c.state == "sent")
-            return int(conn.execute(query).scalar_one())
+            query = sa.select(
+                sa.func.count(),
+                sa.func.min(deliveries.c.claimed_at),
+                sa.func.max(deliveries.c.sent_at),
+            ).where(deliveries.c.state == "sent")
+            count, first, last = conn.execute(query).one()
     finally:
         engine.dispose()
+    return int(count), (last - first).total_seconds()
 
 
 def syndicate_in_process(
@@ -141,8 +146,12 @@ def syndicate_in_process(
 
 def syndicate_processes(
     folder: Path, smtp_url: str, count: int, workers: int, connections: int, db: str | None
-) -> float:
-    """Run `workers` `syndicate send` processes at once on one database; return seconds."""
+) -> tuple[float, float]:
+    """Run `workers` `syndicate send` processes at once on one database.
+
+    Returns the wall time (start-up included) and the time from the first claim to the
+    last message sent, as the database recorded them.
+    """
     with own_database(folder, db) as db_url:
         settings = prepared_site(folder, smtp_url, count, db_url)
         command = [sys.executable, "-m", "syndicate", "--site", str(settings.site), "send"]
@@ -153,9 +162,9 @@ def syndicate_processes(
         codes = [sender.wait() for sender in senders]
         seconds = time.perf_counter() - started
         assert codes == [0] * workers, codes
-        sent = sent_count(settings)
+        sent, window = sent_window(settings)
         assert sent == count, f"{sent} of {count} sent"
-    return seconds
+    return seconds, window
 
 
 def main() -> None:
@@ -165,6 +174,7 @@ def main() -> None:
     parser.add_argument("--workers", help="comma-separated sender process counts, e.g. 1,2,4")
     parser.add_argument("--db", help="database server for --workers (default: SQLite file)")
     parser.add_argument("--worker-connections", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2, help="turns of (d) and syndicate")
     options = parser.parse_args()
     count = options.deliveries
 
@@ -176,14 +186,27 @@ def main() -> None:
         messages = prebuilt_messages(settings, count)
 
         rate_c = count / new_connection_each(smtp_url, messages)
-        rate_d = count / one_connection(smtp_url, messages)
-        rate_1 = count / syndicate_in_process(folder / "one", smtp_url, count, 1)
+        # (d) and syndicate take turns, best round of each: a busy machine slows whichever
+        # side happens to run at the time, and the ratio is what the target is about.
+        rate_d = rate_1 = 0.0
+        for round_ in range(options.rounds):
+            rate_d = max(rate_d, count / one_connection(smtp_url, messages))
+            seconds = syndicate_in_process(folder / f"one{round_}", smtp_url, count, 1)
+            rate_1 = max(rate_1, count / seconds)
         rate_4 = count / syndicate_in_process(folder / "four", smtp_url, count, 4)
 
         figure("(c) smtplib, new connection per message", rate_c, "msg/s")
-        figure("(d) smtplib, one connection, prebuilt bytes, no database", rate_d, "msg/s")
         figure(
-            "syndicate send --connections 1", rate_1, "msg/s", baseline=("(d)", rate_d), target=0.8
+            f"(d) smtplib, one connection, prebuilt bytes, no database, best of {options.rounds}",
+            rate_d,
+            "msg/s",
+        )
+        figure(
+            f"syndicate send --connections 1, best of {options.rounds}",
+            rate_1,
+            "msg/s",
+            baseline=("(d)", rate_d),
+            target=0.8,
         )
         figure("syndicate send --connections 1", rate_1, "msg/s", baseline=("(c)", rate_c))
         figure(
@@ -193,7 +216,7 @@ def main() -> None:
         if options.workers:
             backend = sa.make_url(options.db).get_backend_name() if options.db else "sqlite"
             for workers in [int(w) for w in options.workers.split(",")]:
-                seconds = syndicate_processes(
+                seconds, window = syndicate_processes(
                     folder / f"workers{workers}",
                     smtp_url,
                     count,
@@ -201,13 +224,15 @@ def main() -> None:
                     options.worker_connections,
                     options.db,
                 )
+                label = f"syndicate send x{workers} processes ({backend}, "
+                label += f"{options.worker_connections} connection each"
                 figure(
-                    f"syndicate send x{workers} processes ({backend}, "
-                    f"{options.worker_connections} connection each, wall time incl. start-up)",
-                    count / seconds,
+                    f"{label}, first claim to last send)",
+                    count / window,
                     "msg/s",
                     baseline=("(d)", rate_d),
                 )
+                figure(f"{label}, wall time with start-up)", count / seconds, "msg/s")
 
 
 if __name__ == "__main__":

@@ -237,6 +237,7 @@ class _Run:
         self.engine = engine
         # The secret is read once per run, not once per unsubscribe link signed.
         self.settings = replace(settings, secret=site_secret(settings))
+        self.envelope_sender = settings.envelope_sender  # parsed once, not per message
         self.started = utcnow()
         self.rate = _RateLimit(rate)
         self.budget = _Budget(limit)
@@ -433,7 +434,7 @@ class _Worker:
             self.release([row])
             return
         try:
-            reply = self.transport.send(run.settings.envelope_sender, info.email, message)
+            reply = self.transport.send(run.envelope_sender, info.email, message)
         except Refused as e:
             self.refused(row, info.email, e)
             return
