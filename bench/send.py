@@ -25,7 +25,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from common import EXAMPLE_ARTICLE, SENDER, bulk_subscribers, figure, make_site, temp_folder
+from common import (
+    EXAMPLE_ARTICLE,
+    SENDER,
+    bulk_subscribers,
+    figure,
+    make_site,
+    smtp_sink,
+    temp_folder,
+)
 
 from syndicate.config import Settings, load_settings
 from syndicate.delivery import send_due
@@ -177,8 +185,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="turns of (d) and syndicate")
     options = parser.parse_args()
     count = options.deliveries
-
-    from common import smtp_sink
 
     with temp_folder("bench-send-") as folder, smtp_sink() as smtp_url:
         print(f"send: {count:,} deliveries to an accept-and-discard aiosmtpd sink on 127.0.0.1")
