@@ -37,7 +37,7 @@ lint: $(VENV)/.test-installed
 test: lint
 	$(BIN)/pytest
 
-bench: $(BIN)/syndicate
+bench: $(VENV)/.test-installed  # the benches use aiosmtpd and css-inline, test extras
 	$(BIN)/python bench/run_all.py
 
 clean:
