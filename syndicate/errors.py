@@ -1,8 +1,21 @@
 """The one error hierarchy: everything a user can cause ends as a SyndicateError."""
 
+import re
+
+# What SQLAlchemy appends to a driver's message: the statement, its parameters, a help link.
+_STATEMENT_AND_LINK = re.compile(r"\n(?:\[SQL: |\[parameters: |\(Background on this error at: )")
+
 
 class SyndicateError(Exception):
-    """A failure the user can act on; its message is the one line they see."""
+    """A failure the user can act on; its message is the one line they see.
+
+    A wrapped low-level message (a database driver's, with its statement and hints on lines
+    of their own) is folded onto that one line.
+    """
+
+    def __str__(self) -> str:
+        message = _STATEMENT_AND_LINK.split(super().__str__(), maxsplit=1)[0]
+        return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 class ConfigError(SyndicateError):
