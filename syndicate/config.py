@@ -287,12 +287,16 @@ def _flatten(document: Mapping[str, Any], path: Path) -> dict[str, Any]:
 def read_config_file(site: Path) -> dict[str, Any]:
     """Return the site's syndicate.toml as dotted keys, or nothing when there is none."""
     path = site / CONFIG_FILE
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; the settings must be a file")
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read ({e.strerror or e})") from None
     return _flatten(document, path)
 
 
@@ -327,23 +331,46 @@ def load_settings(
     return Settings(site=site_path, **values)
 
 
+def _read_secret(path: Path) -> str:
+    """Read the generated secret; FileNotFoundError when there is none yet."""
+    # Deleting the file makes a new secret, which breaks every link already sent: say so.
+    advice = "restore it, or delete it for a new one (links already sent stop working)"
+    try:
+        secret = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else "not a secret"
+        raise ConfigError(f"{path}: cannot read the signing secret ({reason}): {advice}") from None
+    if not secret:
+        # An empty key would sign links anyone can forge.
+        raise ConfigError(f"{path}: the signing secret is empty: {advice}")
+    return secret
+
+
 def site_secret(settings: Settings) -> str:
     """Return the signing secret: SYNDICATE_SECRET, else one generated once into the site."""
     if settings.secret:
         return settings.secret
     path = settings.site / SECRET_FILE
     try:
-        return path.read_text(encoding="ascii").strip()
+        return _read_secret(path)
     except FileNotFoundError:
         pass
     settings.site.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process wrote it first: use theirs
-        return path.read_text(encoding="ascii").strip()
+    # Written whole under a private name, then linked into place: a process starting at the
+    # same moment sees no secret or all of it, never an empty file.
+    private = path.with_name(f"{SECRET_FILE}.{os.getpid()}.tmp")
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(token + "\n")
+    try:
+        os.link(private, path)
+    except FileExistsError:  # another process made it first: use theirs
+        return _read_secret(path)
+    finally:
+        private.unlink()
     return token
 
 
