@@ -4,10 +4,39 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from syndicate.config import Settings
+from syndicate.errors import SyndicateError
+
+
+class TemplateProblem(SyndicateError):
+    """A template (most often a site's own override) cannot be read or rendered."""
+
+
+class _Template(jinja2.Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        try:
+            return super().render(*args, **kwargs)
+        except jinja2.TemplateError as e:
+            raise TemplateProblem(f"{self.filename or self.name}: {e}") from e
+
+
+class _Environment(jinja2.Environment):
+    """An environment whose template mistakes are one-line SyndicateErrors, not tracebacks."""
+
+    template_class = _Template
+
+    def get_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
+        try:
+            return super().get_template(*args, **kwargs)
+        except jinja2.TemplateSyntaxError as e:
+            where = f"{e.filename or e.name}, line {e.lineno}"
+            raise TemplateProblem(f"{where}: {e.message}") from e
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError) as e:
+            raise TemplateProblem(f"cannot read the template {args[0] if args else ''}: {e}") from e
 
 
 @cache
@@ -23,7 +52,7 @@ def packaged_templates() -> Path:
 def template_environment(settings: Settings, *, autoescape: bool = True) -> jinja2.Environment:
     """Return an environment that looks in the site's templates/ first, then the packaged ones."""
     loader = jinja2.FileSystemLoader([str(settings.templates_path), str(packaged_templates())])
-    return jinja2.Environment(
+    return _Environment(
         loader=loader,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from flask import Flask, Response, g, request, send_from_directory, url_for
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException, NotFound
@@ -78,12 +77,9 @@ def create_app(settings: Settings) -> Flask:
 
     def page(template: str, status: int = 200, **context: Any) -> Response:
         nonce = g.setdefault("nonce", secrets.token_urlsafe(16))
-        try:
-            html = pages.get_template(f"web/{template}.html.j2").render(
-                newsletter=heading, lang=settings.language, nonce=nonce, **context
-            )
-        except jinja2.TemplateError as e:
-            raise SyndicateError(f"web/{template}.html.j2: {e}") from e
+        html = pages.get_template(f"web/{template}.html.j2").render(
+            newsletter=heading, lang=settings.language, nonce=nonce, **context
+        )
         return Response(html, status=status, mimetype="text/html")
 
     def client() -> str | None:
