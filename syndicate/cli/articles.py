@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from syndicate.archive import list_articles
 from syndicate.cli.base import main, pass_settings, site_store, warn_placeholder
 from syndicate.config import Settings
+from syndicate.errors import InputError
 from syndicate.feeds import FEED_FILES
 from syndicate.model import article_to_dict
 from syndicate.publishing import (
@@ -21,6 +23,7 @@ from syndicate.publishing import (
     rebuild_feeds,
     unpublish,
 )
+from syndicate.readers.dates import DateProblem, checked
 
 
 def echo_feed_paths(settings: Settings) -> None:
@@ -36,6 +39,15 @@ def echo_published(settings: Settings, results: Sequence[PublishResult]) -> None
         if result.issue is not None:
             click.echo(f"           {result.issue.describe()}")
     echo_feed_paths(settings)
+
+
+def _published(text: str, settings: Settings) -> datetime:
+    """Read --published, refusing a year that no article has (it overflows in UTC, too)."""
+    moment = parse_published(text, settings)
+    try:
+        return checked(moment)
+    except DateProblem as e:
+        raise InputError(f"--published: {e}") from None
 
 
 @main.command()
@@ -80,7 +92,7 @@ def publish(
     warn_placeholder(settings)
     overrides = Overrides(
         url=url,
-        published=parse_published(published, settings) if published else None,
+        published=_published(published, settings) if published else None,
         image=image,
         author=author,
         tags=tags,

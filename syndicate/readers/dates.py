@@ -39,7 +39,8 @@ def _parse(text: str) -> datetime:
         return dateparser.parse(text)
 
 
-def _checked(moment: datetime) -> datetime:
+def checked(moment: datetime) -> datetime:
+    """Return `moment`, or raise DateProblem when its year cannot be a publication date."""
     if moment.year not in _YEARS:
         raise DateProblem(f"the year {moment.year} is out of range")
     return moment
@@ -52,7 +53,7 @@ def at_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 def to_datetime(value: object, tz: ZoneInfo) -> datetime:
     """Read a metadata date (YAML date or datetime, ISO 8601 or written text) as aware datetime."""
-    return _checked(_to_datetime(value, tz))
+    return checked(_to_datetime(value, tz))
 
 
 def _to_datetime(value: object, tz: ZoneInfo) -> datetime:
