@@ -132,14 +132,17 @@ def write_preview(
     recipient = preview_recipient(settings, to)
     message = build_message(settings, rendered, recipient, date=utcnow())
     folder = out or settings.outbox_path / "preview"
-    folder.mkdir(parents=True, exist_ok=True)
     html_path, text_path, eml_path = (
         folder / f"{article.slug}.{ext}" for ext in ("html", "txt", "eml")
     )
-    # The .eml is the message a subscriber gets; the HTML and text files are its parts.
-    write_atomic(eml_path, message)
-    write_atomic(html_path, fill(rendered.html, recipient, html=True).encode("utf-8"))
-    write_atomic(text_path, fill(rendered.text, recipient, html=False).encode("utf-8"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # The .eml is the message a subscriber gets; the HTML and text files are its parts.
+        write_atomic(eml_path, message)
+        write_atomic(html_path, fill(rendered.html, recipient, html=True).encode("utf-8"))
+        write_atomic(text_path, fill(rendered.text, recipient, html=False).encode("utf-8"))
+    except OSError as e:
+        raise SyndicateError(f"cannot write the preview into {folder}: {e.strerror or e}") from e
     shots = take_screenshots(html_path, folder, article.slug) if screenshot else ()
     warnings = []
     if rendered.truncated:

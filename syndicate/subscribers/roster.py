@@ -160,6 +160,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, str, str | None]]:
             raise InputError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
         except csv.Error as e:
             raise InputError(f"{path}, line {reader.line_num}: not valid CSV: {e}") from None
+        except OSError as e:
+            raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
 
 
 def import_csv(
