@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 from pathlib import Path
 
 import lxml.html
@@ -11,7 +13,6 @@ import pytest
 from email_samples import DATE, parse, parts, sample_article, site_settings
 
 from syndicate.model import Paragraph
-from syndicate.newsletter import render as render_module
 from syndicate.newsletter.message import (
     Recipient,
     build_message,
@@ -277,20 +278,45 @@ def test_right_to_left_language_sets_dir(site: Path) -> None:
     assert '<html lang="he" dir="rtl">' in rendered.html
 
 
-def test_render_calls_premailer_with_the_email_options(
-    site: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen = []
-    original = render_module.premailer.Premailer
+def test_inlining_keeps_layout_attributes_and_fetches_no_stylesheet(site: Path) -> None:
+    # Two premailer options seen from outside: attributes written in the template stay as
+    # written, whatever the CSS says; a <link> stylesheet is never fetched from the network.
+    requests: list[str] = []
 
-    def spy(**kwargs):  # type: ignore[no-untyped-def]
-        seen.append(kwargs)
-        return original(**kwargs)
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b"p { color: red; }")
 
-    monkeypatch.setattr(render_module.premailer, "Premailer", spy)
-    render_issue(site_settings(site), sample_article())
-    assert len(seen) == 1
-    options = seen[0]
-    assert options["strip_important"] is False
-    assert options["allow_network"] is False
-    assert set(options["disable_basic_attributes"]) == {"width", "height", "align", "bgcolor"}
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stylesheet = f"http://127.0.0.1:{server.server_port}/remote.css"
+    template = site / "templates" / "email" / "article.html.j2"
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        f'<!DOCTYPE html><html><head><link rel="stylesheet" href="{stylesheet}">'
+        "<style>td.cell { width: 300px; height: 20px; text-align: left; "
+        "background-color: #000000; }</style></head><body>"
+        '<table role="presentation" width="600"><tr><td class="cell" width="580" '
+        'height="10" align="center" bgcolor="#ffffff"><p>Body</p></td></tr></table>'
+        "</body></html>\n",
+        encoding="utf-8",
+    )
+    try:
+        rendered = render_issue(site_settings(site), sample_article())
+    finally:
+        server.shutdown()
+        server.server_close()
+    cell = lxml.html.document_fromstring(rendered.html).xpath("//td")[0]
+    assert (cell.get("width"), cell.get("height")) == ("580", "10")
+    assert (cell.get("align"), cell.get("bgcolor")) == ("center", "#ffffff")
+    assert "width:300px" in cell.get("style").replace(" ", "")  # the CSS itself is inlined
+    assert requests == []
+    assert "color:red" not in rendered.html.replace(" ", "")
