@@ -21,13 +21,18 @@ def normalize_address(text: str) -> str:
     try:
         checked = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as e:
-        raise AddressError(f"{candidate!r} is not a valid email address: {e}") from None
+        raise AddressError(f"{_shown(candidate)} is not a valid email address: {e}") from None
     if checked.smtputf8 or checked.ascii_email is None:
         raise AddressError(
-            f"{candidate!r}: non-ASCII characters before the @ are not supported "
+            f"{_shown(candidate)}: non-ASCII characters before the @ are not supported "
             "(most mail servers cannot deliver to them); use an ASCII address"
         )
     return checked.ascii_email
+
+
+def _shown(candidate: str, limit: int = 80) -> str:
+    """Quote what was given, cut short: a CSV cell can hold a whole pasted page."""
+    return repr(candidate if len(candidate) <= limit else candidate[: limit - 1] + "…")
 
 
 def email_key(address: str) -> str:

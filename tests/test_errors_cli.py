@@ -180,3 +180,15 @@ def test_database_file_that_is_not_a_database(tmp_path: Path) -> None:
     assert result.stderr == (
         "Error: cannot prepare the database: (sqlite3.DatabaseError) file is not a database\n"
     )
+
+
+def test_an_overlong_csv_cell_is_quoted_cut_short(site: Path) -> None:
+    csv = site / "readers.csv"
+    csv.write_text("email\n" + "a" * 5000 + "\n", encoding="utf-8")
+    result = cli(site, "subscribers", "import", str(csv))
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first == (
+        f"{csv}, line 2: '{'a' * 79}…' is not a valid email address: "
+        "An email address must have an @-sign."
+    )
