@@ -36,7 +36,7 @@ from syndicate.store import article_tags, articles, open_store
 SECTIONS = [f"Section {n}" for n in range(5)]
 TOPICS = [f"Topic {n}" for n in range(300)]
 CHUNK = 5000
-RUNS = 3
+RUNS = 9
 START = datetime(2015, 1, 1, 8, 0, tzinfo=UTC)
 
 ARTICLE = """\
