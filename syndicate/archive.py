@@ -253,16 +253,19 @@ def published_tags(conn: Connection, slugs: Collection[str] | None = None) -> di
 def _published_tag(conn: Connection, slug: str) -> str | None:
     """Return the first spelling of one tag that a published article carries, if any.
 
-    The spellings come from the index alone; each is then checked against the articles
-    until one is published, instead of joining every article of a big tag.
+    The spellings come from the index one at a time, in order; each is checked against
+    the articles until one is published, instead of joining every article of a big tag.
     """
-    spellings = (
-        sa.select(article_tags.c.tag)
-        .where(article_tags.c.tag_slug == slug)
-        .distinct()
-        .order_by(article_tags.c.tag)
-    )
-    for tag in conn.execute(spellings).scalars().all():
+    previous: str | None = None
+    while True:
+        # The next spelling after `previous`: one index lookup, however big the tag.
+        spelling = sa.select(sa.func.min(article_tags.c.tag)).where(article_tags.c.tag_slug == slug)
+        if previous is not None:
+            spelling = spelling.where(article_tags.c.tag > previous)
+        tag = conn.execute(spelling).scalar()
+        if tag is None:
+            return None
+        previous = str(tag)
         live = (
             sa.select(article_tags.c.article_pk)
             .join(articles, articles.c.pk == article_tags.c.article_pk)
@@ -274,8 +277,7 @@ def _published_tag(conn: Connection, slug: str) -> str | None:
             .limit(1)
         )
         if conn.execute(live).first() is not None:
-            return str(tag)
-    return None
+            return previous
 
 
 def get_article(conn: Connection, ref: str) -> StoredArticle:

@@ -77,6 +77,7 @@ article_tags = sa.Table(
     # reads its newest entries straight from the index below, however big the tag.
     sa.Column("published", UTCDateTime),
     sa.Index("article_tags_newest", "tag_slug", "published", "article_pk", "tag"),
+    sa.Index("article_tags_spelling", "tag_slug", "tag"),  # a tag's spellings, by index
 )
 
 issues = sa.Table(
@@ -171,7 +172,7 @@ def _tag_dates(conn: Connection) -> None:
         )
     )
     for index in article_tags.indexes:
-        if index.name == "article_tags_newest":
+        if index.name in {"article_tags_newest", "article_tags_spelling"}:
             index.create(conn)
 
 

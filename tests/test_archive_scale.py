@@ -47,6 +47,7 @@ def test_version_1_database_gets_tag_dates(site: Path) -> None:
             stored, _ = upsert_article(conn, settings, make_article(2), now=NOW)
             # Make it a version-1 database again: tags without their dates or index.
             conn.exec_driver_sql("DROP INDEX article_tags_newest")
+            conn.exec_driver_sql("DROP INDEX article_tags_spelling")
             conn.exec_driver_sql("ALTER TABLE article_tags DROP COLUMN published")
             conn.execute(schema_version.update().values(version=1))
         migrate(engine)
@@ -55,7 +56,7 @@ def test_version_1_database_gets_tag_dates(site: Path) -> None:
             dates = conn.execute(sa.select(article_tags.c.published)).scalars().all()
             names = {index["name"] for index in sa.inspect(conn).get_indexes("article_tags")}
         assert dates == [stored.article.published]
-        assert "article_tags_newest" in names
+        assert {"article_tags_newest", "article_tags_spelling"} <= names
     finally:
         engine.dispose()
 
