@@ -18,13 +18,15 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from syndicate.config import Settings, site_secret
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
@@ -35,7 +37,14 @@ from syndicate.newsletter.message import (
     message_id,
     personalize,
 )
-from syndicate.store import deliveries, issues, subscribers, utcnow, write_transaction
+from syndicate.store import (
+    UTCDateTime,
+    deliveries,
+    issues,
+    subscribers,
+    utcnow,
+    write_transaction,
+)
 from syndicate.subscribers import (
     confirm_url,
     mark_bounced,
@@ -149,8 +158,8 @@ class _Claimed:
     attempts: int
 
 
-# The two statements run once per message, built once: SQLAlchemy then reuses their
-# compiled form instead of building and hashing a new statement every time.
+# The two statements run once per message, built once and compiled once per run for the
+# engine's dialect (_Direct below).
 _RECIPIENT = (
     sa.select(
         subscribers.c.email,
@@ -179,6 +188,143 @@ _SENT = (
         attempts=sa.bindparam("tries"),
     )
 )
+
+
+def _claims(postgresql: bool) -> tuple[sa.Update, ...]:
+    """Return the two claim statements, built once per run (each batch binds its values).
+
+    Each reads in the order of the index deliveries_due (state, due_at) so it stops after
+    `size` rows: one query over both with OR (and ORDER BY id) made SQLite and PostgreSQL
+    collect and sort every due row for each batch, which cost seconds per batch on an issue
+    of a million. Stale leases first: they are few.
+    """
+    ready = (
+        sa.and_(
+            deliveries.c.state == "sending",
+            deliveries.c.claimed_at < sa.bindparam("stale_before", type_=UTCDateTime),
+        ),
+        sa.and_(
+            deliveries.c.state == "due",
+            deliveries.c.due_at <= sa.bindparam("due_by", type_=UTCDateTime),
+        ),
+    )
+    statements = []
+    for condition in ready:
+        candidates = (
+            sa.select(deliveries.c.id)
+            .where(condition, _live_issue())
+            .order_by(deliveries.c.due_at)
+            .limit(sa.bindparam("size", type_=sa.Integer))
+        )
+        if postgresql:
+            # Senders on any number of machines share one issue: each skips the rows
+            # another has locked instead of waiting for them.
+            candidates = candidates.with_for_update(skip_locked=True, of=deliveries)
+        statements.append(
+            deliveries.update()
+            .where(deliveries.c.id.in_(candidates.scalar_subquery()))
+            .values(
+                state="sending",
+                claimed_by=sa.bindparam("worker"),
+                claimed_at=sa.bindparam("now", type_=UTCDateTime),
+            )
+            .returning(
+                deliveries.c.id,
+                deliveries.c.kind,
+                deliveries.c.issue_id,
+                deliveries.c.subscriber_id,
+                deliveries.c.attempts,
+            )
+        )
+    return tuple(statements)
+
+
+class _Compiled:
+    """A per-message statement (_RECIPIENT, _SENT) compiled once, run on the DBAPI cursor.
+
+    Through `Connection.execute`, SQLAlchemy's per-statement machinery (execution
+    context, events, result wrapping, BEGIN through the begin event) cost several times
+    what the database itself spends on these two statements.
+    """
+
+    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect, **defaults: Any) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        self.sql = compiled.string
+        self.order = compiled.positiontup  # None for a named paramstyle (psycopg)
+        # The statement's own constants (state="sent" ...) as bound values, once.
+        self.fixed = compiled.construct_params(defaults)
+
+    def params(self, values: dict[str, object]) -> Sequence[object] | dict[str, object]:
+        merged = {**self.fixed, **values}
+        if self.order is None:
+            return merged
+        return tuple(merged[name] for name in self.order)
+
+
+class _Direct:
+    """The two statements each message runs, on the worker's DBAPI connection.
+
+    The transactions are the ones SQLAlchemy made for them before: the read ends at once, so
+    the next sees what others committed since; the write takes SQLite's write lock up front
+    (BEGIN IMMEDIATE, under the sender's SQLite write lock) and commits once per message.
+    Between them SQLAlchemy's own transaction on the connection is idle, as always between
+    a worker's statements.
+    A datetime is bound as the UTCDateTime type stores it (naive UTC), through its own
+    bind processor; DBAPI errors come out as StoreError, as SQLAlchemy's do.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        self.sqlite = dialect.name == "sqlite"
+        self.errors = dialect.loaded_dbapi.Error
+        self.recipient = _Compiled(_RECIPIENT, dialect, delivery_id=0)
+        self.sent = _Compiled(_SENT, dialect, delivery_id=0, worker="", when=None, text="", tries=0)
+        self.moment = deliveries.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+
+    def when(self, moment: datetime) -> object:
+        return self.moment(moment) if self.moment is not None else moment
+
+    def read(self, dbapi: Any, delivery_id: int) -> tuple[Any, ...]:
+        try:
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute(
+                    self.recipient.sql, self.recipient.params({"delivery_id": delivery_id})
+                )
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+            # SQLite ran it in autocommit mode (isolation_level None): no transaction is open.
+            if not self.sqlite or dbapi.in_transaction:
+                dbapi.rollback()
+        except self.errors as e:
+            _rollback_quietly(dbapi)
+            raise StoreError(f"database error: {e}") from e
+        if len(rows) != 1:
+            raise StoreError(f"database error: delivery {delivery_id} is gone")
+        return tuple(rows[0])
+
+    def record_sent(self, dbapi: Any, values: dict[str, object]) -> None:
+        try:
+            cursor = dbapi.cursor()
+            try:
+                if self.sqlite:
+                    cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute(self.sent.sql, self.sent.params(values))
+            finally:
+                cursor.close()
+            dbapi.commit()
+        except self.errors as e:
+            _rollback_quietly(dbapi)
+            raise StoreError(f"database error: {e}") from e
+        except BaseException:
+            _rollback_quietly(dbapi)
+            raise
+
+
+def _rollback_quietly(dbapi: Any) -> None:
+    with suppress(Exception):  # the connection may be gone; the first error is what matters
+        dbapi.rollback()
 
 
 class _RateLimit:
@@ -251,6 +397,8 @@ class _Run:
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
         # the threads of one sender take turns here instead of spinning on the file lock.
         self.sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self.direct = _Direct(engine)
+        self.claims = _claims(engine.dialect.name == "postgresql")
 
     def tally(self, outcome: str, problem: str | None = None) -> None:
         with self.lock:
@@ -288,14 +436,6 @@ class _Worker:
         self.lost_in_a_row = 0
         self.conn: Connection | None = None  # the worker's own, open while loop() runs
 
-    def reading(self, statement: sa.Executable, params: dict[str, object]) -> sa.Row:
-        """Read one row on the worker's connection and end the transaction at once."""
-        assert self.conn is not None
-        try:
-            return self.conn.execute(statement, params).one()
-        finally:
-            self.conn.rollback()  # the next read must see what others committed since
-
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """Open a write transaction on the worker's connection (BEGIN IMMEDIATE on SQLite).
@@ -315,42 +455,19 @@ class _Worker:
 
     def claim(self, size: int) -> list[_Claimed]:
         now = utcnow()
-        # Two claims, each read in the order of the index deliveries_due (state, due_at) so
-        # it stops after `size` rows: one query over both with OR (and ORDER BY id) made
-        # SQLite and PostgreSQL collect and sort every due row for each batch, which cost
-        # seconds per batch on an issue of a million. Stale leases first: they are few.
-        ready = (
-            sa.and_(deliveries.c.state == "sending", deliveries.c.claimed_at < now - LEASE),
-            sa.and_(deliveries.c.state == "due", deliveries.c.due_at <= self.run.started),
-        )
         claimed: list[_Claimed] = []
         with self.writing() as conn:
-            for condition in ready:
+            for statement in self.run.claims:
                 if len(claimed) >= size:
                     break
-                candidates = (
-                    sa.select(deliveries.c.id)
-                    .where(condition, _live_issue())
-                    .order_by(deliveries.c.due_at)
-                    .limit(size - len(claimed))
-                )
-                if self.run.engine.dialect.name == "postgresql":
-                    # Senders on any number of machines share one issue: each skips the
-                    # rows another has locked instead of waiting for them.
-                    candidates = candidates.with_for_update(skip_locked=True, of=deliveries)
-                statement = (
-                    deliveries.update()
-                    .where(deliveries.c.id.in_(candidates.scalar_subquery()))
-                    .values(state="sending", claimed_by=self.name, claimed_at=now)
-                    .returning(
-                        deliveries.c.id,
-                        deliveries.c.kind,
-                        deliveries.c.issue_id,
-                        deliveries.c.subscriber_id,
-                        deliveries.c.attempts,
-                    )
-                )
-                claimed.extend(_Claimed(*row) for row in conn.execute(statement).all())
+                params = {
+                    "stale_before": now - LEASE,
+                    "due_by": self.run.started,
+                    "size": size - len(claimed),
+                    "worker": self.name,
+                    "now": now,
+                }
+                claimed.extend(_Claimed(*row) for row in conn.execute(statement, params).all())
         return sorted(claimed, key=lambda c: c.id)
 
     def release(self, rows: Sequence[_Claimed]) -> None:
@@ -416,39 +533,42 @@ class _Worker:
                 self.release(rows[index:])
                 raise
 
+    def dbapi(self) -> Any:
+        """Return the DBAPI connection under the worker's, for the per-message statements."""
+        assert self.conn is not None
+        return self.conn.connection.dbapi_connection
+
     def deliver(self, row: _Claimed) -> None:
         run = self.run
-        info = self.reading(_RECIPIENT, {"delivery_id": row.id})
-        if row.kind == "issue" and info.issue_state == "held":
+        email, name, state, issue_state = run.direct.read(self.dbapi(), row.id)
+        if row.kind == "issue" and issue_state == "held":
             self.release([row])  # waits for `newsletter release`
             return
         wanted = "pending" if row.kind == "confirm" else "active"
-        if info.state != wanted or (row.kind == "issue" and info.issue_state != "queued"):
+        if state != wanted or (row.kind == "issue" and issue_state != "queued"):
             self.record(row, state="cancelled", claimed_by=None)
             run.tally("skipped")
             return
 
-        message = self.build(row, info.email, info.name)
+        message = self.build(row, email, name)
         run.rate.wait(run.stop)
         if run.stop.is_set():
             self.release([row])
             return
         try:
-            reply = self.transport.send(run.envelope_sender, info.email, message)
+            reply = self.transport.send(run.envelope_sender, email, message)
         except Refused as e:
-            self.refused(row, info.email, e)
+            self.refused(row, email, e)
             return
-        with self.writing() as conn:
-            conn.execute(
-                _SENT,
-                {
-                    "delivery_id": row.id,
-                    "worker": self.name,
-                    "when": utcnow(),
-                    "text": reply[:2000],
-                    "tries": row.attempts + 1,
-                },
-            )
+        values = {
+            "delivery_id": row.id,
+            "worker": self.name,
+            "when": run.direct.when(utcnow()),
+            "text": reply[:2000],
+            "tries": row.attempts + 1,
+        }
+        with run.sqlite_writes or nullcontext():
+            run.direct.record_sent(self.dbapi(), values)
         run.tally("sent")
 
     def build(self, row: _Claimed, address: str, name: str | None) -> bytes:
