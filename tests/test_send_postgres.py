@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,7 +124,6 @@ def test_senders_at_once_deliver_every_message_exactly_once(
     [published] = publish_files(settings_for(site), [write_article(site)])
     assert published.issue is not None and published.issue.deliveries == COUNT
 
-    started = time.monotonic()
     senders = [_sender(site, smtp_url) for _ in range(SENDERS)]
     try:
         for sender in senders:
@@ -136,7 +134,6 @@ def test_senders_at_once_deliver_every_message_exactly_once(
             if sender.poll() is None:
                 sender.kill()
             sender.communicate()
-    elapsed = time.monotonic() - started
 
     assert server.recipients == dict.fromkeys(addresses, 1)  # nobody twice, nobody left out
     assert len(server.message_ids) == COUNT and max(server.message_ids.values()) == 1
@@ -144,4 +141,3 @@ def test_senders_at_once_deliver_every_message_exactly_once(
     # Every sender did a share of the work: they ran side by side, not one after another.
     claimers = _claimers(site)
     assert len(claimers) == SENDERS, claimers
-    assert elapsed < 90, f"{COUNT} deliveries took {elapsed:.0f} s"
