@@ -102,10 +102,15 @@ def _serve(port: int) -> None:
 def smtp_sink() -> Iterator[str]:
     """Run an accept-and-discard SMTP server on 127.0.0.1 in its own process; yield its URL."""
     port = free_port()
+    with serve_in_child([sys.executable, __file__, "sink", str(port)], port) as url:
+        yield url
+
+
+@contextmanager
+def serve_in_child(argv: list[str], port: int) -> Iterator[str]:
+    """Start `argv` (a server listening on 127.0.0.1:`port`), wait for it; yield its URL."""
     process = subprocess.Popen(
-        [sys.executable, __file__, "sink", str(port)],
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        argv, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"}
     )
     try:
         deadline = time.monotonic() + 20

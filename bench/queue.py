@@ -35,7 +35,6 @@ import asyncio
 import json
 import resource
 import shutil
-import socket
 import sqlite3
 import subprocess
 import time
@@ -229,24 +228,11 @@ def serve_sink(port: int) -> None:
 @contextmanager
 def fast_sink() -> Iterator[str]:
     """Run the fast sink in a process of its own; yield its smtp:// URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    process = subprocess.Popen([sys.executable, __file__, "child", "sink", str(port)])
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the SMTP sink did not start") from None
-                time.sleep(0.05)
-        yield f"smtp://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    from common import free_port, serve_in_child
+
+    port = free_port()
+    with serve_in_child([sys.executable, __file__, "child", "sink", str(port)], port) as url:
+        yield url
 
 
 def _run_child(*args: str) -> dict[str, float]:
