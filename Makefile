@@ -16,6 +16,11 @@ $(VENV)/.test-installed: pyproject.toml $(BIN)/syndicate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# html-validate, from package-lock.json exactly.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 # The whole job on the bundled examples, in a site of its own: publish to the feeds, then
 # send the newsletter to one confirmed reader (into outbox/, since no SMTP server is set).
 demo: $(BIN)/syndicate
@@ -34,7 +39,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check syndicate tests bench
 	$(BIN)/mypy
 
-test: lint
+test: lint node_modules/.installed
 	$(BIN)/pytest
 
 bench: $(VENV)/.test-installed  # the benches use aiosmtpd and css-inline, test extras

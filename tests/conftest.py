@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requirements
 from site_helpers import store
 from sqlalchemy.engine import Engine
 
@@ -15,6 +19,21 @@ from syndicate.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seeds" / "000_b2a32333ab539f9f.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    requirements.configure(config)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    requirements.check(item)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    requirements.summarize(terminalreporter, config)
 
 
 @pytest.fixture(autouse=True)
@@ -28,10 +47,43 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server: SYNDICATE_TEST_DB's, else a throwaway one from `pgserver`."""
+    given = os.environ.get("SYNDICATE_TEST_DB")
+    if given:
+        yield given
+        return
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset; harmless for a test server.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver
+
+        # Not under pytest's 0700 temporary folder: run as root, pgserver starts the server
+        # as a user of its own, which must reach the data folder.
+        data = tempfile.mkdtemp(prefix="syndicate-pg-")
+        server = pgserver.get_server(data, cleanup_mode="stop")
+    uri = server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    yield uri
+    server.cleanup()
+    shutil.rmtree(data, ignore_errors=True)
+
+
 @pytest.fixture
-def database_url() -> Iterator[str | None]:
-    """A database of the test's own on the server SYNDICATE_TEST_DB names, else None (SQLite)."""
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database a test parametrized over BACKENDS runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A database of the test's own on a PostgreSQL server, else None (SQLite).
+
+    The server is SYNDICATE_TEST_DB's for every test, and pgserver's for a `postgres` test.
+    """
     server = os.environ.get("SYNDICATE_TEST_DB")
+    if request.node.get_closest_marker("postgres"):
+        server = request.getfixturevalue("postgres_server")
     if not server:
         yield None
         return

@@ -1,13 +1,15 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that tests can steer and inspect.
 
 It records every accepted message; it can answer 451 to chosen recipients a number of
-times, 550 to others, drop the connection after a number of messages, be stopped, and speak
-STARTTLS (a certificate made in the test by trustme) with AUTH. Import the fixtures
+times, 550 to others, drop the connection after a number of messages, hold every message
+after a number of them until released (so a test knows a sender is mid-send), be stopped,
+and speak STARTTLS (a certificate made in the test by trustme) with AUTH. Import the fixtures
 (`smtp_server`, `tls_smtp_server`) through tests/conftest.py; the class is `SMTPServer`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -52,6 +54,7 @@ class _Rules:
     defer: dict[str, int] = field(default_factory=dict)
     reject: set[str] = field(default_factory=set)
     drop_after: int | None = None
+    hold_after: int | None = None
 
 
 def free_port() -> int:
@@ -79,6 +82,8 @@ class _Handler:
         return verdict
 
     async def handle_DATA(self, smtp: SMTPProtocol, session: Session, envelope: Envelope) -> str:
+        while self.server._should_hold():
+            await asyncio.sleep(0.01)
         if self.server._should_drop():
             assert smtp.transport is not None
             smtp.transport.close()
@@ -119,6 +124,7 @@ class SMTPServer:
         self._lock = threading.Lock()
         self._rules = _Rules()
         self._delivered = 0
+        self.holding = threading.Event()  # set once a message is being held
         self.messages: list[Received] = []
         kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": self.port}
         if tls:
@@ -174,6 +180,16 @@ class SMTPServer:
         with self._lock:
             self._rules.drop_after = None if messages is None else self._delivered + messages
 
+    def hold_after(self, messages: int) -> None:
+        """Keep every message after `messages` more waiting for its reply until `release`."""
+        with self._lock:
+            self._rules.hold_after = self._delivered + messages
+
+    def release(self) -> None:
+        """Answer the held messages (and all later ones) again."""
+        with self._lock:
+            self._rules.hold_after = None
+
     def recipients(self) -> Counter[str]:
         """Count the messages received per recipient address."""
         with self._lock:
@@ -189,6 +205,13 @@ class SMTPServer:
                 self._rules.defer[key] = left - 1
                 return "451 4.7.1 greylisted, try again later"
         return None
+
+    def _should_hold(self) -> bool:
+        with self._lock:
+            held = self._rules.hold_after is not None and self._delivered >= self._rules.hold_after
+        if held:
+            self.holding.set()
+        return held
 
     def _should_drop(self) -> bool:
         with self._lock:

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from articles_factory import make_article
 from delivery_helpers import settings_for
+from requirements import BACKENDS
 
 from syndicate import feeds as publishing_feeds
 from syndicate.archive import list_articles, upsert_article
@@ -39,7 +40,8 @@ def test_tag_feed_lists_newest_first_even_when_backdated(site: Path) -> None:
         engine.dispose()
 
 
-def test_version_1_database_gets_tag_dates(site: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_version_1_database_gets_tag_dates(backend: str, site: Path) -> None:
     settings = settings_for(site)
     engine = open_store(settings)
     try:

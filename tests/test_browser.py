@@ -90,6 +90,7 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+@pytest.mark.browser
 def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
     site: Path, smtp_server: SMTPServer, browser: Browser
 ) -> None:

@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from email_samples import DATE, parse, parts, sample_article, site_settings
 
 from syndicate.newsletter.message import Recipient, build_message
@@ -98,6 +99,7 @@ BAD = (
 )
 
 
+@pytest.mark.spamassassin
 def test_spamassassin_scores_the_email_low(site: Path, seed: Path, tmp_path: Path) -> None:
     assert (SPAMASSASSIN_RULES / "50_scores.cf").is_file(), "Debian's SpamAssassin rules"
     *ours, (_, bad_rules) = _spam_reports(

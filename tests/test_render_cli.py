@@ -109,6 +109,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.browser
 def test_render_screenshots_at_desktop_and_phone_width(site: Path) -> None:
     result = run(site, str(EXAMPLE), "--screenshot")
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from delivery_helpers import (
     add_active,
@@ -19,6 +20,7 @@ from delivery_helpers import (
     subscriber_state,
     write_article,
 )
+from requirements import BACKENDS
 from site_helpers import cli, store
 from smtp_server import SMTPServer
 
@@ -256,8 +258,9 @@ def test_outbox_without_smtp(site: Path) -> None:
     }
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_rows_of_a_dead_sender_come_back_after_the_lease(
-    site: Path, smtp_server: SMTPServer
+    backend: str, site: Path, smtp_server: SMTPServer
 ) -> None:
     addresses = add_active(site, 3)
     _publish(site)
