@@ -44,3 +44,7 @@ class TokenError(SyndicateError):
 
 class LockedError(SyndicateError):
     """Another run holds the lock this one needs."""
+
+
+class NoLongerListedError(TokenError):
+    """A valid link names an address that has since been removed from the list."""
