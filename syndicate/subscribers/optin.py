@@ -10,8 +10,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.addresses import normalize_address
 from syndicate.config import Settings
-from syndicate.errors import AddressError, DeliveryError, NoLongerListedError, TokenError
-from syndicate.mailer import Refused, send_now
+from syndicate.errors import (
+    AddressError,
+    DeliveryError,
+    NoLongerListedError,
+    Refused,
+    TokenError,
+)
+from syndicate.mailer import send_now
 from syndicate.model import Subscriber
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction

@@ -6,13 +6,9 @@ import socket
 from collections.abc import Callable
 
 from syndicate.config import Settings
-from syndicate.errors import SyndicateError
+from syndicate.errors import ListenError
 from syndicate.web import create_app
 from syndicate.web.pages import ENGINE
-
-
-class ListenError(SyndicateError):
-    """The server cannot listen where it was told to."""
 
 
 def serve(
