@@ -35,7 +35,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from sqlalchemy.engine import Connection
 
-from syndicate.archive import StoredArticle, list_articles, published_tags, xml_text
+from syndicate.articles import StoredArticle, list_articles, published_tags, xml_text
 from syndicate.config import Settings
 from syndicate.html_body import article_html
 

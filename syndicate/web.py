@@ -22,8 +22,8 @@ from wtforms.validators import InputRequired, Length
 from syndicate import subscribers
 from syndicate.config import Settings, site_secret
 from syndicate.errors import AddressError, DeliveryError, SyndicateError, TokenError
-from syndicate.signup_limits import SignupLimitError, release_signup, reserve_signup
 from syndicate.store import open_store
+from syndicate.subscribers.limits import SignupLimitError, release_signup, reserve_signup
 from syndicate.templating import template_environment
 
 FEED_TYPES = {

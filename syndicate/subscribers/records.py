@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.addresses import email_key, normalize_address, suppression_hash
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.model import Subscriber
 from syndicate.store import deliveries, subscribers, suppressions
-from syndicate.tokens import make_token
+from syndicate.subscribers.addresses import email_key, normalize_address, suppression_hash
+from syndicate.subscribers.tokens import make_token
 
 STATES = ("pending", "active", "unsubscribed", "bounced")
 GONE = ("unsubscribed", "bounced")

@@ -11,11 +11,11 @@ from typing import Literal, TextIO
 
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.addresses import normalize_address, suppression_hash
 from syndicate.config import Settings
 from syndicate.errors import AddressError, InputError
 from syndicate.model import Subscriber
 from syndicate.store import deliveries, subscribers, suppressions, utcnow, write_transaction
+from syndicate.subscribers.addresses import normalize_address, suppression_hash
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,

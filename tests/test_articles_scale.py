@@ -12,7 +12,7 @@ from articles_factory import make_article
 from delivery_helpers import settings_for
 
 from syndicate import feeds as publishing_feeds
-from syndicate.archive import list_articles, upsert_article
+from syndicate.articles import list_articles, upsert_article
 from syndicate.publishing import publish_articles
 from syndicate.store import (
     CURRENT_VERSION,
