@@ -241,7 +241,8 @@ def cancel_for_article(conn: Connection, article_pk: int) -> int:
 
 def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -> str:
     """Send one copy of an issue to `address` now, outside the list; return the reply."""
-    from syndicate.newsletter.message import Recipient, personalize
+    from syndicate.newsletter.message import Recipient
+    from syndicate.newsletter.splice import personalize
 
     try:
         checked = validate_email(address, check_deliverability=False)
