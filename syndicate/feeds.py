@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import mimetypes
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,9 +34,10 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from sqlalchemy.engine import Connection
 
-from syndicate.articles import StoredArticle, list_articles, published_tags, xml_text
+from syndicate.articles import StoredArticle, list_articles, published_tags
 from syndicate.config import Settings
 from syndicate.html_body import article_html
+from syndicate.safetext import one_line, xml_text
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -45,12 +45,10 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # An empty feed still needs an `updated`; the clock would make it differ on every rebuild.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
-_SPACE_RUN = re.compile(r"\s+")
 
-
-def one_line(text: str) -> str:
+def _xml_line(text: str) -> str:
     """Return `text` as one line of XML-safe text: CR, LF and tabs become single spaces."""
-    return _SPACE_RUN.sub(" ", xml_text(text)).strip()
+    return one_line(xml_text(text))
 
 
 @dataclass(frozen=True)
@@ -115,15 +113,15 @@ def make_entry(stored: StoredArticle, settings: Settings) -> Entry:
     assert article.published is not None and article.updated is not None
     return Entry(
         id=stored.feed_id,
-        title=one_line(article.title) or "(untitled)",
+        title=_xml_line(article.title) or "(untitled)",
         link=link,
         content_html=xml_text(article_html(article, home)),
-        summary=one_line(article.dek) if article.dek and one_line(article.dek) else None,
+        summary=_xml_line(article.dek) if article.dek and _xml_line(article.dek) else None,
         published=article.published,
         updated=max(article.updated, article.published),
-        authors=tuple(one_line(a) for a in article.authors if one_line(a))
-        or (one_line(settings.site_author),),
-        tags=tuple(one_line(t) for t in article.tags if one_line(t)),
+        authors=tuple(_xml_line(a) for a in article.authors if _xml_line(a))
+        or (_xml_line(settings.site_author),),
+        tags=tuple(_xml_line(t) for t in article.tags if _xml_line(t)),
         image=_image(article.lead.src if article.lead else None, link),
         language=article.language,
     )
@@ -135,13 +133,13 @@ def make_feed(settings: Settings, stored: list[StoredArticle], *, folder: str, t
     folder_url = f"{settings.base_url}/feeds/{folder}"
     return Feed(
         id=folder_url + "atom.xml",
-        title=one_line(title),
-        description=one_line(f"The latest articles from {title}"),
+        title=_xml_line(title),
+        description=_xml_line(f"The latest articles from {title}"),
         home_url=settings.base_url + "/",
         folder=folder,
         folder_url=folder_url,
         language=settings.language,
-        author=one_line(settings.site_author),
+        author=_xml_line(settings.site_author),
         updated=max((entry.updated for entry in entries), default=EMPTY_FEED_UPDATED),
         entries=entries,
     )

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, DeliveryError
+from syndicate.safetext import one_line
 from syndicate.store import utcnow
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
@@ -57,7 +58,7 @@ class Transport(Protocol):
 
 def _reply_text(reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return " ".join(text.split())
+    return one_line(text)
 
 
 # A plain ASCII address with nothing to quote or strip. smtplib's mail() and rcpt() run

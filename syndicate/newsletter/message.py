@@ -30,8 +30,8 @@ from syndicate.newsletter.render import (
     QP_LINE_LENGTH,
     RenderedIssue,
     inline_css,
-    one_line,
 )
+from syndicate.safetext import one_line
 from syndicate.templating import template_environment
 
 # RFC 2045 caps quoted-printable lines at 76 characters; policy.SMTP's default of 78 would
@@ -227,9 +227,9 @@ def confirmation_message(
     html = inline_css(
         template_environment(settings).get_template("email/confirm.html.j2").render(context)
     )
-    plain_environment = template_environment(settings, autoescape=False)
-    plain_environment.filters["wrap"] = text.wrap
-    plain = text.tidy(plain_environment.get_template("email/confirm.txt.j2").render(context))
+    plain = text.tidy(
+        text.plain_environment(settings).get_template("email/confirm.txt.j2").render(context)
+    )
 
     message = EmailMessage(policy=POLICY)
     message["From"] = _sender(settings, newsletter)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.model import Subscriber
+from syndicate.safetext import one_line
 from syndicate.store import deliveries, subscribers, suppressions
 from syndicate.subscribers.addresses import email_key, normalize_address, suppression_hash
 from syndicate.subscribers.tokens import make_token
@@ -97,7 +97,7 @@ def clean_name(name: str | None) -> str | None:
     text = unicodedata.normalize("NFC", name)
     # Control characters (CR and LF above all) would end up in a To: header.
     text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = one_line(text)
     if len(text) > NAME_LIMIT:
         raise AddressError(f"the name is too long ({len(text)} characters; at most {NAME_LIMIT})")
     return text or None
