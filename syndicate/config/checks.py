@@ -10,9 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
-
-from syndicate.errors import ConfigError
+from syndicate.errors import AddressError, ConfigError
 
 
 def as_text(key: str, value: Any) -> str:
@@ -81,12 +79,16 @@ def as_timezone(key: str, value: Any) -> str:
 
 def as_address(key: str, value: Any) -> str:
     """Accept `addr@host` or `Display Name <addr@host>`; keep what was written."""
+    # Imported here: the subscribers package loads settings, so a top-level import would loop.
+    from syndicate.subscribers.addresses import normalize_address
+
     text = as_text(key, value)
     _, address = parseaddr(text)
     try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as e:
-        raise ConfigError(f"{key}: {text!r} is not a usable email address: {e}") from None
+        normalize_address(address)  # the one address check, as a subscriber's address passes
+    except AddressError as e:
+        where = key if address == text else f"{key}: in {text!r}"
+        raise ConfigError(f"{where}: {e}") from None
     return text
 
 

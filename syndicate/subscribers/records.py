@@ -7,14 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.model import Subscriber
 from syndicate.safetext import one_line
-from syndicate.store import deliveries, subscribers, suppressions
+from syndicate.store import deliveries, insert_ignoring_duplicates, subscribers, suppressions
 from syndicate.subscribers.addresses import email_key, normalize_address, suppression_hash
 from syndicate.subscribers.tokens import make_token
 
@@ -106,12 +105,6 @@ def clean_name(name: str | None) -> str | None:
 # Writing rows ------------------------------------------------------------------------------
 
 
-def insert_or_nothing(conn: Connection, table: sa.Table) -> Any:
-    """Return an INSERT that does nothing on a duplicate key, in the dialect's own words."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return dialect_insert(table).on_conflict_do_nothing()
-
-
 def insert_subscriber(
     conn: Connection,
     address: str,
@@ -137,7 +130,7 @@ def insert_subscriber(
         values.update(
             confirmed_at=now, confirm_method=method, confirm_client=values["signup_client"]
         )
-    statement = insert_or_nothing(conn, subscribers).values(**values)
+    statement = insert_ignoring_duplicates(conn, subscribers).values(**values)
     inserted = conn.execute(statement.returning(subscribers.c.id)).scalar_one_or_none()
     return int(inserted) if inserted is not None else None
 
