@@ -42,6 +42,9 @@ from syndicate.safetext import one_line, xml_text
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# The self links name their own feed's media type, so the table's two XML types are named once.
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
 # An empty feed still needs an `updated`; the clock would make it differ on every rebuild.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -220,13 +223,13 @@ def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
 
 def render_atom(feed: Feed, self_url: str) -> bytes:
     """Render the feed as Atom 1.0."""
-    data: bytes = _feedgen(feed, self_url, "application/atom+xml").atom_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, ATOM_TYPE).atom_str(pretty=True)
     return data
 
 
 def render_rss(feed: Feed, self_url: str) -> bytes:
     """Render the feed as RSS 2.0 with content:encoded."""
-    data: bytes = _feedgen(feed, self_url, "application/rss+xml").rss_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, RSS_TYPE).rss_str(pretty=True)
     return data
 
 
@@ -276,8 +279,8 @@ class FeedFormat:
 
 
 FORMATS: tuple[FeedFormat, ...] = (
-    FeedFormat("atom.xml", "application/atom+xml", render_atom),
-    FeedFormat("rss.xml", "application/rss+xml", render_rss),
+    FeedFormat("atom.xml", ATOM_TYPE, render_atom),
+    FeedFormat("rss.xml", RSS_TYPE, render_rss),
     FeedFormat("feed.json", "application/feed+json", render_json),
 )
 FEED_FILES = tuple(fmt.filename for fmt in FORMATS)

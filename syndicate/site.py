@@ -6,6 +6,7 @@ from pathlib import Path
 
 from syndicate.config import CONFIG_FILE, Settings, config_template, load_settings, site_secret
 from syndicate.errors import ConfigError
+from syndicate.mailer import OUTBOX_FOLDER_MODE
 
 
 def init_site(folder: Path) -> tuple[Settings, bool]:
@@ -22,7 +23,8 @@ def init_site(folder: Path) -> tuple[Settings, bool]:
         title = folder.resolve().name or "syndicate"
         config.write_text(config_template(title), encoding="utf-8")
     settings = load_settings(folder)
-    for path in (settings.content_path, settings.feeds_path, settings.outbox_path):
+    for path in (settings.content_path, settings.feeds_path):
         path.mkdir(parents=True, exist_ok=True)
+    settings.outbox_path.mkdir(mode=OUTBOX_FOLDER_MODE, exist_ok=True)
     site_secret(settings)
     return settings, created

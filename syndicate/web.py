@@ -22,15 +22,12 @@ from wtforms.validators import InputRequired, Length
 from syndicate import subscribers
 from syndicate.config import Settings, site_secret
 from syndicate.errors import AddressError, DeliveryError, SyndicateError, TokenError
+from syndicate.feeds import FORMATS
 from syndicate.store import open_store
 from syndicate.subscribers.limits import SignupLimitError, release_signup, reserve_signup
 from syndicate.templating import template_environment
 
-FEED_TYPES = {
-    "atom.xml": "application/atom+xml",
-    "rss.xml": "application/rss+xml",
-    "feed.json": "application/feed+json",
-}
+FEED_TYPES = {fmt.filename: fmt.media_type for fmt in FORMATS}
 
 # Pages carry their CSS in one <style> block allowed by a per-response nonce; nothing else
 # may load, frame the page or receive its forms.
