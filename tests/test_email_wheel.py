@@ -52,7 +52,8 @@ def test_wheel_ships_the_templates_and_renders_from_them(tmp_path: Path, site: P
         if name.startswith("syndicate/templates/email/") and name.endswith(".j2")
     )
     assert TEMPLATES and shipped == TEMPLATES
-    assert "syndicate/config/template.toml" in names
+    assert {"syndicate/config/template.toml", "syndicate/py.typed"} <= names
+    assert any(".dist-info/" in name and name.endswith("/LICENSE") for name in names), names
     # Import syndicate from the unpacked wheel, away from the checkout (cwd, path).
     result = subprocess.run(
         [sys.executable, "-c", CHECK, str(tmp_path / "tree"), str(site)],
