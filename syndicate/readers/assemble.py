@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,32 @@ class Source:
             return metadata(data, self.settings.tz), body
         except FrontMatterProblem as e:
             raise self.problem(str(e)) from None
+
+
+TAG_LENGTH = 40
+
+
+def _short_tag(tag: str) -> str:
+    """Cut a tag to TAG_LENGTH characters at a word boundary."""
+    if len(tag) <= TAG_LENGTH:
+        return tag
+    cut = tag[: TAG_LENGTH + 1].rsplit(" ", 1)[0] if " " in tag[:TAG_LENGTH] else ""
+    return (cut or tag[:TAG_LENGTH]).rstrip(" ,;-")
+
+
+def tidy_tags(tags: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Trim, shorten and deduplicate tags (case-insensitively, the first spelling wins)."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        short = _short_tag(clean_line(tag))
+        if short and short.casefold() not in seen:
+            seen[short.casefold()] = short
+    return tuple(seen.values())
+
+
+def split_tags(values: list[str]) -> tuple[str, ...]:
+    """Split keyword lists written `a, b; c` into tags."""
+    return tidy_tags([part for value in values for part in re.split(r"[,;]", value)])
 
 
 def _dedupe_figures(blocks: list[Block]) -> list[Block]:
@@ -93,6 +120,7 @@ def finish(
     if published is None:
         published = file_time(source.path, settings.tz)
     described = meta.description() | {
+        "tags": tidy_tags(meta.tags),
         "published": published,
         "language": meta.language or settings.language,
     }

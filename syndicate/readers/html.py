@@ -11,26 +11,26 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 import lxml.etree
 import lxml.html
 
-from syndicate.model import Article, Heading, Paragraph
-from syndicate.readers.assemble import Source, finish
+from syndicate.model import Article, Block, Figure, Heading, Paragraph
+from syndicate.readers import html_fields as fields
+from syndicate.readers.assemble import Source, finish, split_tags
+from syndicate.readers.boilerplate import drop_boxes, drop_furniture
 from syndicate.readers.dates import DateProblem, to_datetime
 from syndicate.readers.frontmatter import Metadata
 from syndicate.readers.html_body import body_blocks, is_byline
+from syndicate.readers.html_fields import Page, lead_image, visible_parts
 from syndicate.readers.html_figures import article_root, classes, page_figures
+from syndicate.readers.html_images import absolute
 from syndicate.readers.html_meta import (
     canonical_url,
     first,
-    linked_authors,
     linked_data,
     linked_text,
     meta_values,
-    og_lead,
-    split_list,
 )
 from syndicate.readers.normalize import DecodeProblem, clean_line, clean_text, decode
 from syndicate.readers.signup import newsletter_name
@@ -40,10 +40,10 @@ EXTENSIONS = (".html", ".htm", ".xhtml")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _SIGNUP_BOX = re.compile(r"newsletter|sign-?up|subscri", re.IGNORECASE)
-_DEK_CLASS = re.compile(
-    r"(?:^|[\s_-])(?:dek|standfirst|sub-?title|subhead(?:line)?|summary|lede|excerpt|strapline)(?:$|[\s_-])",
-    re.IGNORECASE,
-)
+_BLOCK_TAGS = (
+    "p", "div", "section", "article", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "figure", "header", "footer", "ul", "ol", "table", "tr", "td", "dd", "dt", "br",
+)  # fmt: skip
 
 
 def _decode(source: Source, data: bytes) -> str:
@@ -88,6 +88,40 @@ def _date(value: str | None, source: Source) -> datetime | None:
         return None
 
 
+def _choose_date(values: list[str], source: Source) -> datetime | None:
+    """The first date the page gives, with its time of day from another source if it lacks one."""
+    read = [(value, moment) for value in values if (moment := _date(value, source))]
+    if not read:
+        return None
+    day = read[0][1].date()
+    timed = (m for v, m in read if m.date() == day and re.search(r"\d:\d", v))
+    return next(timed, read[0][1])
+
+
+def _space_blocks(tree: lxml.html.HtmlElement) -> None:
+    """Put a line break after every block element, so no two paragraphs' text runs together."""
+    for element in tree.iter(*_BLOCK_TAGS):
+        if element.tail is None or not element.tail[:1].isspace():
+            element.tail = "\n" + (element.tail or "")
+        previous = element.getprevious()
+        if previous is None:
+            parent = element.getparent()
+            if parent is not None and parent.text and not parent.text[-1:].isspace():
+                parent.text += "\n"
+        elif previous.tail and not previous.tail[-1:].isspace():
+            previous.tail += "\n"
+
+
+def _times(root: lxml.html.HtmlElement) -> tuple[str, ...]:
+    """The `<time>` elements of the story outside its figures: machine form, else the text."""
+    found: list[str] = []
+    for element in root.iter("time"):
+        if any(a.tag in {"figure", "figcaption", "p"} for a in element.iterancestors()):
+            continue
+        found += [element.get("datetime") or "", clean_line(element.text_content())]
+    return tuple(value for value in found if value)
+
+
 def _extract(source: Source, tree: lxml.html.HtmlElement, url: str | None) -> lxml.etree._Element:
     """Run trafilatura over the page; return its XML document."""
     # Imported here: trafilatura takes most of a second to import, and every other
@@ -117,89 +151,90 @@ def _parse(source: Source, data: bytes) -> lxml.html.HtmlElement:
         raise source.problem(f"cannot be parsed as HTML ({e})") from None
 
 
-def _published(
-    source: Source, root: lxml.html.HtmlElement, meta: dict[str, list[str]], linked: dict[str, Any]
-) -> datetime | None:
-    times = [t.get("datetime") for t in root.iter("time") if t.get("datetime")]
-    return _date(
-        first(meta, "article:published_time", "og:article:published_time")
-        or linked_text(linked, "datePublished")
-        or first(meta, "datepublished", "date", "dc.date")
-        or (times[0] if times else None),
-        source,
+def _page(tree: lxml.html.HtmlElement, base: str | None) -> Page:
+    """Collect what the field choosers read, before trafilatura changes the tree."""
+    root = article_root(tree)
+    scope = root if next(root.iter("h1"), None) is not None else tree
+    h1, dek, byline = visible_parts(scope)
+    return Page(
+        tree=tree,
+        root=root,
+        meta=meta_values(tree),
+        linked=linked_data(tree),
+        base=base,
+        h1=h1,
+        dek_element=dek,
+        byline=byline,
+        times=_times(root),
     )
 
 
-def _dek_element(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    return next(
-        (el for el in tree.iter("p", "div", "h2") if _DEK_CLASS.search(el.get("class") or "")), None
-    )
+def _prepare(tree: lxml.html.HtmlElement, url: str | None) -> tuple[str | None, str | None]:
+    """Make links absolute, space the blocks, drop signup boxes and furniture.
 
-
-def _dek(
-    dek_element: lxml.html.HtmlElement | None, meta: dict[str, list[str]], document: Any
-) -> str | None:
-    return (
-        (clean_line(dek_element.text_content()) if dek_element is not None else None)
-        or first(meta, "og:description", "description")
-        or clean_line(document.get("description") or "")
-        or None
-    )
-
-
-def read(source: Source, data: bytes) -> Article:
-    """Read an HTML page into an Article."""
-    tree = _parse(source, data)
-    meta = meta_values(tree)
-    url = canonical_url(tree, meta)
-    if url:
-        tree.make_links_absolute(url, resolve_base_href=True, handle_failures="ignore")
-    # The DOM pass runs first: signup boxes go before trafilatura can keep their text.
+    Returns the page's canonical URL and the newsletter its signup box names.
+    """
+    url = canonical_url(tree, meta_values(tree), url)
+    base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
+    base = url or absolute(base_href, None)
+    if base:
+        tree.make_links_absolute(base, resolve_base_href=True, handle_failures="ignore")
+    _space_blocks(tree)
+    # Signup boxes go first, for the newsletter they name, then the rest of the furniture,
+    # all before trafilatura can keep their text.
     newsletter = _drop_signup_boxes(tree)
     root = article_root(tree)
-    figures = page_figures(root)
-    linked = linked_data(tree)
-    published = _published(source, root, meta, linked)
-    dek_element = _dek_element(tree)
-    h1 = next(tree.iter("h1"), None)
+    keep = [root, *root.iter("h1")] if root is not tree else list(tree.iter("h1"))[:1]
+    drop_boxes(tree, keep)
+    return url, newsletter
 
+
+def _keep(block: Block, title: str, dek: str | None, authors: tuple[str, ...]) -> bool:
+    """Leave out the headline, standfirst and byline that trafilatura kept as body text."""
+    if isinstance(block, Heading) and block.text.casefold() == title.casefold():
+        return False
+    if isinstance(block, Paragraph | Heading) and block.text == dek:
+        return False
+    return not is_byline(block, authors)
+
+
+def _lead(page: Page, blocks: list[Block]) -> Figure | None:
+    """The page's lead image when no figure comes before the first paragraph."""
+    at = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)), len(blocks))
+    if any(isinstance(b, Figure) for b in blocks[:at]):
+        return None
+    src, alt = lead_image(page)
+    return Figure(caption=alt or "", src=src, alt=alt) if src else None
+
+
+def read(source: Source, data: bytes, *, url: str | None = None) -> Article:
+    """Read an HTML page into an Article; `url` is where it was fetched from, if it was."""
+    tree = _parse(source, data)
+    url, newsletter = _prepare(tree, url)
+    page = _page(tree, url)
+    figures, captions = page_figures(page.root, page.base)
     document = _extract(source, tree, url)
     main = document.find("main")
-    blocks = body_blocks(main if main is not None else document, figures)
-
-    title = clean_line(
-        first(meta, "og:title", "twitter:title")
-        or document.get("title")
-        or (h1.text_content() if h1 is not None else "")
-    )
-    dek = _dek(dek_element, meta, document)
-    authors = (
-        tuple(meta.get("author", []))
-        or linked_authors(linked)
-        or split_list(document.get("author"))
-    )
-    blocks = [
-        b
-        for b in blocks
-        if not (isinstance(b, Heading) and b.text.casefold() == title.casefold())
-        and not (isinstance(b, Paragraph | Heading) and b.text == dek)
-        and not is_byline(b, authors)
-    ]
+    blocks = drop_furniture(body_blocks(main if main is not None else document, figures, captions))
+    title = fields.title(page, document)
+    dek = fields.dek(page, document)
+    authors = fields.authors(page, document)
+    blocks = [b for b in blocks if _keep(b, title, dek, authors)]
     info = Metadata(
         title=title or None,
         dek=dek,
         authors=authors,
-        published=published or _date(document.get("date"), source),
+        published=_choose_date(fields.date_candidates(page, document), source),
         updated=_date(
-            first(meta, "article:modified_time", "og:article:modified_time")
-            or linked_text(linked, "dateModified")
-            or first(meta, "datemodified"),
+            first(page.meta, "article:modified_time", "og:article:modified_time")
+            or linked_text(page.linked, "dateModified")
+            or first(page.meta, "datemodified"),
             source,
         ),
         url=url,
-        source=first(meta, "og:site_name", "application-name"),
+        source=(fields.site_names(page) or (None,))[0],
         language=clean_line(tree.get("lang") or tree.get("xml:lang") or "") or None,
-        tags=tuple(dict.fromkeys(meta.get("article:tag", []))) or split_list(document.get("tags")),
-        image=og_lead(meta, blocks),
+        tags=split_tags(fields.tags(page, document)),
+        image=_lead(page, blocks),
     )
     return finish(source, info, blocks, newsletter=newsletter)

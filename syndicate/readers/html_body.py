@@ -8,7 +8,7 @@ import re
 import lxml.etree
 
 from syndicate.model import Block, Heading, ListBlock, Paragraph, Quote
-from syndicate.readers.html_figures import PageFigure
+from syndicate.readers.html_figures import PageFigure, clean_caption
 from syndicate.readers.normalize import clean_text, inline
 
 # trafilatura's XML names for inline formatting, as the HTML tags the model allows.
@@ -95,12 +95,25 @@ class _Walk:
                 self.walk(element)
 
 
-def body_blocks(main: lxml.etree._Element, figures: list[PageFigure]) -> list[Block]:
-    """Turn trafilatura's `<main>` into blocks, placing the page's figures where they stood."""
+def _is_caption(block: Block, captions: frozenset[str]) -> bool:
+    """Tell whether trafilatura kept a caption (or a page's caption list) as body text."""
+    if isinstance(block, Paragraph):
+        return block.text in captions or clean_caption(block.text) in captions
+    if isinstance(block, ListBlock):
+        return all(item in captions or clean_caption(item) in captions for item in block.items)
+    return False
+
+
+def body_blocks(
+    main: lxml.etree._Element, figures: list[PageFigure], captions: frozenset[str]
+) -> list[Block]:
+    """Turn trafilatura's `<main>` into blocks, placing the page's figures where they stood.
+
+    `captions` are the texts of every caption on the page: never body text.
+    """
     walk = _Walk(figures)
     walk.walk(main)
-    captions = frozenset().union(*(f.texts for f in figures))
-    blocks = [b for b in walk.blocks if not (isinstance(b, Paragraph) and b.text in captions)]
+    blocks = [b for b in walk.blocks if not _is_caption(b, captions)]
     for page in figures:
         if id(page) in walk.placed:
             continue
