@@ -26,6 +26,10 @@ class InputError(SyndicateError):
     """An article file cannot be read or makes no sense."""
 
 
+class FetchError(InputError):
+    """A page cannot be fetched: network failure, an error status, not HTML, too large."""
+
+
 class StoreError(SyndicateError):
     """The database cannot be opened or used."""
 

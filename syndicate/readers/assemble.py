@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from slugify import slugify
@@ -19,14 +20,18 @@ from syndicate.readers.signup import drop_signup
 
 @dataclass(frozen=True)
 class Source:
-    """The file being read, and the site it is read for."""
+    """The file (or fetched page) being read, and the site it is read for.
+
+    A fetched page has `url` set; its `path` is only a name for messages.
+    """
 
     path: Path
     settings: Settings
+    url: str | None = None
 
     def problem(self, message: str) -> InputError:
-        """Return the one-line error for this file."""
-        return InputError(f"{self.path}: {message}")
+        """Return the one-line error for this file or page."""
+        return InputError(f"{self.url or self.path}: {message}")
 
     def front_matter(self, text: str) -> tuple[Metadata, str]:
         """Return what the file's front matter says and the body after it."""
@@ -118,7 +123,7 @@ def finish(
                 published = at_midnight(day, settings.tz)
                 break
     if published is None:
-        published = file_time(source.path, settings.tz)
+        published = datetime.now(settings.tz) if source.url else file_time(source.path, settings.tz)
     described = meta.description() | {
         "tags": tidy_tags(meta.tags),
         "published": published,
@@ -130,6 +135,6 @@ def finish(
         blocks=tuple(blocks),
         lead=lead,
         newsletter=newsletter or signup_name,
-        path=_relative_path(source.path, settings.site),
+        path=None if source.url else _relative_path(source.path, settings.site),
         **described,
     )

@@ -46,9 +46,10 @@ _BLOCK_TAGS = (
 )  # fmt: skip
 
 
-def _decode(source: Source, data: bytes) -> str:
+def _decode(source: Source, data: bytes, charset: str | None) -> str:
+    """Decode with the charset the server gave, else the page's own, else UTF-8 and fallbacks."""
     match = _CHARSET.search(data[:4096])
-    declared = match.group(1).decode("ascii", "replace") if match else None
+    declared = charset or (match.group(1).decode("ascii", "replace") if match else None)
     try:
         text = clean_text(decode(data, declared))
     except DecodeProblem as e:
@@ -144,9 +145,9 @@ def _extract(source: Source, tree: lxml.html.HtmlElement, url: str | None) -> lx
     return lxml.etree.fromstring(extracted.encode("utf-8"))
 
 
-def _parse(source: Source, data: bytes) -> lxml.html.HtmlElement:
+def _parse(source: Source, data: bytes, charset: str | None) -> lxml.html.HtmlElement:
     try:
-        return lxml.html.document_fromstring(_decode(source, data))
+        return lxml.html.document_fromstring(_decode(source, data, charset))
     except (lxml.etree.ParserError, ValueError) as e:
         raise source.problem(f"cannot be parsed as HTML ({e})") from None
 
@@ -207,10 +208,13 @@ def _lead(page: Page, blocks: list[Block]) -> Figure | None:
     return Figure(caption=alt or "", src=src, alt=alt) if src else None
 
 
-def read(source: Source, data: bytes, *, url: str | None = None) -> Article:
-    """Read an HTML page into an Article; `url` is where it was fetched from, if it was."""
-    tree = _parse(source, data)
-    url, newsletter = _prepare(tree, url)
+def read(source: Source, data: bytes, *, charset: str | None = None) -> Article:
+    """Read an HTML page into an Article.
+
+    A fetched page's `source.url` is its final address and `charset` what the server said.
+    """
+    tree = _parse(source, data, charset)
+    url, newsletter = _prepare(tree, source.url)
     page = _page(tree, url)
     figures, captions = page_figures(page.root, page.base)
     document = _extract(source, tree, url)
