@@ -24,7 +24,8 @@ _BOX_CLASS = re.compile(
     r"|sidebar|side-?bar|rail|video-?player|media-?player|video-?widget|gallery-?widget"
     r"|share|sharing|social|comments?|advert\w*|ad|ads|ad-?slot|sponsor\w*|supported-?by"
     r"|app-?promo|download-?app|paywall|subscribe|newsletter-?signup|inline-?newsletter"
-    r"|lire-?aussi|a-?lire|weiterlesen|mehr-?zum-?thema|leer-?mas|tambien)(?:$|[\s_-])",
+    r"|lire-?aussi|a-?lire|weiterlesen|mehr-?zum-?thema|leer-?mas|tambien"
+    r"|kicker|eyebrow|overline|rubrique|dachzeile|antetitulo)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 _BOX_TAGS = ("aside", "div", "section", "ul", "ol", "nav", "form", "figure", "p")
