@@ -1,7 +1,7 @@
 """The database: schema, migrations, connections. SQLite by default, PostgreSQL as an option.
 
 Queries that belong to one stage live with it (articles in `archive.py`, subscribers in
-`subscribers.py`, deliveries in `delivery.py`); this module owns the tables they share.
+`subscribers.py`, deliveries in `delivery/`); this module owns the tables they share.
 """
 
 from __future__ import annotations

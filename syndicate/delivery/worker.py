@@ -1,0 +1,227 @@
+"""One SMTP connection and the loop that feeds it claimed deliveries, one at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from syndicate.delivery.claims import BATCH, LEASE, Claimed, owned_by, worker_name
+from syndicate.delivery.pacing import backoff
+from syndicate.delivery.run import Run
+from syndicate.errors import DeliveryError, StoreError
+from syndicate.mailer import ConnectionLost, Refused, Transport
+from syndicate.newsletter.message import (
+    Recipient,
+    confirmation_message,
+    message_id,
+    personalize,
+)
+from syndicate.store import deliveries, utcnow
+from syndicate.subscribers import (
+    confirm_url,
+    mark_bounced,
+    record_soft_bounce,
+    unsubscribe_url,
+)
+
+RECONNECTS = 3  # connections lost in a row before a worker gives up
+
+
+class Worker:
+    """One SMTP connection and the loop that feeds it claimed deliveries."""
+
+    def __init__(self, run: Run, transport: Transport) -> None:
+        self.run = run
+        self.transport = transport
+        self.name = worker_name()
+        self.lost_in_a_row = 0
+        self.conn: Connection | None = None  # the worker's own, open while loop() runs
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """Open a write transaction on the worker's connection (BEGIN IMMEDIATE on SQLite).
+
+        Each worker keeps one connection for its whole run: checking one out of the pool
+        for each of a message's two transactions cost about a third of the database time.
+        """
+        conn = self.conn
+        assert conn is not None
+        with self.run.sqlite_writes or nullcontext():
+            conn.execution_options(sqlite_begin="IMMEDIATE")  # changes `conn` in place
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.execution_options(sqlite_begin="")
+
+    def claim(self, size: int) -> list[Claimed]:
+        """Claim up to `size` deliveries for this worker, lowest id first."""
+        now = utcnow()
+        claimed: list[Claimed] = []
+        with self.writing() as conn:
+            for statement in self.run.claims:
+                if len(claimed) >= size:
+                    break
+                params = {
+                    "stale_before": now - LEASE,
+                    "due_by": self.run.started,
+                    "size": size - len(claimed),
+                    "worker": self.name,
+                    "now": now,
+                }
+                claimed.extend(Claimed(*row) for row in conn.execute(statement, params).all())
+        return sorted(claimed, key=lambda c: c.id)
+
+    def release(self, rows: Sequence[Claimed]) -> None:
+        """Give claimed rows back, due again, for this or a later run."""
+        if not rows:
+            return
+        with self.writing() as conn:
+            conn.execute(
+                deliveries.update()
+                .where(owned_by(self.name, deliveries.c.id.in_([r.id for r in rows])))
+                .values(state="due", claimed_by=None, claimed_at=None)
+            )
+
+    def record(self, row: Claimed, **values: object) -> None:
+        """Write `values` onto one row this worker holds."""
+        with self.writing() as conn:
+            conn.execute(self.update(row).values(**values))
+
+    def update(self, row: Claimed) -> sa.Update:
+        """Return an UPDATE of one row, matching only while this worker holds it."""
+        return deliveries.update().where(owned_by(self.name, deliveries.c.id == row.id))
+
+    def loop(self) -> None:
+        """Claim and send batches until nothing is due, the budget is spent or the run stops."""
+        try:
+            with self.run.engine.connect() as self.conn:
+                while not self.run.stop.is_set():
+                    size = self.run.budget.take(BATCH)
+                    if size == 0:
+                        return
+                    rows = self.claim(size)
+                    self.run.budget.give_back(size - len(rows))
+                    if not rows:
+                        return
+                    self.work_through(rows)
+        except SQLAlchemyError as e:
+            self.run.fail(StoreError(f"database error: {e}"))
+        except BaseException as e:  # handed to the main thread, which raises it
+            self.run.fail(e)
+        finally:
+            self.conn = None
+            self.transport.close()
+
+    def work_through(self, rows: list[Claimed]) -> None:
+        """Deliver a claimed batch; give back what is left when stopping or reconnecting."""
+        for index, row in enumerate(rows):
+            if self.run.stop.is_set():
+                self.release(rows[index:])
+                return
+            try:
+                self.deliver(row)
+                self.lost_in_a_row = 0
+            except ConnectionLost as e:
+                self.release(rows[index:])
+                self.lost_in_a_row += 1
+                if self.lost_in_a_row >= RECONNECTS:
+                    raise DeliveryError(f"{e} {RECONNECTS} times in a row; stopping") from e
+                return
+            except BaseException:
+                self.release(rows[index:])
+                raise
+
+    def dbapi(self) -> Any:
+        """Return the DBAPI connection under the worker's, for the per-message statements."""
+        assert self.conn is not None
+        return self.conn.connection.dbapi_connection
+
+    def deliver(self, row: Claimed) -> None:
+        """Send one claimed delivery, or skip or give it back when it should not go now."""
+        run = self.run
+        email, name, state, issue_state = run.direct.read(self.dbapi(), row.id)
+        if row.kind == "issue" and issue_state == "held":
+            self.release([row])  # waits for `newsletter release`
+            return
+        wanted = "pending" if row.kind == "confirm" else "active"
+        if state != wanted or (row.kind == "issue" and issue_state != "queued"):
+            self.record(row, state="cancelled", claimed_by=None)
+            run.tally("skipped")
+            return
+        message = self.build(row, email, name)
+        run.rate.wait(run.stop)
+        if run.stop.is_set():
+            self.release([row])
+            return
+        try:
+            reply = self.transport.send(run.envelope_sender, email, message)
+        except Refused as e:
+            self.refused(row, email, e)
+            return
+        self.sent(row, reply)
+
+    def sent(self, row: Claimed, reply: str) -> None:
+        """Record an accepted message: one commit, through the hand-run statement."""
+        run = self.run
+        values = {
+            "delivery_id": row.id,
+            "worker": self.name,
+            "when": run.direct.when(utcnow()),
+            "text": reply[:2000],
+            "tries": row.attempts + 1,
+        }
+        with run.sqlite_writes or nullcontext():
+            run.direct.record_sent(self.dbapi(), values)
+        run.tally("sent")
+
+    def build(self, row: Claimed, address: str, name: str | None) -> bytes:
+        """Return the finished message for one delivery."""
+        settings = self.run.settings
+        if row.kind == "confirm":
+            link = confirm_url(settings, row.subscriber_id)
+            return confirmation_message(settings, address, name, link)
+        assert row.issue_id is not None
+        recipient = Recipient(
+            address=address,
+            name=name,
+            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id),
+            message_id=message_id(settings, row.issue_id, row.subscriber_id),
+        )
+        return personalize(self.run.template(row.issue_id), recipient)
+
+    def refused(self, row: Claimed, address: str, refusal: Refused) -> None:
+        """Record a refusal: bounce, fail after the last attempt, or retry later."""
+        run = self.run
+        reply = f"{refusal.code} {refusal.reply}"[:2000]
+        attempts = row.attempts + 1
+        failed = self.update(row).values(
+            state="failed", reply=reply, attempts=attempts, claimed_by=None
+        )
+        if refusal.permanent:
+            with self.writing() as conn:
+                conn.execute(failed)
+                mark_bounced(conn, row.subscriber_id, reply)
+            run.tally("bounced", f"bounced: {address}: {reply}")
+            return
+        if attempts >= run.settings.max_attempts:
+            with self.writing() as conn:
+                conn.execute(failed)
+                record_soft_bounce(conn, row.subscriber_id, run.settings.bounce_threshold)
+            run.tally("failed", f"failed after {attempts} attempts: {address}: {reply}")
+            return
+        self.record(
+            row,
+            state="due",
+            reply=reply,
+            attempts=attempts,
+            due_at=utcnow() + backoff(run.settings, attempts),
+            claimed_by=None,
+            claimed_at=None,
+        )
+        run.tally("deferred")
