@@ -20,11 +20,10 @@ from sqlalchemy.engine import Connection, Row
 
 from syndicate.config import Settings
 from syndicate.errors import SyndicateError
-from syndicate.model import Article, article_from_dict, article_to_dict
+from syndicate.model import Article, ArticleState, article_from_dict, article_to_dict
 from syndicate.store import article_tags, articles
 
-PUBLISHED = "published"
-UNPUBLISHED = "unpublished"
+PUBLISHED, UNPUBLISHED = ArticleState.PUBLISHED, ArticleState.UNPUBLISHED
 
 
 # Characters XML 1.0 forbids (NUL among them, which PostgreSQL text cannot hold either).

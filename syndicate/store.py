@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate.config import Settings
 from syndicate.errors import StoreError
+from syndicate.model import ArticleState
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -63,7 +64,7 @@ articles = sa.Table(
     sa.Column("updated", UTCDateTime, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("data", sa.Text, nullable=False),  # article_to_dict as JSON
-    sa.Column("state", sa.String(20), nullable=False, default="published"),
+    sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 

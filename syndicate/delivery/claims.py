@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from syndicate.model import DeliveryKind, DeliveryState, IssueState
 from syndicate.store import UTCDateTime, deliveries, issues, utcnow, write_transaction
 
 LEASE = timedelta(minutes=10)  # a row in `sending` this long belongs to a dead sender
@@ -41,14 +42,16 @@ def worker_name() -> str:
 
 
 def _live_issue() -> sa.ColumnElement[bool]:
-    queued = sa.select(issues.c.id).where(issues.c.state == "queued")
-    return sa.or_(deliveries.c.kind == "confirm", deliveries.c.issue_id.in_(queued))
+    queued = sa.select(issues.c.id).where(issues.c.state == IssueState.QUEUED)
+    return sa.or_(deliveries.c.kind == DeliveryKind.CONFIRM, deliveries.c.issue_id.in_(queued))
 
 
 def _claimable(due_by: datetime, lease_cutoff: datetime) -> sa.ColumnElement[bool]:
     ready = sa.or_(
-        sa.and_(deliveries.c.state == "due", deliveries.c.due_at <= due_by),
-        sa.and_(deliveries.c.state == "sending", deliveries.c.claimed_at < lease_cutoff),
+        sa.and_(deliveries.c.state == DeliveryState.DUE, deliveries.c.due_at <= due_by),
+        sa.and_(
+            deliveries.c.state == DeliveryState.SENDING, deliveries.c.claimed_at < lease_cutoff
+        ),
     )
     return sa.and_(ready, _live_issue())
 
@@ -74,7 +77,11 @@ def _pid_alive(pid: int) -> bool:
 def release_dead_claims(engine: Engine) -> int:
     """Give back the rows claimed by senders on this machine whose process is gone."""
     host = socket.gethostname()[:60]
-    query = sa.select(deliveries.c.claimed_by).where(deliveries.c.state == "sending").distinct()
+    query = (
+        sa.select(deliveries.c.claimed_by)
+        .where(deliveries.c.state == DeliveryState.SENDING)
+        .distinct()
+    )
     with engine.connect() as conn:
         owners = [row[0] for row in conn.execute(query) if row[0]]
     dead = []
@@ -90,8 +97,8 @@ def release_dead_claims(engine: Engine) -> int:
     with write_transaction(engine) as conn:
         result = conn.execute(
             deliveries.update()
-            .where(deliveries.c.state == "sending", deliveries.c.claimed_by.in_(dead))
-            .values(state="due", claimed_by=None, claimed_at=None)
+            .where(deliveries.c.state == DeliveryState.SENDING, deliveries.c.claimed_by.in_(dead))
+            .values(state=DeliveryState.DUE, claimed_by=None, claimed_at=None)
         )
     return result.rowcount or 0
 
@@ -106,11 +113,11 @@ def claim_statements(postgresql: bool) -> tuple[sa.Update, ...]:
     """
     ready = (
         sa.and_(
-            deliveries.c.state == "sending",
+            deliveries.c.state == DeliveryState.SENDING,
             deliveries.c.claimed_at < sa.bindparam("stale_before", type_=UTCDateTime),
         ),
         sa.and_(
-            deliveries.c.state == "due",
+            deliveries.c.state == DeliveryState.DUE,
             deliveries.c.due_at <= sa.bindparam("due_by", type_=UTCDateTime),
         ),
     )
@@ -130,7 +137,7 @@ def claim_statements(postgresql: bool) -> tuple[sa.Update, ...]:
             deliveries.update()
             .where(deliveries.c.id.in_(candidates.scalar_subquery()))
             .values(
-                state="sending",
+                state=DeliveryState.SENDING,
                 claimed_by=sa.bindparam("worker"),
                 claimed_at=sa.bindparam("now", type_=UTCDateTime),
             )
@@ -151,4 +158,6 @@ def owned_by(worker: str, ids: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]
     Every write a worker makes about a claimed row goes through this: a row whose lease ran
     out and that another sender took since is no longer this worker's to record.
     """
-    return sa.and_(ids, deliveries.c.claimed_by == worker, deliveries.c.state == "sending")
+    return sa.and_(
+        ids, deliveries.c.claimed_by == worker, deliveries.c.state == DeliveryState.SENDING
+    )

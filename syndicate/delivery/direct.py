@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from syndicate.errors import StoreError
+from syndicate.model import DeliveryState
 from syndicate.store import deliveries, issues, subscribers
 
 RECIPIENT = (
@@ -53,10 +54,10 @@ SENT = (
     .where(
         deliveries.c.id == sa.bindparam("delivery_id"),
         deliveries.c.claimed_by == sa.bindparam("worker"),
-        deliveries.c.state == "sending",
+        deliveries.c.state == DeliveryState.SENDING,
     )
     .values(
-        state="sent",
+        state=DeliveryState.SENT,
         sent_at=sa.bindparam("when", type_=deliveries.c.sent_at.type),
         reply=sa.bindparam("text"),
         attempts=sa.bindparam("tries"),
@@ -71,7 +72,7 @@ class Compiled:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
         self.order = compiled.positiontup  # None for a named paramstyle (psycopg)
-        # The statement's own constants (state="sent" ...) as bound values, once.
+        # The statement's own constants (the state SENT ...) as bound values, once.
         self.fixed = compiled.construct_params(defaults)
 
     def params(self, values: dict[str, object]) -> Sequence[object] | dict[str, object]:

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum, auto
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -17,6 +18,16 @@ from syndicate.delivery.pacing import Budget, RateLimit
 from syndicate.store import issues, utcnow
 
 Progress = Callable[[int], None]
+
+
+class Outcome(StrEnum):
+    """What became of one delivery in a run: a field of SendSummary each."""
+
+    SENT = auto()
+    DEFERRED = auto()
+    BOUNCED = auto()
+    FAILED = auto()
+    SKIPPED = auto()
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ class Run:
         self.progress = progress
         self.stop = threading.Event()
         self.lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[Outcome] = Counter()
         self.problems: list[str] = []
         self.error: BaseException | None = None
         self.templates: dict[int, bytes] = {}
@@ -73,7 +84,7 @@ class Run:
         self.direct = Direct(engine)
         self.claims = claim_statements(engine.dialect.name == "postgresql")
 
-    def tally(self, outcome: str, problem: str | None = None) -> None:
+    def tally(self, outcome: Outcome, problem: str | None = None) -> None:
         """Count one delivery's outcome (and note its problem, if any)."""
         with self.lock:
             self.counts[outcome] += 1
@@ -105,11 +116,11 @@ class Run:
         """Return what the run did."""
         counts = self.counts
         return SendSummary(
-            sent=counts["sent"],
-            deferred=counts["deferred"],
-            bounced=counts["bounced"],
-            failed=counts["failed"],
-            skipped=counts["skipped"],
+            sent=counts[Outcome.SENT],
+            deferred=counts[Outcome.DEFERRED],
+            bounced=counts[Outcome.BOUNCED],
+            failed=counts[Outcome.FAILED],
+            skipped=counts[Outcome.SKIPPED],
             due=due,
             problems=tuple(self.problems),
         )

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from syndicate.config import Settings
 from syndicate.delivery.claims import count_due, release_dead_claims
-from syndicate.delivery.run import Progress, Run, SendSummary
+from syndicate.delivery.run import Outcome, Progress, Run, SendSummary
 from syndicate.delivery.worker import Worker
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
 from syndicate.mailer import Transport, open_transport
@@ -78,7 +78,7 @@ def _raise_failure(run: Run) -> None:
         return
     if not isinstance(error, SyndicateError):
         raise error  # a bug, not a user's problem: let the traceback show
-    message = f"{error} (sent {run.counts['sent']} before stopping; the rest stay due)"
+    message = f"{error} (sent {run.counts[Outcome.SENT]} before stopping; the rest stay due)"
     if isinstance(error, StoreError):
         raise StoreError(message) from error
     raise DeliveryError(message) from error

@@ -12,9 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate.delivery.claims import BATCH, LEASE, Claimed, owned_by, worker_name
 from syndicate.delivery.pacing import backoff
-from syndicate.delivery.run import Run
+from syndicate.delivery.run import Outcome, Run
 from syndicate.errors import DeliveryError, StoreError
 from syndicate.mailer import ConnectionLost, Refused, Transport
+from syndicate.model import DeliveryKind, DeliveryState, IssueState, SubscriberState
 from syndicate.newsletter.message import (
     Recipient,
     confirmation_message,
@@ -85,7 +86,7 @@ class Worker:
             conn.execute(
                 deliveries.update()
                 .where(owned_by(self.name, deliveries.c.id.in_([r.id for r in rows])))
-                .values(state="due", claimed_by=None, claimed_at=None)
+                .values(state=DeliveryState.DUE, claimed_by=None, claimed_at=None)
             )
 
     def record(self, row: Claimed, **values: object) -> None:
@@ -146,13 +147,15 @@ class Worker:
         """Send one claimed delivery, or skip or give it back when it should not go now."""
         run = self.run
         email, name, state, issue_state = run.direct.read(self.dbapi(), row.id)
-        if row.kind == "issue" and issue_state == "held":
+        if row.kind == DeliveryKind.ISSUE and issue_state == IssueState.HELD:
             self.release([row])  # waits for `newsletter release`
             return
-        wanted = "pending" if row.kind == "confirm" else "active"
-        if state != wanted or (row.kind == "issue" and issue_state != "queued"):
-            self.record(row, state="cancelled", claimed_by=None)
-            run.tally("skipped")
+        wanted = (
+            SubscriberState.PENDING if row.kind == DeliveryKind.CONFIRM else SubscriberState.ACTIVE
+        )
+        if state != wanted or (row.kind == DeliveryKind.ISSUE and issue_state != IssueState.QUEUED):
+            self.record(row, state=DeliveryState.CANCELLED, claimed_by=None)
+            run.tally(Outcome.SKIPPED)
             return
         message = self.build(row, email, name)
         run.rate.wait(run.stop)
@@ -178,12 +181,12 @@ class Worker:
         }
         with run.sqlite_writes or nullcontext():
             run.direct.record_sent(self.dbapi(), values)
-        run.tally("sent")
+        run.tally(Outcome.SENT)
 
     def build(self, row: Claimed, address: str, name: str | None) -> bytes:
         """Return the finished message for one delivery."""
         settings = self.run.settings
-        if row.kind == "confirm":
+        if row.kind == DeliveryKind.CONFIRM:
             link = confirm_url(settings, row.subscriber_id)
             return confirmation_message(settings, address, name, link)
         assert row.issue_id is not None
@@ -201,27 +204,27 @@ class Worker:
         reply = f"{refusal.code} {refusal.reply}"[:2000]
         attempts = row.attempts + 1
         failed = self.update(row).values(
-            state="failed", reply=reply, attempts=attempts, claimed_by=None
+            state=DeliveryState.FAILED, reply=reply, attempts=attempts, claimed_by=None
         )
         if refusal.permanent:
             with self.writing() as conn:
                 conn.execute(failed)
                 mark_bounced(conn, row.subscriber_id, reply)
-            run.tally("bounced", f"bounced: {address}: {reply}")
+            run.tally(Outcome.BOUNCED, f"bounced: {address}: {reply}")
             return
         if attempts >= run.settings.max_attempts:
             with self.writing() as conn:
                 conn.execute(failed)
                 record_soft_bounce(conn, row.subscriber_id, run.settings.bounce_threshold)
-            run.tally("failed", f"failed after {attempts} attempts: {address}: {reply}")
+            run.tally(Outcome.FAILED, f"failed after {attempts} attempts: {address}: {reply}")
             return
         self.record(
             row,
-            state="due",
+            state=DeliveryState.DUE,
             reply=reply,
             attempts=attempts,
             due_at=utcnow() + backoff(run.settings, attempts),
             claimed_by=None,
             claimed_at=None,
         )
-        run.tally("deferred")
+        run.tally(Outcome.DEFERRED)
