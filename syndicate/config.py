@@ -164,6 +164,7 @@ KEYS: tuple[Key, ...] = (
     Key("max_attempts", "send.max_attempts", "SYNDICATE_MAX_ATTEMPTS", _positive_int),
     Key("retry_delay", "send.retry_delay", "SYNDICATE_RETRY_DELAY", _float),
     Key("bounce_threshold", "send.bounce_threshold", "SYNDICATE_BOUNCE_THRESHOLD", _positive_int),
+    Key("refusal_limit", "send.refusal_limit", "SYNDICATE_REFUSAL_LIMIT", _positive_int),
     Key("secret", "", "SYNDICATE_SECRET", _text),
 )
 
@@ -199,6 +200,7 @@ class Settings:
     max_attempts: int = 5
     retry_delay: float = 300.0
     bounce_threshold: int = 3
+    refusal_limit: int = 5
     secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.
@@ -419,4 +421,5 @@ CONFIG_TEMPLATE = """\
 # max_attempts = 5                       # SYNDICATE_MAX_ATTEMPTS for a deferred (4xx) delivery
 # retry_delay = 300                      # SYNDICATE_RETRY_DELAY: seconds before the first retry; doubles each time
 # bounce_threshold = 3                   # SYNDICATE_BOUNCE_THRESHOLD: soft bounces before "bounced"
+# refusal_limit = 5                      # SYNDICATE_REFUSAL_LIMIT: refusals of the message itself in a row that hold the issue
 """

@@ -98,8 +98,8 @@ class Direct:
         """Return `moment` as SENT binds it."""
         return self.moment(moment) if self.moment is not None else moment
 
-    def read(self, dbapi: Any, delivery_id: int) -> tuple[Any, ...]:
-        """Return (email, name, subscriber state, issue state) for one delivery."""
+    def read(self, dbapi: Any, delivery_id: int) -> tuple[Any, ...] | None:
+        """Return (email, name, subscriber state, issue state), or None if the row is gone."""
         try:
             cursor = dbapi.cursor()
             try:
@@ -115,9 +115,7 @@ class Direct:
         except self.errors as e:
             _rollback_quietly(dbapi)
             raise StoreError(f"database error: {e}") from e
-        if len(rows) != 1:
-            raise StoreError(f"database error: delivery {delivery_id} is gone")
-        return tuple(rows[0])
+        return tuple(rows[0]) if rows else None
 
     def record_sent(self, dbapi: Any, values: dict[str, object]) -> None:
         """Mark one delivery sent and commit (the caller holds the SQLite write lock)."""

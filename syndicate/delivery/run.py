@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from syndicate.config import Settings, site_secret
 from syndicate.delivery.claims import claim_statements
 from syndicate.delivery.direct import Direct
+from syndicate.delivery.guards import DomainBackoff, FirstRecipients, RefusalStreak
 from syndicate.delivery.pacing import Budget, RateLimit
 from syndicate.store import issues, utcnow
 
@@ -83,6 +84,9 @@ class Run:
         self.sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
         self.direct = Direct(engine)
         self.claims = claim_statements(engine.dialect.name == "postgresql")
+        self.streak = RefusalStreak(settings.refusal_limit)
+        self.first = FirstRecipients()
+        self.domains = DomainBackoff(settings.retry_delay)
 
     def tally(self, outcome: Outcome, problem: str | None = None) -> None:
         """Count one delivery's outcome (and note its problem, if any)."""

@@ -8,10 +8,12 @@ from sqlalchemy.engine import Engine
 
 from syndicate.config import Settings
 from syndicate.delivery.claims import count_due, release_dead_claims
+from syndicate.delivery.outcomes import apply_bounces
 from syndicate.delivery.run import Outcome, Progress, Run, SendSummary
 from syndicate.delivery.worker import Worker
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
 from syndicate.mailer import Transport, open_transport
+from syndicate.store import write_transaction
 
 
 def send_due(
@@ -37,7 +39,10 @@ def send_due(
         return SendSummary(due=due, dry_run=dry_run)
     run = Run(engine, settings, settings.rate if rate is None else rate, limit, progress)
     wanted = min(max(1, connections or settings.connections), due)
-    _run_workers(run, [Worker(run, t) for t in _open_transports(settings, wanted)])
+    try:
+        _run_workers(run, [Worker(run, t) for t in _open_transports(settings, wanted)])
+    finally:
+        _settle_bounces(engine, run)
     _raise_failure(run)
     return run.summary(due)
 
@@ -69,6 +74,14 @@ def _run_workers(run: Run, workers: list[Worker]) -> None:
         for thread in threads:
             thread.join()
         raise
+
+
+def _settle_bounces(engine: Engine, run: Run) -> None:
+    """Apply the hard bounces kept back when the run had fewer recipients than the guard."""
+    kept_back = run.first.settle()
+    if kept_back:
+        with write_transaction(engine) as conn:
+            apply_bounces(run, conn, kept_back)
 
 
 def _raise_failure(run: Run) -> None:

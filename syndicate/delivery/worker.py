@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate.delivery.claims import BATCH, LEASE, Claimed, owned_by, worker_name
-from syndicate.delivery.pacing import backoff
+from syndicate.delivery.guards import domain_of
+from syndicate.delivery.outcomes import not_a_bounce, record_refusal
 from syndicate.delivery.run import Outcome, Run
 from syndicate.errors import DeliveryError, StoreError
 from syndicate.mailer import ConnectionLost, Refused, Transport
@@ -23,12 +24,7 @@ from syndicate.newsletter.message import (
     personalize,
 )
 from syndicate.store import deliveries, utcnow
-from syndicate.subscribers import (
-    confirm_url,
-    mark_bounced,
-    record_soft_bounce,
-    unsubscribe_url,
-)
+from syndicate.subscribers import confirm_url, unsubscribe_url
 
 RECONNECTS = 3  # connections lost in a row before a worker gives up
 
@@ -146,7 +142,11 @@ class Worker:
     def deliver(self, row: Claimed) -> None:
         """Send one claimed delivery, or skip or give it back when it should not go now."""
         run = self.run
-        email, name, state, issue_state = run.direct.read(self.dbapi(), row.id)
+        recipient = run.direct.read(self.dbapi(), row.id)
+        if recipient is None:  # removed (`subscribers remove`) since the claim
+            run.tally(Outcome.SKIPPED)
+            return
+        email, name, state, issue_state = recipient
         if row.kind == DeliveryKind.ISSUE and issue_state == IssueState.HELD:
             self.release([row])  # waits for `newsletter release`
             return
@@ -157,6 +157,8 @@ class Worker:
             self.record(row, state=DeliveryState.CANCELLED, claimed_by=None)
             run.tally(Outcome.SKIPPED)
             return
+        if self.throttled(row, email):
+            return
         message = self.build(row, email, name)
         run.rate.wait(run.stop)
         if run.stop.is_set():
@@ -165,9 +167,20 @@ class Worker:
         try:
             reply = self.transport.send(run.envelope_sender, email, message)
         except Refused as e:
-            self.refused(row, email, e)
+            record_refusal(self, row, email, e)
             return
         self.sent(row, reply)
+        run.streak.accepted()
+        not_a_bounce(self)
+
+    def throttled(self, row: Claimed, address: str) -> bool:
+        """Put a delivery off, untried, while its receiving domain asks us to slow down."""
+        until = self.run.domains.waiting(domain_of(address))
+        if until is None:
+            return False
+        self.record(row, state=DeliveryState.DUE, due_at=until, claimed_by=None, claimed_at=None)
+        self.run.tally(Outcome.DEFERRED)
+        return True
 
     def sent(self, row: Claimed, reply: str) -> None:
         """Record an accepted message: one commit, through the hand-run statement."""
@@ -197,34 +210,3 @@ class Worker:
             message_id=message_id(settings, row.issue_id, row.subscriber_id),
         )
         return personalize(self.run.template(row.issue_id), recipient)
-
-    def refused(self, row: Claimed, address: str, refusal: Refused) -> None:
-        """Record a refusal: bounce, fail after the last attempt, or retry later."""
-        run = self.run
-        reply = f"{refusal.code} {refusal.reply}"[:2000]
-        attempts = row.attempts + 1
-        failed = self.update(row).values(
-            state=DeliveryState.FAILED, reply=reply, attempts=attempts, claimed_by=None
-        )
-        if refusal.permanent:
-            with self.writing() as conn:
-                conn.execute(failed)
-                mark_bounced(conn, row.subscriber_id, reply)
-            run.tally(Outcome.BOUNCED, f"bounced: {address}: {reply}")
-            return
-        if attempts >= run.settings.max_attempts:
-            with self.writing() as conn:
-                conn.execute(failed)
-                record_soft_bounce(conn, row.subscriber_id, run.settings.bounce_threshold)
-            run.tally(Outcome.FAILED, f"failed after {attempts} attempts: {address}: {reply}")
-            return
-        self.record(
-            row,
-            state=DeliveryState.DUE,
-            reply=reply,
-            attempts=attempts,
-            due_at=utcnow() + backoff(run.settings, attempts),
-            claimed_by=None,
-            claimed_at=None,
-        )
-        run.tally(Outcome.DEFERRED)
