@@ -6,7 +6,7 @@ the HTML and text. `personalize` turns those bytes into one recipient's message 
 building a message again. The splice works like this, and `build_message` (the direct
 build for one recipient) is the reference it is tested against:
 
-* Headers. The three personal header fields (To, Message-ID, List-Unsubscribe) are
+* Headers. The personal header fields (To, Date, Message-ID, List-Unsubscribe) are
   regenerated whole, through the same policy calls the generator makes
   (`header_store_parse` then `fold_binary`), so folding, the 998-octet limit and RFC 2047
   for non-ASCII names come out exactly as `EmailMessage` writes them, and a CR or LF can
@@ -38,7 +38,7 @@ from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
-from email.utils import make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from functools import lru_cache
 
 from markupsafe import escape
@@ -67,7 +67,7 @@ CRLF = b"\r\n"
 
 PLACEHOLDER_TO = "syndicate-placeholder-to@placeholder.invalid"
 PLACEHOLDER_MESSAGE_ID = "<syndicate-placeholder-message-id@placeholder.invalid>"
-PERSONAL_HEADERS = {"to", "message-id", "list-unsubscribe"}
+PERSONAL_HEADERS = {"to", "date", "message-id", "list-unsubscribe"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,8 @@ class Recipient:
     name: str | None
     unsubscribe_url: str
     message_id: str
+    # The Date header: the moment the copy is made (sent), unless a test fixes it.
+    date: datetime | None = None
 
 
 def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:
@@ -349,6 +351,11 @@ def _header(name: str, value: object) -> bytes:
     return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
 
 
+def _date_header(moment: datetime) -> bytes:
+    """Write the Date field as the generator does (a formatted date always fits a line)."""
+    return f"Date: {format_datetime(moment)}\r\n".encode("ascii")
+
+
 def personalize(template: bytes, recipient: Recipient) -> bytes:
     """Return one recipient's message, spliced into the issue's template bytes."""
     to: Address | str
@@ -367,6 +374,8 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
             lowered = segment.name.lower()
             if lowered == "to":
                 out.append(_header(segment.name, to))
+            elif lowered == "date":
+                out.append(_date_header(recipient.date or datetime.now(UTC)))
             elif lowered == "message-id":
                 out.append(_header(segment.name, mid))
             else:  # List-Unsubscribe: "<url>, <mailto:...>", written raw as _assemble does
