@@ -7,6 +7,7 @@ explicitly to whatever needs it.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
@@ -57,6 +58,22 @@ def _float(key: str, value: Any) -> float:
     if isinstance(value, bool) or number < 0 or number != number:
         raise ConfigError(f"{key}: expected a number of 0 or more, got {value!r}")
     return number
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)?")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(key: str, value: Any) -> float:
+    """Read a duration in seconds: a number of seconds, or `30s`, `10m`, `2h`, `7d`."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    match = _DURATION.fullmatch(value.strip().lower()) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            f"{key}: expected a duration such as 0, 90s, 10m, 2h or 7d, got {value!r}"
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
 
 
 def _bool(key: str, value: Any) -> bool:
@@ -151,6 +168,8 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("bounce_address", "newsletter.bounce_address", "SYNDICATE_BOUNCE_ADDRESS", _address),
     Key("hold", "newsletter.hold", "SYNDICATE_HOLD", _bool),
+    Key("max_age", "newsletter.max_age", "SYNDICATE_MAX_AGE", _duration),
+    Key("delay", "newsletter.delay", "SYNDICATE_DELAY", _duration),
     Key("web_url", "web.url", "SYNDICATE_WEB_URL", _http_url),
     Key("trusted_proxies", "web.trusted_proxies", "SYNDICATE_TRUSTED_PROXIES", _int),
     Key("signup_limit", "web.signup_limit", "SYNDICATE_SIGNUP_LIMIT", _positive_int),
@@ -186,6 +205,8 @@ class Settings:
     unsubscribe_mailto: str | None = None
     bounce_address: str | None = None
     hold: bool = False
+    max_age: float = 7 * 86400.0  # seconds; 0: no check
+    delay: float = 0.0  # seconds a new issue waits, so `newsletter cancel` can undo it
     web_url: str | None = None
     trusted_proxies: int = 0
     signup_limit: int = 5
@@ -398,6 +419,12 @@ CONFIG_TEMPLATE = """\
 # unsubscribe_mailto = "unsubscribe@news.example.com"       # SYNDICATE_UNSUBSCRIBE_MAILTO
 # bounce_address = "bounces@news.example.com"               # SYNDICATE_BOUNCE_ADDRESS
 # hold = false                           # SYNDICATE_HOLD: hold new issues for review
+# An article dated longer ago than this when first stored goes to the feeds only (no
+# email): copying a back catalogue into content/ must not mail it all. 0 turns it off.
+# max_age = "7d"                         # SYNDICATE_MAX_AGE
+# How long a new issue waits before it is sent: `syndicate newsletter cancel` in that
+# window is an undo. "10m" is a good choice.
+# delay = "0"                            # SYNDICATE_DELAY
 
 [web]
 # url = "https://news.example.com/newsletter"  # SYNDICATE_WEB_URL: where `syndicate serve` is reached

@@ -30,6 +30,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from syndicate.config import Settings, site_secret
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
+from syndicate.interrupts import stopped
 from syndicate.mailer import ConnectionLost, Refused, Transport, open_transport
 from syndicate.newsletter.message import (
     Recipient,
@@ -662,11 +663,11 @@ def send_due(
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         run.stop.set()  # each worker finishes its message on the wire and gives back the rest
         for thread in threads:
             thread.join()
-        raise
+        raise stopped(interrupt, sent=run.counts["sent"]) from interrupt
     counts = run.counts
     error = run.error
     if error is not None:

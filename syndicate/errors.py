@@ -44,3 +44,7 @@ class TokenError(SyndicateError):
 
 class LockedError(SyndicateError):
     """Another run holds the lock this one needs."""
+
+
+class RunBusy(LockedError):
+    """Another `syndicate run` is going on this site: this one has nothing to do."""

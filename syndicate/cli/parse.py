@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from syndicate.cli.base import main, pass_settings
+from syndicate.cli.base import main, pass_settings_anywhere, warn
 from syndicate.config import Settings
 from syndicate.model import article_to_dict
 from syndicate.readers import FORMATS, read_article
@@ -23,14 +23,17 @@ from syndicate.readers.summary import summarize
     type=click.Choice(FORMATS),
     help="Read the file as this format instead of guessing from its extension.",
 )
-@pass_settings
+@pass_settings_anywhere
 def parse(settings: Settings, file: Path, as_json: bool, fmt: str | None) -> None:
     """Show what syndicate recovers from an article file, without storing anything.
 
     Example: syndicate parse examples/harbour-festival.txt --json
     """
     article = read_article(file, settings, fmt)
+    for message in article.warnings:
+        warn(message)
     if as_json:
-        click.echo(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
+        data = {**article_to_dict(article), "draft": article.draft}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(summarize(article))

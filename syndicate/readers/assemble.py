@@ -10,7 +10,6 @@ from slugify import slugify
 from syndicate.config import Settings
 from syndicate.errors import InputError
 from syndicate.model import Article, Block, Figure, Paragraph
-from syndicate.readers.dates import at_midnight, file_time, find_date
 from syndicate.readers.frontmatter import FrontMatterProblem, Metadata, metadata, split
 from syndicate.readers.normalize import clean_line
 from syndicate.readers.signup import drop_signup
@@ -81,21 +80,13 @@ def finish(
     lead = meta.image or found_lead
     if meta.image and found_lead and found_lead.src not in (None, meta.image.src):
         blocks.insert(0, found_lead)  # the front matter image leads; the page's own stays
-    published = meta.published
-    if published is None:
-        captions = [b.caption for b in ([lead] if lead else []) + blocks if isinstance(b, Figure)]
-        first = next((b.text for b in blocks if isinstance(b, Paragraph)), "")
-        for text in [*captions, meta.dek or "", first]:
-            day = find_date(text)
-            if day is not None:
-                published = at_midnight(day, settings.tz)
-                break
-    if published is None:
-        published = file_time(source.path, settings.tz)
-    described = meta.description() | {
-        "published": published,
-        "language": meta.language or settings.language,
-    }
+    # The date is the front matter's, the page metadata's or the dateline's; never one in
+    # a caption or the body (an archive photo would date a new article years back), nor
+    # the file's time. Without one it stays None: the first publish fixes it then.
+    described = meta.description() | {"language": meta.language or settings.language}
+    warnings = tuple(
+        f"{source.path}: unknown front matter key {key!r} (ignored)" for key in meta.unknown_keys
+    )
     return Article(
         title=title,
         slug=slugify(title, max_length=80, word_boundary=True) or "article",
@@ -103,5 +94,6 @@ def finish(
         lead=lead,
         newsletter=newsletter or signup_name,
         path=_relative_path(source.path, settings.site),
+        warnings=warnings,
         **described,
     )
