@@ -95,8 +95,11 @@ def refusal(
         return Refusal(name, "a draft (draft: true), not published")
     words = body_words(article)
     if words < MIN_WORDS:
-        detail = "" if words == 0 else f" ({words} words; an article has at least {MIN_WORDS})"
-        return Refusal(name, f"no body text{detail}")
+        if words == 0:
+            return Refusal(name, "no body text")
+        return Refusal(
+            name, f"too little body text ({words} words; an article has at least {MIN_WORDS})"
+        )
     if row is not None and row.state == UNPUBLISHED and not allow.republish:
         return Refusal(
             name,

@@ -44,7 +44,7 @@ def require_site(site: Path | None) -> None:
     release from before `init` was required.
     """
     folder = site if site is not None else Path(".")
-    if (folder / CONFIG_FILE).is_file() or (folder / "syndicate.db").is_file():
+    if (folder / CONFIG_FILE).exists() or (folder / "syndicate.db").is_file():
         return
     shown = str(folder) if site is not None else str(folder.resolve())
     raise ConfigError(f"{shown} is not a syndicate site (run: syndicate init {shown})")
