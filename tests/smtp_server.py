@@ -8,6 +8,7 @@ STARTTLS (a certificate made in the test by trustme) with AUTH. Import the fixtu
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -52,6 +53,7 @@ class _Rules:
     defer: dict[str, int] = field(default_factory=dict)
     reject: set[str] = field(default_factory=set)
     drop_after: int | None = None
+    hold_at: int | None = None
 
 
 def free_port() -> int:
@@ -79,6 +81,10 @@ class _Handler:
         return verdict
 
     async def handle_DATA(self, smtp: SMTPProtocol, session: Session, envelope: Envelope) -> str:
+        if self.server._should_hold():
+            # Keep the client waiting for the reply, off the event loop, until released.
+            self.server.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.server.released.wait)
         if self.server._should_drop():
             assert smtp.transport is not None
             smtp.transport.close()
@@ -120,6 +126,8 @@ class SMTPServer:
         self._rules = _Rules()
         self._delivered = 0
         self.messages: list[Received] = []
+        self.holding = threading.Event()  # set while a message waits for `release()`
+        self.released = threading.Event()
         kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": self.port}
         if tls:
             ca = trustme.CA()
@@ -174,6 +182,16 @@ class SMTPServer:
         with self._lock:
             self._rules.drop_after = None if messages is None else self._delivered + messages
 
+    def hold_at(self, number: int) -> None:
+        """Keep the `number`th message from now waiting for its reply until `release()`."""
+        with self._lock:
+            self._rules.hold_at = self._delivered + number
+        self.holding.clear()
+        self.released.clear()
+
+    def release(self) -> None:
+        self.released.set()
+
     def recipients(self) -> Counter[str]:
         """Count the messages received per recipient address."""
         with self._lock:
@@ -189,6 +207,13 @@ class SMTPServer:
                 self._rules.defer[key] = left - 1
                 return "451 4.7.1 greylisted, try again later"
         return None
+
+    def _should_hold(self) -> bool:
+        with self._lock:
+            if self._rules.hold_at is not None and self._delivered + 1 >= self._rules.hold_at:
+                self._rules.hold_at = None
+                return True
+            return False
 
     def _should_drop(self) -> bool:
         with self._lock:
@@ -208,6 +233,7 @@ def smtp_server(tmp_path: Path) -> Iterator[SMTPServer]:
     """A plain SMTP server on 127.0.0.1 (no TLS, no AUTH)."""
     server = SMTPServer(tmp_path).start()
     yield server
+    server.release()  # a held message must not keep the server from stopping
     server.stop()
 
 
