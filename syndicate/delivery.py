@@ -436,6 +436,9 @@ class _Worker:
         self.name = _worker_name()
         self.lost_in_a_row = 0
         self.conn: Connection | None = None  # the worker's own, open while loop() runs
+        # Set when loop() is over. Waited on instead of Thread.join: a join interrupted by
+        # Ctrl-C marks the thread finished while it still runs (CPython before 3.13).
+        self.finished = threading.Event()
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -515,6 +518,7 @@ class _Worker:
         finally:
             self.conn = None
             self.transport.close()
+            self.finished.set()
 
     def work_through(self, rows: list[_Claimed]) -> None:
         for index, row in enumerate(rows):
@@ -660,13 +664,13 @@ def send_due(
     for thread in threads:
         thread.start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.2)
+        for worker in workers:
+            while not worker.finished.wait(0.2):
+                pass
     except KeyboardInterrupt as interrupt:
         run.stop.set()  # each worker finishes its message on the wire and gives back the rest
-        for thread in threads:
-            thread.join()
+        for worker in workers:
+            worker.finished.wait()
         raise stopped(interrupt, sent=run.counts["sent"]) from interrupt
     counts = run.counts
     error = run.error
