@@ -302,3 +302,18 @@ def test_articles_json_has_number_and_feed_id_and_unpublish_takes_either(site: P
     assert cli(site, "unpublish", by_id).exit_code == 0
     assert cli(site, "unpublish", "1").exit_code == 0
     assert feed_titles(site) == []
+
+
+def test_publish_schedules_and_feeds_publishes_when_due(site: Path) -> None:
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+    path = put(site, "embargo.md", article("Budget embargo lifts", date=soon.isoformat()))
+    scheduled = cli(site, "publish", str(path))
+    assert scheduled.exit_code == 0, scheduled.output
+    assert scheduled.output.startswith("scheduled  tag:news.example.com,")
+    assert f"not in the feeds, no email until {soon.isoformat()}" in scheduled.output
+    assert feed_titles(site) == []
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 1.1)
+    due = cli(site, "feeds")
+    assert due.output.startswith("new        tag:news.example.com,")
+    assert "issue 1 queued for 0 subscribers" in due.output
+    assert feed_titles(site) == ["Budget embargo lifts"]
