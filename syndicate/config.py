@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 
 from syndicate.errors import ConfigError
+from syndicate.secret_strength import check_signing_secret, secret_text, signing_secret
 
 CONFIG_FILE = "syndicate.toml"
 SECRET_FILE = ".syndicate-secret"
@@ -156,7 +157,7 @@ KEYS: tuple[Key, ...] = (
     Key("signup_limit", "web.signup_limit", "SYNDICATE_SIGNUP_LIMIT", _positive_int),
     Key("database_url", "database.url", "SYNDICATE_DB", _database_url),
     Key("smtp_url", "smtp.url", "SYNDICATE_SMTP_URL", _smtp_url),
-    Key("smtp_password", "smtp.password", "SYNDICATE_SMTP_PASSWORD", _text),
+    Key("smtp_password", "smtp.password", "SYNDICATE_SMTP_PASSWORD", secret_text),
     Key("smtp_timeout", "smtp.timeout", "SYNDICATE_SMTP_TIMEOUT", _float),
     Key("smtp_ca_file", "smtp.ca_file", "SYNDICATE_SMTP_CA_FILE", _text),
     Key("rate", "send.rate", "SYNDICATE_RATE", _float),
@@ -164,7 +165,7 @@ KEYS: tuple[Key, ...] = (
     Key("max_attempts", "send.max_attempts", "SYNDICATE_MAX_ATTEMPTS", _positive_int),
     Key("retry_delay", "send.retry_delay", "SYNDICATE_RETRY_DELAY", _float),
     Key("bounce_threshold", "send.bounce_threshold", "SYNDICATE_BOUNCE_THRESHOLD", _positive_int),
-    Key("secret", "", "SYNDICATE_SECRET", _text),
+    Key("secret", "", "SYNDICATE_SECRET", signing_secret),
 )
 
 
@@ -345,7 +346,7 @@ def _read_secret(path: Path) -> str:
     if not secret:
         # An empty key would sign links anyone can forge.
         raise ConfigError(f"{path}: the signing secret is empty: {advice}")
-    return secret
+    return check_signing_secret(str(path), secret)
 
 
 def site_secret(settings: Settings) -> str:

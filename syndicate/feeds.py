@@ -20,6 +20,7 @@ feedgen 1.0.0 faults worked around here (see DESIGN.md):
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import mimetypes
 import re
@@ -188,7 +189,12 @@ class _EntryMedia(BaseEntryExtension):
         return item
 
 
-def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
+def _feedgen(feed: Feed, self_url: str, media_type: str, *, html_summary: bool) -> FeedGenerator:
+    """Build the feedgen document; `html_summary` for RSS, whose description is HTML.
+
+    The summary is the plain-text standfirst: RSS readers render <description> as HTML, so
+    there it is HTML-escaped first ("3 < 5" stays text, an <iframe> stays visible words).
+    """
     generator = FeedGenerator()
     generator.register_extension("syndicate", _FeedMedia, _EntryMedia)
     generator.id(feed.id)
@@ -208,7 +214,7 @@ def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
         item.link(href=entry.link)
         item.content(entry.content_html, type="html")
         if entry.summary:
-            item.summary(entry.summary)
+            item.summary(html.escape(entry.summary, quote=False) if html_summary else entry.summary)
         item.published(entry.published)
         item.updated(entry.updated)
         for name in entry.authors:
@@ -222,13 +228,17 @@ def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
 
 def render_atom(feed: Feed, self_url: str) -> bytes:
     """Render the feed as Atom 1.0."""
-    data: bytes = _feedgen(feed, self_url, "application/atom+xml").atom_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, "application/atom+xml", html_summary=False).atom_str(
+        pretty=True
+    )
     return data
 
 
 def render_rss(feed: Feed, self_url: str) -> bytes:
     """Render the feed as RSS 2.0 with content:encoded."""
-    data: bytes = _feedgen(feed, self_url, "application/rss+xml").rss_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, "application/rss+xml", html_summary=True).rss_str(
+        pretty=True
+    )
     return data
 
 

@@ -42,11 +42,11 @@ from email.utils import make_msgid, parseaddr
 from functools import lru_cache
 
 from markupsafe import escape
-from slugify import slugify
 
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.newsletter import text
+from syndicate.newsletter.list_id import list_id_header
 from syndicate.newsletter.render import (
     PLACEHOLDER_ADDRESS,
     PLACEHOLDER_UNSUBSCRIBE_URL,
@@ -84,12 +84,6 @@ def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:
     """Return the Message-ID of one issue for one subscriber, the same on every try."""
     site = hashlib.sha256(settings.base_url.encode("utf-8")).hexdigest()[:12]
     return f"<issue{issue_id}.sub{subscriber_id}.{site}@{settings.host}>"
-
-
-def list_id(settings: Settings, name: str) -> str:
-    """Return the List-Id value (RFC 2919): the newsletter's name and `<slug.host>`."""
-    label = slugify(name) or "newsletter"
-    return f"{one_line(name)} <{label}.{settings.host}>"
 
 
 def unsubscribe_mailto(settings: Settings) -> str:
@@ -180,7 +174,7 @@ def _assemble(
     message["Message-ID"] = message_id
     if settings.reply_to:
         message["Reply-To"] = settings.reply_to
-    _text_header(message, "List-Id", list_id(settings, rendered.newsletter_name))
+    message.set_raw("List-Id", list_id_header(settings, rendered.newsletter_name))
     message.set_raw("List-Unsubscribe", _list_unsubscribe(settings, unsubscribe_url))
     if one_click_ready(settings):
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
