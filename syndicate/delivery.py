@@ -575,7 +575,7 @@ class _Worker:
         settings = self.run.settings
         if row.kind == "confirm":
             link = confirm_url(settings, row.subscriber_id)
-            return confirmation_message(settings, address, name, link)
+            return confirmation_message(settings, address, link)
         assert row.issue_id is not None
         recipient = Recipient(
             address=address,

@@ -377,17 +377,18 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
 # The confirmation email -------------------------------------------------------------------
 
 
-def confirmation_message(
-    settings: Settings, address: str, name: str | None, confirm_url: str
-) -> bytes:
-    """Build the double opt-in email that asks `address` to confirm its subscription."""
+def confirmation_message(settings: Settings, address: str, confirm_url: str) -> bytes:
+    """Build the double opt-in email that asks `address` to confirm its subscription.
+
+    It greets nobody by name: the name of a signup is text anyone can type, and repeating
+    it would let the form relay an advert to any address.
+    """
     newsletter = settings.newsletter_name or settings.title
     context = {
         "newsletter_name": newsletter,
         "site_title": settings.title,
         "site_url": settings.base_url,
         "confirm_url": _single_token("confirmation URL", confirm_url),
-        "name": one_line(name or ""),
         "address": address,
         "language": settings.language,
     }
@@ -400,7 +401,7 @@ def confirmation_message(
 
     message = EmailMessage(policy=POLICY)
     message["From"] = _sender(settings, newsletter)
-    message["To"] = _to(address, name)
+    message["To"] = _to(address, None)
     _text_header(message, "Subject", f"Confirm your subscription to {one_line(newsletter)}")
     message["Date"] = datetime.now(UTC)
     message["Message-ID"] = make_msgid(domain=settings.host)

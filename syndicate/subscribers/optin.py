@@ -85,9 +85,7 @@ def signup(
 
 def send_confirmation(settings: Settings, subscriber: Subscriber) -> str:
     """Build and send one subscriber's confirmation email now; return the server's reply."""
-    message = confirmation_message(
-        settings, subscriber.email, subscriber.name, confirm_url(settings, subscriber.id)
-    )
+    message = confirmation_message(settings, subscriber.email, confirm_url(settings, subscriber.id))
     return send_now(settings, subscriber.email, message)
 
 

@@ -20,7 +20,10 @@ from syndicate.tokens import make_token
 
 STATES = ("pending", "active", "unsubscribed", "bounced")
 GONE = ("unsubscribed", "bounced")
-NAME_LIMIT = 200
+NAME_LIMIT = 80
+# Letters, combining marks, spaces and the punctuation of real names: nothing a link or an
+# advert needs (digits, "/", ":", "<>", "@").
+_NAME_PUNCTUATION = frozenset(" '’-.")
 
 
 # Links -------------------------------------------------------------------------------------
@@ -100,6 +103,12 @@ def clean_name(name: str | None) -> str | None:
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) > NAME_LIMIT:
         raise AddressError(f"the name is too long ({len(text)} characters; at most {NAME_LIMIT})")
+    if not all(c in _NAME_PUNCTUATION or unicodedata.category(c)[0] in "LM" for c in text) or (
+        "www." in text.casefold()
+    ):
+        raise AddressError(
+            "a name may hold only letters, spaces and the marks ' ’ - . (no links or numbers)"
+        )
     return text or None
 
 
