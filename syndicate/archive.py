@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Row
 from syndicate.config import Settings
 from syndicate.errors import SyndicateError
 from syndicate.model import Article, article_from_dict, article_to_dict
-from syndicate.store import article_tags, articles
+from syndicate.store import article_tags, articles, storable_id
 
 PUBLISHED = "published"
 UNPUBLISHED = "unpublished"
@@ -284,7 +284,7 @@ def get_article(conn: Connection, ref: str) -> StoredArticle:
     """Find one stored article by its number, its feed id, or its slug."""
     ref = ref.strip()
     condition = articles.c.feed_id == ref
-    if ref.isdigit():
+    if ref.isdigit() and storable_id(int(ref)):
         condition = sa.or_(condition, articles.c.pk == int(ref))
     rows = conn.execute(sa.select(articles).where(condition)).all()
     if not rows:

@@ -40,6 +40,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The largest id a database's integer column holds (a signed 64-bit BIGINT): a larger number
+# given on the command line or in a link names nothing, and the drivers overflow on it.
+MAX_ID = 2**63 - 1
+
+
+def storable_id(number: int) -> bool:
+    """Tell whether `number` can be a row's id at all (1 up to MAX_ID)."""
+    return 0 < number <= MAX_ID
+
+
 metadata = sa.MetaData()
 
 schema_version = sa.Table(

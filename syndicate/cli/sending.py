@@ -11,6 +11,7 @@ from syndicate.cli.articles import echo_published
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.delivery import SendSummary, count_due, send_due
+from syndicate.store import MAX_ID
 
 
 def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
@@ -29,7 +30,11 @@ def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
     type=click.IntRange(1, 32),
     help="SMTP connections used at once (default: send.connections, 4).",
 )
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many, then stop.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_ID, clamp=True),
+    help="Send at most this many, then stop.",
+)
 @click.option("--dry-run", is_flag=True, help="Count what is due; send and change nothing.")
 @click.option("--quiet", is_flag=True, help="Print only problems (for cron).")
 @pass_settings

@@ -23,6 +23,7 @@ from syndicate.store import (
     UTCDateTime,
     deliveries,
     issues,
+    storable_id,
     subscribers,
     utcnow,
     write_transaction,
@@ -183,7 +184,9 @@ def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None)
 
 
 def _issue(conn: Connection, issue_id: int) -> sa.Row:
-    row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
+    row = None
+    if storable_id(issue_id):
+        row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
     if row is None:
         raise IssueError(f"no issue {issue_id}: see `syndicate newsletter list`")
     return row
