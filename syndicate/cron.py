@@ -75,10 +75,10 @@ def run(settings: Settings) -> RunReport:
                 skipped.append(str(e))
         engine = open_store(settings)
         try:
-            published: list[PublishResult] = []
-            if articles:
-                results, _ = publish_articles(engine, settings, articles)
-                published = [r for r in results if r.status != "unchanged"]
+            # Even with no articles: this repairs feeds a failed publish left behind and
+            # queues the issues that waited for them.
+            results, _ = publish_articles(engine, settings, articles)
+            published = [r for r in results if r.status != "unchanged"]
             try:
                 summary = send_due(engine, settings)
             except DeliveryError as e:

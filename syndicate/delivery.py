@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from syndicate.atomic import remove_stale_temporaries
 from syndicate.config import Settings, site_secret
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
 from syndicate.mailer import ConnectionLost, Refused, Transport, open_transport
@@ -639,6 +640,8 @@ def send_due(
     rate = settings.rate if rate is None else rate
     connections = max(1, connections or settings.connections)
     release_dead_claims(engine)
+    if not settings.smtp_url:  # what a killed run left half-written in outbox/
+        remove_stale_temporaries(settings.outbox_path, recursive=False)
     due = count_due(engine)
     if limit is not None:
         due = min(due, limit)

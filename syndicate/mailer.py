@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from syndicate.atomic import temporary_prefix
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, DeliveryError
+from syndicate.permissions import private_folder
 from syndicate.store import utcnow
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
@@ -218,16 +220,22 @@ class OutboxTransport:
 
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         """Write the message to a new file; a re-send gets a new name, never a clobber."""
+        temp = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            private_folder(self.folder)
             safe = re.sub(r"[^A-Za-z0-9._@+-]", "_", recipient)[:100]
             name = f"{utcnow():%Y%m%dT%H%M%S}-{safe}-{uuid.uuid4().hex[:8]}.eml"
-            # Written to a temporary name and renamed, so a reader never sees half a file.
-            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            # Written to a temporary name (mode 0600) and renamed, so a reader never sees
+            # half a file; a failed write (a full disk) leaves no truncated message behind.
+            fd, temp = tempfile.mkstemp(
+                dir=self.folder, prefix=temporary_prefix("outbox"), suffix=".tmp"
+            )
             with os.fdopen(fd, "wb") as handle:
                 handle.write(message)
             os.replace(temp, self.folder / name)
         except OSError as e:
+            if temp is not None:
+                Path(temp).unlink(missing_ok=True)
             raise DeliveryError(f"cannot write to the outbox {self.folder}: {e.strerror}") from e
         return f"250 written to {self.folder.name}/{name}"
 

@@ -4,13 +4,15 @@ Every job that changes what the feeds show runs the same way (`_change_feeds`): 
 site's publish lock, the store change and the feed rendering happen in one transaction,
 the new feed files are staged beside the old ones, and only after the commit are they
 renamed into place. A failure anywhere before that leaves the store and the feeds as they
-were.
+were. A failure (or a kill) during the renames leaves the mark of `feed_state`: the next
+publish or run rebuilds every feed file. New issues are queued only once the feed files
+are in place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
@@ -19,13 +21,19 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Connection, Engine
 
 from syndicate.archive import StoredArticle, tag_slug, unpublish_article, upsert_article
-from syndicate.atomic import atomic_files
+from syndicate.atomic import atomic_files, remove_stale_temporaries
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
+from syndicate.feed_state import feeds_unfinished, mark_finished, mark_unfinished
 from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
-from syndicate.newsletter.issues import IssueOutcome, cancel_for_article, create_issue
+from syndicate.newsletter.issues import (
+    IssueOutcome,
+    cancel_for_article,
+    create_issue,
+    queue_waiting,
+)
 from syndicate.readers import read_article
 from syndicate.store import open_store, utcnow, write_transaction
 
@@ -64,10 +72,11 @@ class PublishResult:
 
 @dataclass(frozen=True)
 class FeedChange:
-    """What a feed rebuild did to the files in feeds/."""
+    """What a feed rebuild did to the files in feeds/, and the issues it let go."""
 
     written: tuple[Path, ...]
     removed: tuple[Path, ...]
+    queued: dict[int, int] = field(default_factory=dict)  # issue id: deliveries added
 
 
 def parse_published(text: str, settings: Settings) -> datetime:
@@ -127,20 +136,39 @@ def _change_feeds(engine: Engine, settings: Settings, change: Change[T]) -> tupl
     a publish follows the feed size, not the size of the archive.
     """
     with site_lock(settings, "publish"):
+        repair = feeds_unfinished(settings)
+        if repair:
+            remove_stale_temporaries(settings.feeds_path)
+        committed = False
         try:
-            with atomic_files() as batch, write_transaction(engine) as conn:
-                outcome, tag_slugs = change(conn)
-                files = render_feed_files(conn, settings, tag_slugs)
-                written = tuple(path for path, data in files.items() if batch.stage(path, data))
+            mark_unfinished(settings)
+            with atomic_files() as batch:
+                with write_transaction(engine) as conn:
+                    outcome, tag_slugs = change(conn)
+                    if repair:
+                        tag_slugs = None  # every feed file, from the store
+                    files = render_feed_files(conn, settings, tag_slugs)
+                    written = tuple(p for p, data in files.items() if batch.stage(p, data))
                 # The store has committed: the staged files now go into place together.
+                committed = True
+            removed = tuple(prune_tag_feeds(settings, set(files), tag_slugs))
         except OSError as e:
-            where = e.filename or settings.feeds_path
-            raise FeedWriteError(
-                f"cannot write the feeds in {where}: {e.strerror} "
-                "(once fixed, `syndicate feeds` writes them again)"
-            ) from e
-        removed = tuple(prune_tag_feeds(settings, set(files), tag_slugs))
-    return outcome, FeedChange(written, removed)
+            raise _feed_write_error(settings, e, committed) from e
+        mark_finished(settings)
+        queued = queue_waiting(engine)
+    return outcome, FeedChange(written, removed, queued)
+
+
+def _feed_write_error(settings: Settings, error: OSError, committed: bool) -> FeedWriteError:
+    # A failed rename names the temporary first and the feed file second: show the feed's.
+    where = error.filename2 or error.filename or settings.feeds_path
+    if not committed:
+        return FeedWriteError(f"cannot write the feeds in {where}: {error.strerror}")
+    return FeedWriteError(
+        f"cannot write the feeds in {where}: {error.strerror} (the articles are stored; "
+        "their newsletter waits until the next `syndicate run` or `syndicate feeds` has "
+        "written every feed file)"
+    )
 
 
 def create_issues(
@@ -190,7 +218,16 @@ def publish_articles(
         made = create_issues(conn, settings, results, send_email=send_email, resend=resend)
         return made, touched
 
-    return _change_feeds(engine, settings, store)
+    results, change = _change_feeds(engine, settings, store)
+    return [_with_queued(result, change.queued) for result in results], change
+
+
+def _with_queued(result: PublishResult, queued: dict[int, int]) -> PublishResult:
+    """Put the deliveries queued once the feeds were in place into the result's issue."""
+    issue = result.issue
+    if issue is None or issue.issue_id not in queued:
+        return result
+    return replace(result, issue=replace(issue, deliveries=queued[issue.issue_id]))
 
 
 def read_articles(

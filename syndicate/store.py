@@ -6,9 +6,11 @@ Queries that belong to one stage live with it (articles in `archive.py`, subscri
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate.config import Settings
 from syndicate.errors import StoreError
+from syndicate.permissions import private_database
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -269,6 +272,11 @@ def open_store(settings: Settings) -> Engine:
     """Open the site's database, creating or upgrading its schema."""
     if settings.db_url.startswith("sqlite:///"):
         settings.site.mkdir(parents=True, exist_ok=True)
+        database = sa.make_url(settings.db_url).database
+        if database and database != ":memory:":
+            # A folder that is missing or closed: SQLite says so in its own words below.
+            with contextlib.suppress(OSError):
+                private_database(Path(database))
     engine = create_db_engine(settings.db_url)
     migrate(engine)
     return engine

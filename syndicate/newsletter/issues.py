@@ -30,6 +30,9 @@ from syndicate.store import (
 )
 
 HELD, QUEUED, CANCELLED = "held", "queued", "cancelled"
+# Made with its article, queued only once the feed files showing that article are in place:
+# a publish whose feeds failed (or that was killed) must not mail what the feeds lack.
+WAITING = "waiting"
 DELIVERY_STATES = ("due", "sending", "sent", "failed", "cancelled")
 
 
@@ -143,8 +146,19 @@ def create_issue(
     issue_id = int(inserted[0])
     if settings.hold:
         return IssueOutcome(issue_id, HELD, 0, subject, truncated)
-    queued = queue_issue(conn, issue_id, now=now)
-    return IssueOutcome(issue_id, QUEUED, queued, subject, truncated)
+    conn.execute(issues.update().where(issues.c.id == issue_id).values(state=WAITING))
+    return IssueOutcome(issue_id, QUEUED, 0, subject, truncated)  # counted by queue_waiting
+
+
+def queue_waiting(engine: Engine) -> dict[int, int]:
+    """Queue every issue that waited for its feeds; return {issue id: deliveries added}.
+
+    Called once the feed files are in place, by the publish that wrote them or by the
+    next one that repaired them.
+    """
+    with write_transaction(engine) as conn:
+        waiting = conn.execute(sa.select(issues.c.id).where(issues.c.state == WAITING)).scalars()
+        return {issue_id: queue_issue(conn, issue_id) for issue_id in list(waiting)}
 
 
 def _insert_ignoring_duplicates(conn: Connection) -> sqlite.Insert | postgresql.Insert:
