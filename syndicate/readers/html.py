@@ -367,10 +367,15 @@ def _og_lead(meta: dict[str, list[str]], blocks: list[Block]) -> Figure | None:
 
 def read(source: Source, data: bytes) -> Article:
     """Read an HTML page into an Article."""
+    parser = lxml.html.HTMLParser()
     try:
-        tree = lxml.html.document_fromstring(_decode(source, data))
+        tree = lxml.html.document_fromstring(_decode(source, data), parser=parser)
     except (lxml.etree.ParserError, ValueError) as e:
         raise source.problem(f"cannot be parsed as HTML ({e})") from None
+    # Past libxml2's depth limit the parser drops the rest of the page without a word:
+    # refuse it rather than publish an article without its body.
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        raise source.problem("its elements are nested too deeply to read (over 256 levels)")
     meta = _meta(tree)
     url = _canonical_url(tree, meta)
     if url:

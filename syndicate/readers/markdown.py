@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
@@ -22,8 +23,22 @@ _CITE_DASHES = ("—", "–", "--", "-")
 _RENDERER = RendererHTML()
 
 
+class NestingError(Exception):
+    """The Markdown nests deeper than markdown-it reads (it drops the rest silently)."""
+
+
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True})
+    md = MarkdownIt("commonmark", {"html": True})
+    tokenize = md.block.tokenize
+
+    def guarded(state: StateBlock, start: int, end: int) -> None:
+        # markdown-it skips whatever lies past maxNesting without a word: say so instead.
+        if state.level >= md.options.maxNesting:
+            raise NestingError
+        tokenize(state, start, end)
+
+    md.block.tokenize = guarded  # type: ignore[method-assign, assignment]
+    return md
 
 
 def _render(md: MarkdownIt, children: list[Token]) -> str:
@@ -133,7 +148,12 @@ def blocks_from_markdown(body: str) -> tuple[list[Block], list[int]]:
 def read(source: Source, text: str) -> Article:
     """Read a Markdown file with optional front matter into an Article."""
     meta, body = source.front_matter(text)
-    blocks, titles = blocks_from_markdown(body)
+    try:
+        blocks, titles = blocks_from_markdown(body)
+    except NestingError:
+        raise source.problem(
+            "its block quotes or lists are nested too deeply to read (over 20 levels)"
+        ) from None
     if titles:
         first = blocks[titles[0]]
         assert isinstance(first, Heading)
