@@ -9,9 +9,7 @@ from site_helpers import cli, store
 
 from syndicate.store import articles
 
-BODY = " ".join(
-    "The ferry board met again on Thursday and agreed the winter timetable for all piers.".split()
-)
+BODY = "The ferry board met again on Thursday and agreed the winter timetable for all piers."
 
 
 def deep_html(depth: int) -> str:
