@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 
 from syndicate.archive import StoredArticle, list_articles, published_tags, xml_text
 from syndicate.config import Settings
-from syndicate.html_body import article_html
+from syndicate.html_body import article_html, image_url
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -94,10 +94,8 @@ class Feed:
 
 
 def _image(src: str | None, base: str) -> Image | None:
-    if not src:
-        return None
-    url = urljoin(base, src)
-    if urlsplit(url).scheme not in {"http", "https"}:
+    url = image_url(src, base)
+    if url is None:
         return None
     media_type, _ = mimetypes.guess_type(urlsplit(url).path)
     return Image(url, media_type if media_type and media_type.startswith("image/") else None)

@@ -101,6 +101,18 @@ def check_url(option: str, value: str) -> str:
     return value.strip()
 
 
+def check_image(value: str) -> str:
+    """Accept an absolute http(s) image URL, or a path the site's URL makes absolute."""
+    parts = urlsplit(value.strip())
+    if (parts.scheme or value.strip().startswith("//")) and not (
+        parts.scheme in {"http", "https"} and parts.hostname
+    ):
+        raise InputError(f"--image: expected an http(s) URL or a path on the site, got {value!r}")
+    if not value.strip():
+        raise InputError("--image: expected an http(s) URL or a path on the site, got nothing")
+    return value.strip()
+
+
 def apply_overrides(article: Article, overrides: Overrides) -> Article:
     """Return `article` with the command line's values in place of the file's."""
     changes: dict[str, object] = {}
@@ -110,7 +122,7 @@ def apply_overrides(article: Article, overrides: Overrides) -> Article:
         changes["published"] = overrides.published
     if overrides.image:
         lead = article.lead or Figure(caption="")
-        changes["lead"] = Figure(lead.caption, lead.credit, overrides.image.strip(), lead.alt)
+        changes["lead"] = Figure(lead.caption, lead.credit, check_image(overrides.image), lead.alt)
     if overrides.author and overrides.author.strip():
         changes["authors"] = (overrides.author.strip(),)
     if overrides.tags:
