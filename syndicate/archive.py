@@ -6,7 +6,6 @@ content hash decides whether a later publish changed it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Collection
@@ -22,6 +21,7 @@ from syndicate.config import Settings
 from syndicate.errors import SyndicateError
 from syndicate.model import Article, article_from_dict, article_to_dict
 from syndicate.store import article_tags, articles, storable_id
+from syndicate.tag_slugs import slug_for, tag_key
 
 PUBLISHED = "published"
 UNPUBLISHED = "unpublished"
@@ -76,13 +76,6 @@ class StoredArticle:
         return self.article.id
 
 
-def tag_slug(tag: str) -> str:
-    """Return the folder name of a tag's feeds: lower-case ASCII words joined by hyphens."""
-    slug: str = slugify(tag, max_length=80)
-    # A tag of symbols alone transliterates to nothing: give it a stable name of its own.
-    return slug or "tag-" + hashlib.sha256(tag.casefold().encode("utf-8")).hexdigest()[:10]
-
-
 def seconds(moment: datetime) -> datetime:
     """Drop the sub-second part: feeds and readers compare times to the second."""
     return moment.replace(microsecond=0)
@@ -127,9 +120,9 @@ def _write_tags(conn: Connection, pk: int, article: Article) -> None:
     seen: set[str] = set()
     rows = []
     for tag in article.tags:
-        if tag not in seen:
-            seen.add(tag)
-            slug = tag_slug(tag)
+        if tag_key(tag) not in seen:  # "Politics" and "politics" are one tag
+            seen.add(tag_key(tag))
+            slug = slug_for(conn, tag)
             rows.append(
                 {"article_pk": pk, "tag": tag, "tag_slug": slug, "published": article.published}
             )
@@ -185,7 +178,7 @@ def upsert_article(
         assert inserted is not None
         pk = int(inserted[0])
         _write_tags(conn, pk, final)
-        touched.update(tag_slug(tag) for tag in final.tags)
+        touched.update(slug_for(conn, tag) for tag in final.tags)
         return StoredArticle(pk, PUBLISHED, final, article.path, article.key), "new"
 
     stored = _stored(row)
@@ -202,7 +195,7 @@ def upsert_article(
         articles.update().where(articles.c.pk == row.pk).values(**_columns(final, path, key))
     )
     _write_tags(conn, row.pk, final)
-    touched.update(tag_slug(tag) for tag in (*old.tags, *final.tags))
+    touched.update(slug_for(conn, tag) for tag in (*old.tags, *final.tags))
     return StoredArticle(row.pk, PUBLISHED, final, path, key), "updated"
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.archive import StoredArticle, tag_slug, unpublish_article, upsert_article
+from syndicate.archive import StoredArticle, unpublish_article, upsert_article
 from syndicate.atomic import atomic_files, remove_stale_temporaries
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
@@ -36,6 +36,7 @@ from syndicate.newsletter.issues import (
 )
 from syndicate.readers import read_article
 from syndicate.store import open_store, utcnow, write_transaction
+from syndicate.tag_slugs import slug_for
 
 T = TypeVar("T")
 
@@ -293,7 +294,7 @@ def unpublish(settings: Settings, ref: str) -> StoredArticle:
     def take_out(conn: Connection) -> tuple[StoredArticle, set[str]]:
         stored = unpublish_article(conn, ref)
         cancel_issues(conn, stored.pk)
-        return stored, {tag_slug(tag) for tag in stored.article.tags}
+        return stored, {slug_for(conn, tag) for tag in stored.article.tags}
 
     engine = open_store(settings)
     try:

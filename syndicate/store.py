@@ -93,6 +93,14 @@ article_tags = sa.Table(
     sa.Index("article_tags_spelling", "tag_slug", "tag"),  # a tag's spellings, by index
 )
 
+# Each tag's feed folder, fixed at its first use (see tag_slugs.py).
+tag_slugs = sa.Table(
+    "tag_slugs",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),  # NFKC, case-folded spelling
+    sa.Column("slug", sa.String(200), nullable=False, unique=True),
+)
+
 issues = sa.Table(
     "issues",
     metadata,
@@ -189,7 +197,45 @@ def _tag_dates(conn: Connection) -> None:
             index.create(conn)
 
 
-MIGRATIONS: list[Migration] = [_tag_dates]
+def _tag_slugs(conn: Connection) -> None:
+    """Version 3: each tag's slug is stored; tags that shared one ("C++", "C#") part ways.
+
+    The first tag to use a slug keeps it (its feed keeps its URL); a later tag that had
+    the same slug gets one of its own.
+    """
+    from syndicate.tag_slugs import slug_for, tag_key
+
+    tag_slugs.create(conn)
+    spellings = conn.execute(
+        sa.select(
+            article_tags.c.tag, article_tags.c.tag_slug, sa.func.min(article_tags.c.article_pk)
+        )
+        .group_by(article_tags.c.tag, article_tags.c.tag_slug)
+        .order_by(sa.func.min(article_tags.c.article_pk))
+    ).all()
+    for tag, old_slug, _ in spellings:
+        owner = conn.execute(
+            sa.select(tag_slugs.c.key).where(tag_slugs.c.slug == old_slug)
+        ).scalar()
+        if (
+            owner is None
+            and conn.execute(
+                sa.select(tag_slugs.c.slug).where(tag_slugs.c.key == tag_key(tag))
+            ).first()
+            is None
+        ):
+            conn.execute(tag_slugs.insert().values(key=tag_key(tag), slug=old_slug))
+            continue
+        new_slug = slug_for(conn, tag)
+        if new_slug != old_slug:
+            conn.execute(
+                article_tags.update()
+                .where(article_tags.c.tag == tag, article_tags.c.tag_slug == old_slug)
+                .values(tag_slug=new_slug)
+            )
+
+
+MIGRATIONS: list[Migration] = [_tag_dates, _tag_slugs]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 

@@ -49,6 +49,7 @@ def test_version_1_database_gets_tag_dates(site: Path) -> None:
             conn.exec_driver_sql("DROP INDEX article_tags_newest")
             conn.exec_driver_sql("DROP INDEX article_tags_spelling")
             conn.exec_driver_sql("ALTER TABLE article_tags DROP COLUMN published")
+            conn.exec_driver_sql("DROP TABLE tag_slugs")
             conn.execute(schema_version.update().values(version=1))
         migrate(engine)
         with engine.connect() as conn:

@@ -18,6 +18,8 @@ import feedparser
 from delivery_helpers import add_active, delivery_states
 from site_helpers import cli
 
+from syndicate.tag_slugs import tag_slug
+
 TAGS = [f"Harbour topic {chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(120)]
 
 
@@ -49,8 +51,6 @@ def titles(path: Path) -> set[str]:
 
 
 def every_feed_shows(site: Path, title: str, tags: list[str]) -> None:
-    from syndicate.archive import tag_slug
-
     for tag in tags:
         folder = site / "feeds" / "tags" / tag_slug(tag)
         for name in ("atom.xml", "rss.xml"):
