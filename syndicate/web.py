@@ -21,9 +21,10 @@ from wtforms.validators import InputRequired, Length
 
 from syndicate import subscribers
 from syndicate.config import Settings, site_secret
-from syndicate.errors import AddressError, DeliveryError, SyndicateError, TokenError
+from syndicate.errors import AddressError, SyndicateError, TokenError
 from syndicate.signup_limits import SignupLimitError, release_signup, reserve_signup
 from syndicate.store import open_store
+from syndicate.subscribers.outgoing import ConfirmationSender
 from syndicate.templating import template_environment
 
 FEED_TYPES = {
@@ -72,6 +73,8 @@ def create_app(settings: Settings) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     engine = open_store(settings)
     app.extensions["syndicate.engine"] = engine  # so whoever ends the app can dispose of it
+    confirmations = ConfirmationSender(engine, settings)
+    app.extensions["syndicate.confirmations"] = confirmations
     pages = template_environment(settings)
     heading = settings.newsletter_name or settings.title
 
@@ -134,9 +137,8 @@ def create_app(settings: Settings) -> Flask:
         try:
             attempt = reserve_signup(engine, settings, address, client())
             try:
-                subscribers.signup(
+                pending = subscribers.register_signup(
                     engine,
-                    settings,
                     address,
                     (form.name.data or "").strip() or None,
                     method="web",
@@ -145,9 +147,10 @@ def create_app(settings: Settings) -> Flask:
             except AddressError:
                 release_signup(engine, attempt)
                 raise
-            except DeliveryError as e:
-                # The confirmation is queued for the next `syndicate send`: it will arrive.
-                app.logger.warning("%s", e)
+            # Sent in the background: waiting for the SMTP server here would tell, by the
+            # answer's timing, whether the address was already subscribed.
+            if pending is not None:
+                confirmations.submit(pending)
         except AddressError as e:
             form.email.errors = [_sentence(str(e))]
             return page("signup", 400, form=form, action=url_for("subscribe"))
