@@ -365,8 +365,8 @@ def _og_lead(meta: dict[str, list[str]], blocks: list[Block]) -> Figure | None:
     return Figure(caption=alt or "", src=src, alt=alt)
 
 
-def read(source: Source, data: bytes) -> Article:
-    """Read an HTML page into an Article."""
+def _parse(source: Source, data: bytes) -> lxml.html.HtmlElement:
+    """Parse the page, or refuse it when the parser cannot read all of it."""
     parser = lxml.html.HTMLParser()
     try:
         tree = lxml.html.document_fromstring(_decode(source, data), parser=parser)
@@ -376,6 +376,12 @@ def read(source: Source, data: bytes) -> Article:
     # refuse it rather than publish an article without its body.
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
         raise source.problem("its elements are nested too deeply to read (over 256 levels)")
+    return tree
+
+
+def read(source: Source, data: bytes) -> Article:
+    """Read an HTML page into an Article."""
+    tree = _parse(source, data)
     meta = _meta(tree)
     url = _canonical_url(tree, meta)
     if url:
