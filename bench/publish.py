@@ -25,11 +25,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from syndicate.articles import tag_slug
 from syndicate.config import Settings, load_settings
 from syndicate.model import Article, Heading, Paragraph, article_to_dict
 from syndicate.publishing import publish_files
 from syndicate.store import article_tags, articles, open_store
+from syndicate.tag_slugs import tag_slug
 
 # Every article has one of a few section tags and one of many topic tags: the sections
 # have full feeds in both archives (the small one has 20 articles in each), and the big

@@ -6,7 +6,6 @@ content hash decides whether a later publish changed it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from syndicate.config import Settings
 from syndicate.errors import UnknownArticleError
 from syndicate.model import Article, ArticleState, article_from_dict, article_to_dict
 from syndicate.safetext import xml_text
-from syndicate.store import article_tags, articles
+from syndicate.store import article_tags, articles, storable_id
+from syndicate.tag_slugs import slug_for, tag_key
 
 PUBLISHED, UNPUBLISHED = ArticleState.PUBLISHED, ArticleState.UNPUBLISHED
 SCHEDULED = ArticleState.SCHEDULED  # dated in the future: not in the feeds until its time
@@ -61,13 +61,6 @@ class StoredArticle:
     def feed_id(self) -> str:
         assert self.article.id is not None
         return self.article.id
-
-
-def tag_slug(tag: str) -> str:
-    """Return the folder name of a tag's feeds: lower-case ASCII words joined by hyphens."""
-    slug: str = slugify(tag, max_length=80)
-    # A tag of symbols alone transliterates to nothing: give it a stable name of its own.
-    return slug or "tag-" + hashlib.sha256(tag.casefold().encode("utf-8")).hexdigest()[:10]
 
 
 def seconds(moment: datetime) -> datetime:
@@ -114,9 +107,9 @@ def _write_tags(conn: Connection, pk: int, article: Article) -> None:
     seen: set[str] = set()
     rows = []
     for tag in article.tags:
-        if tag not in seen:
-            seen.add(tag)
-            slug = tag_slug(tag)
+        if tag_key(tag) not in seen:  # "Politics" and "politics" are one tag
+            seen.add(tag_key(tag))
+            slug = slug_for(conn, tag)
             rows.append(
                 {"article_pk": pk, "tag": tag, "tag_slug": slug, "published": article.published}
             )
@@ -186,7 +179,7 @@ def _insert(
     pk = int(inserted[0])
     _write_tags(conn, pk, final)
     if state == PUBLISHED:
-        touched.update(tag_slug(tag) for tag in final.tags)
+        touched.update(slug_for(conn, tag) for tag in final.tags)
     status = "new" if state == PUBLISHED else SCHEDULED
     return StoredArticle(pk, state, final, article.path, article.key), status
 
@@ -220,7 +213,7 @@ def _update(
     )
     _write_tags(conn, row.pk, final)
     if state == PUBLISHED:
-        touched.update(tag_slug(tag) for tag in (*old.tags, *final.tags))
+        touched.update(slug_for(conn, tag) for tag in (*old.tags, *final.tags))
     return StoredArticle(row.pk, state, final, path, key), status
 
 
@@ -235,7 +228,7 @@ def publish_due(conn: Connection, now: datetime, touched: set[str]) -> list[Stor
             .values(state=PUBLISHED)
         )
     for item in due:
-        touched.update(tag_slug(tag) for tag in item.article.tags)
+        touched.update(slug_for(conn, tag) for tag in item.article.tags)
     return [StoredArticle(i.pk, PUBLISHED, i.article, i.path, i.key) for i in due]
 
 
@@ -329,7 +322,7 @@ def get_article(conn: Connection, ref: str) -> StoredArticle:
     """Find one stored article by its number, its feed id, or its slug."""
     ref = ref.strip()
     condition = articles.c.feed_id == ref
-    if ref.isdigit():
+    if ref.isdigit() and storable_id(int(ref)):
         condition = sa.or_(condition, articles.c.pk == int(ref))
     rows = conn.execute(sa.select(articles).where(condition)).all()
     if not rows:

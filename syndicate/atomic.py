@@ -2,17 +2,73 @@
 
 Files are staged as temporary files in their own folder (so `os.replace` is a rename on
 one filesystem), flushed to disk, and only renamed into place once every file of the batch
-is staged. Hand-written because the standard library has no multi-file atomic writer and
+is staged. A temporary's name carries the writer's process id: one left behind by a killed
+process is recognised as ours and swept away later (`remove_stale_temporaries`). Hand-written because the standard library has no multi-file atomic writer and
 the single-file libraries (atomicwrites is unmaintained) do not batch.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+# ".<name>.<pid>.<random>.tmp": the names `temporary_prefix` gives, nobody else's files.
+_OUR_TEMPORARY = re.compile(r"\..+\.(\d+)\.[A-Za-z0-9_]+\.tmp")
+STALE_AFTER = 3600.0  # seconds: a temporary this old is left over, whoever wrote it
+
+
+def temporary_prefix(name: str) -> str:
+    """Return the prefix of a temporary file for `name` written by this process."""
+    return f".{name}.{os.getpid()}."
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    except (OverflowError, OSError):
+        return True
+    return False
+
+
+def remove_stale_temporaries(folder: Path, *, recursive: bool = True) -> list[Path]:
+    """Delete our temporaries under `folder` whose writer is gone or that are over an hour old.
+
+    A web server or rsync would otherwise publish them. Only names of our own pattern are
+    touched, and never this process's own.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    walk = os.walk(folder) if recursive else [(str(folder), [], _names(folder))]
+    for root, _, names in walk:
+        for name in names:
+            match = _OUR_TEMPORARY.fullmatch(name)
+            if match is None or int(match.group(1)) == os.getpid():
+                continue
+            path = Path(root) / name
+            try:
+                old = now - path.stat().st_mtime > STALE_AFTER
+                if old or _process_gone(int(match.group(1))):
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue  # gone already, or not ours to delete: leave it
+    return removed
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -46,7 +102,9 @@ class AtomicFiles:
         except OSError:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=temporary_prefix(path.name), suffix=".tmp", dir=path.parent
+        )
         temp = Path(name)
         try:
             with os.fdopen(fd, "wb") as handle:

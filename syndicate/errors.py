@@ -26,9 +26,10 @@
     └── ValueError
         ├── DecodeProblem              the readers': bytes that are not text
         ├── DateProblem                the readers': a value that is not a date
-        └── FrontMatterProblem         the readers': front matter of the wrong shape
+        ├── FrontMatterProblem         the readers': front matter of the wrong shape
+        └── NestingError               the readers': Markdown nested deeper than it reads
 
-The three ValueErrors never reach the user: the readers catch them and raise InputError
+The ValueErrors never reach the user: the readers catch them and raise InputError
 with the file's name. Each SyndicateError class carries the exit code the CLI ends with
 (`exit_code`): 1 for a failed operation, 2 for a usage error, as click does. A caller that
 must tell errors apart catches a class, never a message.
@@ -39,20 +40,29 @@ import signal
 
 # What SQLAlchemy appends to a driver's message: the statement, its parameters, a help link.
 _STATEMENT_AND_LINK = re.compile(r"\n(?:\[SQL: |\[parameters: |\(Background on this error at: )")
+# The password of a URL's user part (scheme://user:password@host): up to the last "@"
+# before the host, since a password may hold an "@" of its own.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@'\"]*:)[^\s/'\"]*@")
+
+
+def mask_secrets(text: str) -> str:
+    """Return `text` with the password of every URL in it replaced by ***."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 class SyndicateError(Exception):
     """A failure the user can act on; its message is the one line they see.
 
     A wrapped low-level message (a database driver's, with its statement and hints on lines
-    of their own) is folded onto that one line.
+    of their own) is folded onto that one line, and a password in a URL is masked: cron
+    mails what is printed.
     """
 
     exit_code: int = 1
 
     def __str__(self) -> str:
         message = _STATEMENT_AND_LINK.split(super().__str__(), maxsplit=1)[0]
-        return " ".join(line.strip() for line in message.splitlines() if line.strip())
+        return mask_secrets(" ".join(line.strip() for line in message.splitlines() if line.strip()))
 
 
 # Settings, input, storage ------------------------------------------------------------------
@@ -193,6 +203,10 @@ class DecodeProblem(ValueError):
 
 class DateProblem(ValueError):
     """A value cannot be read as a date."""
+
+
+class NestingError(ValueError):
+    """The Markdown nests deeper than markdown-it reads (it drops the rest silently)."""
 
 
 class FrontMatterProblem(ValueError):

@@ -20,6 +20,7 @@ feedgen 1.0.0 faults worked around here (see DESIGN.md):
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import mimetypes
 from collections.abc import Callable, Collection
@@ -36,7 +37,7 @@ from sqlalchemy.engine import Connection
 
 from syndicate.articles import StoredArticle, list_articles, published_tags
 from syndicate.config import Settings
-from syndicate.html_body import article_html
+from syndicate.html_body import article_html, image_url
 from syndicate.safetext import one_line, xml_text
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -94,10 +95,8 @@ class Feed:
 
 
 def _image(src: str | None, base: str) -> Image | None:
-    if not src:
-        return None
-    url = urljoin(base, src)
-    if urlsplit(url).scheme not in {"http", "https"}:
+    url = image_url(src, base)
+    if url is None:
         return None
     media_type, _ = mimetypes.guess_type(urlsplit(url).path)
     return Image(url, media_type if media_type and media_type.startswith("image/") else None)
@@ -189,7 +188,12 @@ class _EntryMedia(BaseEntryExtension):
         return item
 
 
-def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
+def _feedgen(feed: Feed, self_url: str, media_type: str, *, html_summary: bool) -> FeedGenerator:
+    """Build the feedgen document; `html_summary` for RSS, whose description is HTML.
+
+    The summary is the plain-text standfirst: RSS readers render <description> as HTML, so
+    there it is HTML-escaped first ("3 < 5" stays text, an <iframe> stays visible words).
+    """
     generator = FeedGenerator()
     generator.register_extension("syndicate", _FeedMedia, _EntryMedia)
     generator.id(feed.id)
@@ -209,7 +213,7 @@ def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
         item.link(href=entry.link)
         item.content(entry.content_html, type="html")
         if entry.summary:
-            item.summary(entry.summary)
+            item.summary(html.escape(entry.summary, quote=False) if html_summary else entry.summary)
         item.published(entry.published)
         item.updated(entry.updated)
         for name in entry.authors:
@@ -223,13 +227,13 @@ def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
 
 def render_atom(feed: Feed, self_url: str) -> bytes:
     """Render the feed as Atom 1.0."""
-    data: bytes = _feedgen(feed, self_url, ATOM_TYPE).atom_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, ATOM_TYPE, html_summary=False).atom_str(pretty=True)
     return data
 
 
 def render_rss(feed: Feed, self_url: str) -> bytes:
     """Render the feed as RSS 2.0 with content:encoded."""
-    data: bytes = _feedgen(feed, self_url, RSS_TYPE).rss_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, RSS_TYPE, html_summary=True).rss_str(pretty=True)
     return data
 
 

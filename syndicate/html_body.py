@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -30,6 +30,26 @@ def sanitize_html(fragment: str, base_url: str) -> str:
         link_rel=None,
         url_relative=("rewrite_with_base", base_url),
     )
+
+
+def image_url(src: str | None, base: str) -> str | None:
+    """Return `src` made absolute against `base` when it is http(s); None for anything else.
+
+    Only such images reach a feed or an email: a `javascript:` or `data:` source never does.
+    """
+    if not src or not src.strip():
+        return None
+    try:
+        url = urljoin(base, src.strip())
+        parts = urlsplit(url)
+        return url if parts.scheme in {"http", "https"} and parts.hostname else None
+    except ValueError:  # a broken IPv6 host, say
+        return None
+
+
+def absolute_figure(figure: Figure, base: str) -> Figure:
+    """Return `figure` with its image as `image_url` gives it."""
+    return Figure(figure.caption, figure.credit, image_url(figure.src, base), figure.alt)
 
 
 def figure_html(figure: Figure) -> str:
@@ -72,9 +92,13 @@ def article_html(article: Article, base_url: str, *, include_lead: bool = True) 
     lead = article.lead
     if lead is not None and lead.src and not (lead.alt or lead.caption):
         lead = Figure(lead.caption, lead.credit, lead.src, article.title)  # alt text for all
+    base = _link_base(article.url, base_url)
     blocks = [*([lead] if include_lead and lead else []), *article.blocks]
-    fragment = "\n".join(_block_html(block) for block in blocks)
-    return sanitize_html(fragment, _link_base(article.url, base_url))
+    fragment = "\n".join(
+        _block_html(absolute_figure(block, base) if isinstance(block, Figure) else block)
+        for block in blocks
+    )
+    return sanitize_html(fragment, base)
 
 
 def _link_base(url: str | None, fallback: str) -> str:

@@ -6,7 +6,6 @@ one `.eml` file per message so the whole pipeline runs on a machine with no mail
 
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 import ssl
@@ -18,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, ConnectionLost, DeliveryError, Refused
+from syndicate.permissions import private_folder
 from syndicate.safetext import one_line
 from syndicate.store import utcnow
 
@@ -202,17 +202,15 @@ class OutboxTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._private = False
 
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         """Write the message to a new file; a re-send gets a new name, never a clobber."""
         try:
-            if not self._private:
-                self.folder.mkdir(mode=OUTBOX_FOLDER_MODE, parents=True, exist_ok=True)
-                os.chmod(self.folder, OUTBOX_FOLDER_MODE)  # an outbox made before it was private
-                self._private = True
+            private_folder(self.folder)
             safe = re.sub(r"[^A-Za-z0-9._@+-]", "_", recipient)[:100]
             name = f"{utcnow():%Y%m%dT%H%M%S}-{safe}-{uuid.uuid4().hex[:8]}.eml"
+            # Written to a temporary name (mode 0600) and renamed, so a reader never sees
+            # half a file; a failed write (a full disk) leaves no truncated message behind.
             write_atomic(self.folder / name, message, mode=OUTBOX_FILE_MODE)
         except OSError as e:
             raise DeliveryError(f"cannot write to the outbox {self.folder}: {e.strerror}") from e

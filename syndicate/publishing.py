@@ -4,13 +4,15 @@ Every job that changes what the feeds show runs the same way (`_change_feeds`): 
 site's publish lock, the store change and the feed rendering happen in one transaction,
 the new feed files are staged beside the old ones, and only after the commit are they
 renamed into place. A failure anywhere before that leaves the store and the feeds as they
-were.
+were. A failure (or a kill) during the renames leaves the mark of `feed_state`: the next
+publish or run rebuilds every feed file. New issues are queued only once the feed files
+are in place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
@@ -22,21 +24,27 @@ from syndicate.articles import (
     StoredArticle,
     find_row,
     publish_due,
-    tag_slug,
     unpublish_article,
     upsert_article,
     xml_safe,
 )
-from syndicate.atomic import atomic_files
+from syndicate.atomic import atomic_files, remove_stale_temporaries
 from syndicate.config import Settings
 from syndicate.errors import FeedWriteError, InputError
+from syndicate.feed_state import feeds_unfinished, mark_finished, mark_unfinished
 from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.guardrails import Allow, Refusal, refusal, too_old
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
-from syndicate.newsletter.issues import IssueOutcome, cancel_for_article, create_issue
+from syndicate.newsletter.issues import (
+    IssueOutcome,
+    cancel_for_article,
+    create_issue,
+    queue_awaiting,
+)
 from syndicate.readers import read_source
 from syndicate.store import open_store, utcnow, write_transaction
+from syndicate.tag_slugs import slug_for
 
 T = TypeVar("T")
 
@@ -91,10 +99,11 @@ class Published:
 
 @dataclass(frozen=True)
 class FeedChange:
-    """What a feed rebuild did to the files in feeds/."""
+    """What a feed rebuild did to the files in feeds/, and the issues it let go."""
 
     written: tuple[Path, ...]
     removed: tuple[Path, ...]
+    queued: dict[int, int] = field(default_factory=dict)  # issue id: deliveries added
 
 
 def parse_published(text: str, settings: Settings) -> datetime:
@@ -119,6 +128,18 @@ def check_url(option: str, value: str) -> str:
     return value.strip()
 
 
+def check_image(value: str) -> str:
+    """Accept an absolute http(s) image URL, or a path the site's URL makes absolute."""
+    parts = urlsplit(value.strip())
+    if (parts.scheme or value.strip().startswith("//")) and not (
+        parts.scheme in {"http", "https"} and parts.hostname
+    ):
+        raise InputError(f"--image: expected an http(s) URL or a path on the site, got {value!r}")
+    if not value.strip():
+        raise InputError("--image: expected an http(s) URL or a path on the site, got nothing")
+    return value.strip()
+
+
 def apply_overrides(article: Article, overrides: Overrides) -> Article:
     """Return `article` with the command line's values in place of the file's."""
     changes: dict[str, object] = {}
@@ -128,7 +149,7 @@ def apply_overrides(article: Article, overrides: Overrides) -> Article:
         changes["published"] = overrides.published
     if overrides.image:
         lead = article.lead or Figure(caption="")
-        changes["lead"] = Figure(lead.caption, lead.credit, overrides.image.strip(), lead.alt)
+        changes["lead"] = Figure(lead.caption, lead.credit, check_image(overrides.image), lead.alt)
     if overrides.author and overrides.author.strip():
         changes["authors"] = (overrides.author.strip(),)
     if overrides.tags:
@@ -158,22 +179,43 @@ def _change_feeds(
     """
     if dry_run:
         with write_transaction(engine, roll_back=True) as conn:
-            return change(conn)[0], FeedChange((), ())
+            outcome = change(conn)[0]
+            return outcome, FeedChange((), (), queue_awaiting(conn, settings))
     with site_lock(settings, "publish"):
+        repair = feeds_unfinished(settings)
+        if repair:
+            remove_stale_temporaries(settings.feeds_path)
+        committed = False
         try:
-            with atomic_files() as batch, write_transaction(engine) as conn:
-                outcome, tag_slugs = change(conn)
-                files = render_feed_files(conn, settings, tag_slugs)
-                written = tuple(path for path, data in files.items() if batch.stage(path, data))
+            mark_unfinished(settings)
+            with atomic_files() as batch:
+                with write_transaction(engine) as conn:
+                    outcome, tag_slugs = change(conn)
+                    if repair:
+                        tag_slugs = None  # every feed file, from the store
+                    files = render_feed_files(conn, settings, tag_slugs)
+                    written = tuple(p for p, data in files.items() if batch.stage(p, data))
                 # The store has committed: the staged files now go into place together.
+                committed = True
+            removed = tuple(prune_tag_feeds(settings, set(files), tag_slugs))
         except OSError as e:
-            where = e.filename or settings.feeds_path
-            raise FeedWriteError(
-                f"cannot write the feeds in {where}: {e.strerror} "
-                "(once fixed, `syndicate feeds` writes them again)"
-            ) from e
-        removed = tuple(prune_tag_feeds(settings, set(files), tag_slugs))
-    return outcome, FeedChange(written, removed)
+            raise _feed_write_error(settings, e, committed) from e
+        mark_finished(settings)
+        with write_transaction(engine) as conn:
+            queued = queue_awaiting(conn, settings)
+    return outcome, FeedChange(written, removed, queued)
+
+
+def _feed_write_error(settings: Settings, error: OSError, committed: bool) -> FeedWriteError:
+    # A failed rename names the temporary first and the feed file second: show the feed's.
+    where = error.filename2 or error.filename or settings.feeds_path
+    if not committed:
+        return FeedWriteError(f"cannot write the feeds in {where}: {error.strerror}")
+    return FeedWriteError(
+        f"cannot write the feeds in {where}: {error.strerror} (the articles are stored; "
+        "their newsletter waits until the next `syndicate run` or `syndicate feeds` has "
+        "written every feed file)"
+    )
 
 
 def create_issues(
@@ -253,7 +295,9 @@ def publish_batch(
         touched: set[str] = set()
         return _store_batch(conn, settings, articles, options, touched), touched
 
-    return _change_feeds(engine, settings, store, dry_run=options.dry_run)
+    published, change = _change_feeds(engine, settings, store, dry_run=options.dry_run)
+    results = tuple(_with_queued(result, change.queued) for result in published.results)
+    return replace(published, results=results), change
 
 
 def publish_articles(
@@ -268,6 +312,14 @@ def publish_articles(
     options = PublishOptions(send_email=send_email, resend=resend)
     published, change = publish_batch(engine, settings, articles, options)
     return list(published.results), change
+
+
+def _with_queued(result: PublishResult, queued: dict[int, int]) -> PublishResult:
+    """Put the deliveries queued once the feeds were in place into the result's issue."""
+    issue = result.issue
+    if issue is None or issue.issue_id not in queued:
+        return result
+    return replace(result, issue=replace(issue, deliveries=queued[issue.issue_id]))
 
 
 def read_articles(
@@ -330,7 +382,7 @@ def unpublish(settings: Settings, ref: str) -> StoredArticle:
     def take_out(conn: Connection) -> tuple[StoredArticle, set[str]]:
         stored = unpublish_article(conn, ref)
         cancel_issues(conn, stored.pk)
-        return stored, {tag_slug(tag) for tag in stored.article.tags}
+        return stored, {slug_for(conn, tag) for tag in stored.article.tags}
 
     engine = open_store(settings)
     try:

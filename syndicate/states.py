@@ -31,6 +31,7 @@ class DeliveryState(StrEnum):
 class IssueState(StrEnum):
     """Where a newsletter issue stands."""
 
+    AWAITING_FEEDS = "awaiting-feeds"  # made; queued once the feed files show its article
     HELD = "held"  # waiting for review (`newsletter release`)
     QUEUED = "queued"  # deliveries made
     CANCELLED = "cancelled"

@@ -6,9 +6,11 @@ Queries that belong to one stage live with it (articles in `articles.py`, subscr
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.model import ArticleState
+from syndicate.permissions import private_database
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -40,6 +43,16 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# The largest id a database's integer column holds (a signed 64-bit BIGINT): a larger number
+# given on the command line or in a link names nothing, and the drivers overflow on it.
+MAX_ID = 2**63 - 1
+
+
+def storable_id(number: int) -> bool:
+    """Tell whether `number` can be a row's id at all (1 up to MAX_ID)."""
+    return 0 < number <= MAX_ID
 
 
 metadata = sa.MetaData()
@@ -83,6 +96,14 @@ article_tags = sa.Table(
     sa.Column("published", UTCDateTime),
     sa.Index("article_tags_newest", "tag_slug", "published", "article_pk", "tag"),
     sa.Index("article_tags_spelling", "tag_slug", "tag"),  # a tag's spellings, by index
+)
+
+# Each tag's feed folder, fixed at its first use (see tag_slugs.py).
+tag_slugs = sa.Table(
+    "tag_slugs",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),  # NFKC, case-folded spelling
+    sa.Column("slug", sa.String(200), nullable=False, unique=True),
 )
 
 issues = sa.Table(
@@ -207,7 +228,45 @@ def _guardrails(conn: Connection) -> None:
     notices.create(conn)
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails]
+def _tag_slugs(conn: Connection) -> None:
+    """Version 4: each tag's slug is stored; tags that shared one ("C++", "C#") part ways.
+
+    The first tag to use a slug keeps it (its feed keeps its URL); a later tag that had
+    the same slug gets one of its own.
+    """
+    from syndicate.tag_slugs import slug_for, tag_key
+
+    tag_slugs.create(conn)
+    spellings = conn.execute(
+        sa.select(
+            article_tags.c.tag, article_tags.c.tag_slug, sa.func.min(article_tags.c.article_pk)
+        )
+        .group_by(article_tags.c.tag, article_tags.c.tag_slug)
+        .order_by(sa.func.min(article_tags.c.article_pk))
+    ).all()
+    for tag, old_slug, _ in spellings:
+        owner = conn.execute(
+            sa.select(tag_slugs.c.key).where(tag_slugs.c.slug == old_slug)
+        ).scalar()
+        if (
+            owner is None
+            and conn.execute(
+                sa.select(tag_slugs.c.slug).where(tag_slugs.c.key == tag_key(tag))
+            ).first()
+            is None
+        ):
+            conn.execute(tag_slugs.insert().values(key=tag_key(tag), slug=old_slug))
+            continue
+        new_slug = slug_for(conn, tag)
+        if new_slug != old_slug:
+            conn.execute(
+                article_tags.update()
+                .where(article_tags.c.tag == tag, article_tags.c.tag_slug == old_slug)
+                .values(tag_slug=new_slug)
+            )
+
+
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 
@@ -290,6 +349,11 @@ def open_store(settings: Settings) -> Engine:
     """Open the site's database, creating or upgrading its schema."""
     if settings.db_url.startswith("sqlite:///"):
         settings.site.mkdir(parents=True, exist_ok=True)
+        database = sa.make_url(settings.db_url).database
+        if database and database != ":memory:":
+            # A folder that is missing or closed: SQLite says so in its own words below.
+            with contextlib.suppress(OSError):
+                private_database(Path(database))
     engine = create_db_engine(settings.db_url)
     migrate(engine)
     return engine

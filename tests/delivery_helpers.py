@@ -59,7 +59,14 @@ def add_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
     """Import `count` confirmed subscribers through the library and return their addresses."""
     addresses = [f"{prefix}{n:04d}@example.net" for n in range(count)]
     csv = site / f"{prefix}.csv"
-    csv.write_text("email,name\n" + "".join(f"{a},Reader {a[:10]}\n" for a in addresses))
+    # Names are letters only (the name rule refuses digits): "Reader Bcad" for number 1203.
+    names = [
+        "Reader " + "".join(chr(ord("a") + int(d)) for d in f"{n:04d}").title()
+        for n in range(count)
+    ]
+    csv.write_text(
+        "email,name\n" + "".join(f"{a},{b}\n" for a, b in zip(addresses, names, strict=True))
+    )
     with store(site) as engine:
         report = import_csv(engine, settings_for(site), csv, confirmed=True)
     assert report.added == count

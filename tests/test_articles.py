@@ -13,12 +13,12 @@ from syndicate.articles import (
     get_article,
     list_articles,
     published_tags,
-    tag_slug,
     unpublish_article,
     upsert_article,
 )
 from syndicate.errors import UnknownArticleError
 from syndicate.store import article_tags, articles, write_transaction
+from syndicate.tag_slugs import tag_slug
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -145,7 +145,7 @@ def test_stored_row_keeps_the_article_with_its_zone(settings, engine) -> None:
 
 @pytest.mark.parametrize(
     ("tag", "slug"),
-    [("Middle East", "middle-east"), ("Café & Bar", "cafe-bar"), ("🎉", "tag-")],
+    [("Middle East", "middle-east"), ("Café & Bar", "cafe-and-bar"), ("🎉", "tag-")],
 )
 def test_tag_slug(tag: str, slug: str) -> None:
     assert tag_slug(tag).startswith(slug)

@@ -56,6 +56,7 @@ def test_version_1_database_gets_tag_dates(backend: str, site: Path) -> None:
             conn.exec_driver_sql("DROP INDEX ix_articles_text_hash")
             conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN text_hash")
             conn.exec_driver_sql("DROP TABLE notices")
+            conn.exec_driver_sql("DROP TABLE tag_slugs")
             conn.execute(schema_version.update().values(version=1))
         migrate(engine)
         with engine.connect() as conn:

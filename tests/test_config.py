@@ -72,7 +72,8 @@ def test_secret_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
     assert site_secret(settings) == first
     mode = (tmp_path / ".syndicate-secret").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
-    assert site_secret(load_settings(tmp_path, environ={"SYNDICATE_SECRET": "s3"})) == "s3"
+    given = "a configured secret of forty characters!"
+    assert site_secret(load_settings(tmp_path, environ={"SYNDICATE_SECRET": given})) == given
 
 
 def test_init_writes_a_commented_config_and_folders(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def test_an_import_counts_every_line_and_one_bad_line_never_stops_it(site: Path)
             "Ada Reader,ada@example.com\r\n"
             "\r\n"
             "Broken,not-an-address\r\n"
-            '"Reader, Bo",BO@Example.com\r\n'
+            '"Bo  Reader",BO@Example.com\r\n'
             "Known,KNOWN@example.com\r\n"
             "Left,left@example.com\r\n"
             "Dup,ada@EXAMPLE.com\r\n"
@@ -61,7 +61,7 @@ def test_an_import_counts_every_line_and_one_bad_line_never_stops_it(site: Path)
         "known@example.com": ("active", None, "cli"),
         "left@example.com": ("unsubscribed", None, "cli"),
         "ada@example.com": ("active", "Ada Reader", "import"),
-        "BO@example.com": ("active", "Reader, Bo", "import"),
+        "BO@example.com": ("active", "Bo Reader", "import"),
         "last@example.com": ("active", "Last", "import"),
     }
 

@@ -64,8 +64,12 @@ def test_a_token_for_another_purpose_is_refused_and_named(tmp_path: Path) -> Non
 
 
 def test_another_sites_secret_does_not_verify(tmp_path: Path) -> None:
-    ours = load_settings(tmp_path, environ={"SYNDICATE_SECRET": "one secret of ours"})
-    theirs = load_settings(tmp_path, environ={"SYNDICATE_SECRET": "somebody else's secret"})
+    ours = load_settings(
+        tmp_path, environ={"SYNDICATE_SECRET": "one secret of ours, long enough to sign"}
+    )
+    theirs = load_settings(
+        tmp_path, environ={"SYNDICATE_SECRET": "somebody else's secret, just as long"}
+    )
     token = make_token(theirs, "unsubscribe", 1)
     with pytest.raises(TokenError, match="not valid"):
         read_token(ours, "unsubscribe", token)

@@ -60,6 +60,7 @@ def make_app() -> Iterator[Callable[[Settings], Flask]]:
 
     yield build
     for built in apps:
+        built.extensions["syndicate.confirmations"].close()
         built.extensions["syndicate.engine"].dispose()
 
 
@@ -84,7 +85,10 @@ def sign_up(client: FlaskClient, address: str, **extra: Any) -> TestResponse:
     headers = extra.pop("headers", {})
     form = {"csrf_token": csrf_token(client), "email": address, "name": "", "website": ""}
     form.update(extra)
-    return client.post("/subscribe", data=form, headers=headers)
+    response = client.post("/subscribe", data=form, headers=headers)
+    # The confirmation goes out in the background, after the answer: wait for it.
+    client.application.extensions["syndicate.confirmations"].wait(30)
+    return response
 
 
 def state_of(settings: Settings, address: str) -> dict[str, Any] | None:

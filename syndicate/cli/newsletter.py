@@ -11,6 +11,7 @@ from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.model import DeliveryState
 from syndicate.newsletter import issues
+from syndicate.store import MAX_ID
 
 
 def _line(issue: issues.IssueSummary) -> str:
@@ -53,7 +54,11 @@ def newsletter() -> None:
 
 
 @newsletter.command("list")
-@click.option("--limit", type=click.IntRange(min=1), help="Show only the newest N issues.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_ID, clamp=True),
+    help="Show only the newest N issues.",
+)
 @pass_settings
 def list_command(settings: Settings, limit: int | None) -> None:
     """List the issues, newest first, with their deliveries by state.

@@ -16,6 +16,7 @@ from syndicate.delivery import SendSummary, count_due, send_due
 from syndicate.errors import Interrupted
 from syndicate.interrupts import deliveries_left, signals_interrupt
 from syndicate.run import RunReport, run
+from syndicate.store import MAX_ID
 
 
 @contextmanager
@@ -49,7 +50,11 @@ def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
     type=click.IntRange(1, 32),
     help="SMTP connections used at once (default: send.connections, 4).",
 )
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many, then stop.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_ID, clamp=True),
+    help="Send at most this many, then stop.",
+)
 @click.option("--dry-run", is_flag=True, help="Count what is due; send and change nothing.")
 @click.option("--quiet", is_flag=True, help="Print only problems (for cron).")
 @pass_settings

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from syndicate.config.settings import Settings
 from syndicate.errors import ConfigError
+from syndicate.secret_strength import check_signing_secret
 
 SECRET_FILE = ".syndicate-secret"
 
@@ -26,7 +27,7 @@ def _read_secret(path: Path) -> str:
     if not secret:
         # An empty key would sign links anyone can forge.
         raise ConfigError(f"{path}: the signing secret is empty: {advice}")
-    return secret
+    return check_signing_secret(str(path), secret)
 
 
 def site_secret(settings: Settings) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from syndicate.config import checks
+from syndicate.secret_strength import secret_text, signing_secret
 
 PLACEHOLDER_BASE_URL = "https://example.org"
 
@@ -53,7 +54,7 @@ KEYS: tuple[Key, ...] = (
     Key("signup_limit", "web.signup_limit", "SYNDICATE_SIGNUP_LIMIT", checks.as_positive_count),
     Key("database_url", "database.url", "SYNDICATE_DB", checks.as_database_url),
     Key("smtp_url", "smtp.url", "SYNDICATE_SMTP_URL", checks.as_smtp_url),
-    Key("smtp_password", "smtp.password", "SYNDICATE_SMTP_PASSWORD", checks.as_text),
+    Key("smtp_password", "smtp.password", "SYNDICATE_SMTP_PASSWORD", secret_text),
     Key("smtp_timeout", "smtp.timeout", "SYNDICATE_SMTP_TIMEOUT", checks.as_number),
     Key("smtp_ca_file", "smtp.ca_file", "SYNDICATE_SMTP_CA_FILE", checks.as_text),
     Key("rate", "send.rate", "SYNDICATE_RATE", checks.as_number),
@@ -67,7 +68,7 @@ KEYS: tuple[Key, ...] = (
         checks.as_positive_count,
     ),
     Key("refusal_limit", "send.refusal_limit", "SYNDICATE_REFUSAL_LIMIT", checks.as_positive_count),
-    Key("secret", "", "SYNDICATE_SECRET", checks.as_text),
+    Key("secret", "", "SYNDICATE_SECRET", signing_secret),
 )
 
 

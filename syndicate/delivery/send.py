@@ -6,6 +6,7 @@ import threading
 
 from sqlalchemy.engine import Engine
 
+from syndicate.atomic import remove_stale_temporaries
 from syndicate.config import Settings
 from syndicate.delivery.claims import count_due, release_dead_claims
 from syndicate.delivery.outcomes import apply_bounces
@@ -33,6 +34,8 @@ def send_due(
     reached or refuses the login.
     """
     release_dead_claims(engine)
+    if not settings.smtp_url:  # what a killed run left half-written in outbox/
+        remove_stale_temporaries(settings.outbox_path, recursive=False)
     due = count_due(engine)
     if limit is not None:
         due = min(due, limit)

@@ -202,7 +202,7 @@ class Worker:
         settings = self.run.settings
         if row.kind == DeliveryKind.CONFIRM:
             link = confirm_url(settings, row.subscriber_id)
-            return confirmation_message(settings, address, name, link)
+            return confirmation_message(settings, address, link)
         assert row.issue_id is not None
         recipient = Recipient(
             address=address,

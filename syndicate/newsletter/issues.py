@@ -22,6 +22,7 @@ from syndicate.store import (
     deliveries,
     insert_ignoring_duplicates,
     issues,
+    storable_id,
     subscribers,
     utcnow,
     write_transaction,
@@ -29,6 +30,9 @@ from syndicate.store import (
 from syndicate.subscribers.addresses import normalize_address
 
 HELD, QUEUED, CANCELLED = IssueState.HELD, IssueState.QUEUED, IssueState.CANCELLED
+# Made with its article, queued only once the feed files showing that article are in place:
+# a publish whose feeds failed (or that was killed) must not mail what the feeds lack.
+AWAITING_FEEDS = IssueState.AWAITING_FEEDS
 DELIVERY_STATES = tuple(DeliveryState)
 
 
@@ -162,13 +166,25 @@ def create_issue(
     issue_id = int(inserted[0])
     if settings.hold:
         return IssueOutcome(issue_id, HELD, 0, made.subject, made.truncated, made.newsletter)
+    conn.execute(issues.update().where(issues.c.id == issue_id).values(state=AWAITING_FEEDS))
     # newsletter.delay holds the deliveries back for a while: a cancel then is an undo.
-    due = now + timedelta(seconds=settings.delay)
-    queued = queue_issue(conn, issue_id, now=now, due=due)
-    waits = due if settings.delay else None
-    return IssueOutcome(
-        issue_id, QUEUED, queued, made.subject, made.truncated, made.newsletter, waits
+    waits = now + timedelta(seconds=settings.delay) if settings.delay else None
+    return IssueOutcome(  # its deliveries are counted by queue_awaiting
+        issue_id, QUEUED, 0, made.subject, made.truncated, made.newsletter, waits
     )
+
+
+def queue_awaiting(conn: Connection, settings: Settings) -> dict[int, int]:
+    """Queue every issue that waited for its feeds; return {issue id: deliveries added}.
+
+    Called once the feed files are in place, by the publish that wrote them or by the
+    next one that repaired them. newsletter.delay holds the deliveries back from now.
+    """
+    now = utcnow()
+    due = now + timedelta(seconds=settings.delay)
+    query = sa.select(issues.c.id).where(issues.c.state == AWAITING_FEEDS)
+    waiting = list(conn.execute(query).scalars())
+    return {issue_id: queue_issue(conn, issue_id, now=now, due=due) for issue_id in waiting}
 
 
 def queue_issue(
@@ -204,7 +220,9 @@ def queue_issue(
 
 
 def _issue(conn: Connection, issue_id: int) -> sa.Row:
-    row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
+    row = None
+    if storable_id(issue_id):
+        row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
     if row is None:
         raise IssueError(f"no issue {issue_id}: see `syndicate newsletter list`")
     return row

@@ -19,11 +19,11 @@ from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 
 from markupsafe import escape
-from slugify import slugify
 
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.newsletter import text
+from syndicate.newsletter.list_id import list_id_header
 from syndicate.newsletter.render import (
     PLACEHOLDER_ADDRESS,
     PLACEHOLDER_UNSUBSCRIBE_URL,
@@ -61,12 +61,6 @@ def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:
     """Return the Message-ID of one issue for one subscriber, the same on every try."""
     site = hashlib.sha256(settings.base_url.encode("utf-8")).hexdigest()[:12]
     return f"<issue{issue_id}.sub{subscriber_id}.{site}@{settings.host}>"
-
-
-def list_id(settings: Settings, name: str) -> str:
-    """Return the List-Id value (RFC 2919): the newsletter's name and `<slug.host>`."""
-    label = slugify(name) or "newsletter"
-    return f"{one_line(name)} <{label}.{settings.host}>"
 
 
 def unsubscribe_mailto(settings: Settings) -> str:
@@ -157,7 +151,7 @@ def _assemble(
     message["Message-ID"] = message_id
     if settings.reply_to:
         message["Reply-To"] = settings.reply_to
-    _text_header(message, "List-Id", list_id(settings, rendered.newsletter_name))
+    message.set_raw("List-Id", list_id_header(settings, rendered.newsletter_name))
     message.set_raw("List-Unsubscribe", _list_unsubscribe(settings, unsubscribe_url))
     if one_click_ready(settings):
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -212,17 +206,18 @@ def build_message(
 # The confirmation email -------------------------------------------------------------------
 
 
-def confirmation_message(
-    settings: Settings, address: str, name: str | None, confirm_url: str
-) -> bytes:
-    """Build the double opt-in email that asks `address` to confirm its subscription."""
+def confirmation_message(settings: Settings, address: str, confirm_url: str) -> bytes:
+    """Build the double opt-in email that asks `address` to confirm its subscription.
+
+    It greets nobody by name: the name of a signup is text anyone can type, and repeating
+    it would let the form relay an advert to any address.
+    """
     newsletter = settings.newsletter_name or settings.title
     context = {
         "newsletter_name": newsletter,
         "site_title": settings.title,
         "site_url": settings.base_url,
         "confirm_url": single_token("confirmation URL", confirm_url),
-        "name": one_line(name or ""),
         "address": address,
         "language": settings.language,
     }
@@ -235,7 +230,7 @@ def confirmation_message(
 
     message = EmailMessage(policy=POLICY)
     message["From"] = _sender(settings, newsletter)
-    message["To"] = to_address(address, name)
+    message["To"] = to_address(address, None)
     _text_header(message, "Subject", f"Confirm your subscription to {one_line(newsletter)}")
     message["Date"] = datetime.now(UTC)
     message["Message-ID"] = make_msgid(domain=settings.host)

@@ -17,7 +17,7 @@ import premailer
 from lxml import etree
 
 from syndicate.config import Settings
-from syndicate.html_body import sanitize_html
+from syndicate.html_body import absolute_figure, sanitize_html
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
 from syndicate.safetext import one_line
@@ -70,14 +70,17 @@ def _absolute_block(block: Block, base: str) -> Block:
     if isinstance(block, ListBlock):
         items = tuple(sanitize_html(item, base) for item in block.items_html)
         return ListBlock(block.items, items, block.ordered)
+    if isinstance(block, Figure):
+        return absolute_figure(block, base)
     return block
 
 
 def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
     base = article.url or settings.base_url + "/"
     language = article.language or settings.language
+    lead = absolute_figure(article.lead, base) if article.lead else None
     return {
-        "article": article,
+        "article": article.with_changes(lead=lead),
         "blocks": [_absolute_block(block, base) for block in article.blocks],
         "newsletter_name": name,
         "title": one_line(article.title),

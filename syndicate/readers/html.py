@@ -147,10 +147,17 @@ def _extract(source: Source, tree: lxml.html.HtmlElement, url: str | None) -> lx
 
 
 def _parse(source: Source, data: bytes, charset: str | None) -> lxml.html.HtmlElement:
+    """Parse the page, or refuse it when the parser cannot read all of it."""
+    parser = lxml.html.HTMLParser()
     try:
-        return lxml.html.document_fromstring(_decode(source, data, charset))
+        tree = lxml.html.document_fromstring(_decode(source, data, charset), parser=parser)
     except (lxml.etree.ParserError, ValueError) as e:
         raise source.problem(f"cannot be parsed as HTML ({e})") from None
+    # Past libxml2's depth limit the parser drops the rest of the page without a word:
+    # refuse it rather than publish an article without its body.
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        raise source.problem("its elements are nested too deeply to read (over 256 levels)")
+    return tree
 
 
 def _page(tree: lxml.html.HtmlElement, base: str | None) -> Page:

@@ -7,8 +7,10 @@ from dataclasses import replace
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
+from syndicate.errors import NestingError
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.readers.assemble import Source, finish
 from syndicate.readers.captions import split_credit
@@ -23,7 +25,17 @@ _RENDERER = RendererHTML()
 
 
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True})
+    md = MarkdownIt("commonmark", {"html": True})
+    tokenize = md.block.tokenize
+
+    def guarded(state: StateBlock, start: int, end: int) -> None:
+        # markdown-it skips whatever lies past maxNesting without a word: say so instead.
+        if state.level >= md.options.maxNesting:
+            raise NestingError
+        tokenize(state, start, end)
+
+    md.block.tokenize = guarded  # type: ignore[method-assign, assignment]
+    return md
 
 
 def _render(md: MarkdownIt, children: list[Token]) -> str:
@@ -133,7 +145,12 @@ def blocks_from_markdown(body: str) -> tuple[list[Block], list[int]]:
 def read(source: Source, text: str) -> Article:
     """Read a Markdown file with optional front matter into an Article."""
     meta, body = source.front_matter(text)
-    blocks, titles = blocks_from_markdown(body)
+    try:
+        blocks, titles = blocks_from_markdown(body)
+    except NestingError:
+        raise source.problem(
+            "its block quotes or lists are nested too deeply to read (over 20 levels)"
+        ) from None
     if titles:
         first = blocks[titles[0]]
         assert isinstance(first, Heading)

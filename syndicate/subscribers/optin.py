@@ -52,6 +52,24 @@ def signup(
     server refuses, DeliveryError when no mail server can be reached (the email is then
     queued for the next `syndicate send`).
     """
+    subscriber = register_signup(engine, address, name, method=method, client=client)
+    if subscriber is not None:
+        deliver_confirmation(engine, settings, subscriber)
+
+
+def register_signup(
+    engine: Engine,
+    address: str,
+    name: str | None = None,
+    *,
+    method: str = "cli",
+    client: str | None = None,
+) -> Subscriber | None:
+    """Record a signup; return the pending subscriber to confirm, or None (already active).
+
+    The database half of `signup`: the web app answers right after it and sends the
+    confirmation in the background, so the answer takes as long for a known address.
+    """
     email = normalize_address(address)
     display = clean_name(name)
     now = utcnow()
@@ -81,15 +99,23 @@ def signup(
                 )
             )
             row = row_by_id(conn, row.id)
-    if row.state != SubscriberState.PENDING:
-        return
+    return as_subscriber(row) if row.state == SubscriberState.PENDING else None
+
+
+def deliver_confirmation(engine: Engine, settings: Settings, subscriber: Subscriber) -> None:
+    """Send a pending subscriber's confirmation now; queue it for `send` if no server answers.
+
+    Raises AddressError when the server refuses the address, DeliveryError (after queueing
+    the email) when it cannot be reached.
+    """
+    email = subscriber.email
     try:
-        send_confirmation(settings, as_subscriber(row))
+        send_confirmation(settings, subscriber)
     except Refused as e:
         raise AddressError(f"the mail server refused {email}: {e.code} {e.reply}") from e
     except DeliveryError as e:
         with write_transaction(engine) as conn:
-            queue_confirmation(conn, row.id, utcnow())
+            queue_confirmation(conn, subscriber.id, utcnow())
         raise DeliveryError(
             f"{e}; the confirmation email for {email} is queued for the next `syndicate send`"
         ) from e
@@ -97,9 +123,7 @@ def signup(
 
 def send_confirmation(settings: Settings, subscriber: Subscriber) -> str:
     """Build and send one subscriber's confirmation email now; return the server's reply."""
-    message = confirmation_message(
-        settings, subscriber.email, subscriber.name, confirm_url(settings, subscriber.id)
-    )
+    message = confirmation_message(settings, subscriber.email, confirm_url(settings, subscriber.id))
     return send_now(settings, subscriber.email, message)
 
 

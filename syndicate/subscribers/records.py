@@ -19,7 +19,10 @@ from syndicate.subscribers.tokens import make_token
 
 STATES = tuple(state.value for state in SubscriberState)  # plain text, for click.Choice
 GONE = (SubscriberState.UNSUBSCRIBED, SubscriberState.BOUNCED)
-NAME_LIMIT = 200
+NAME_LIMIT = 80
+# Letters, combining marks, spaces and the punctuation of real names: nothing a link or an
+# advert needs (digits, "/", ":", "<>", "@").
+_NAME_PUNCTUATION = frozenset(" '’-.")
 
 
 # Links -------------------------------------------------------------------------------------
@@ -99,6 +102,12 @@ def clean_name(name: str | None) -> str | None:
     text = one_line(text)
     if len(text) > NAME_LIMIT:
         raise AddressError(f"the name is too long ({len(text)} characters; at most {NAME_LIMIT})")
+    if not all(c in _NAME_PUNCTUATION or unicodedata.category(c)[0] in "LM" for c in text) or (
+        "www." in text.casefold()
+    ):
+        raise AddressError(
+            "a name may hold only letters, spaces and the marks ' ’ - . (no links or numbers)"
+        )
     return text or None
 
 

@@ -138,6 +138,22 @@ class ImportReport:
     queued: int  # confirmation emails queued for `syndicate send`
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# injection"): export puts a "'" before it, and before a leading "'" too, so that import
+# can take exactly one off again and a round trip is lossless.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def neutralise_cell(value: str) -> str:
+    """Return `value` as a spreadsheet shows it as text, never as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def restore_cell(value: str) -> str:
+    """Undo `neutralise_cell`: drop the "'" export put before a formula character."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, str, str | None]]:
     """Yield (line number, email, name) for each non-blank record of a CSV with a header."""
     try:
@@ -164,7 +180,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, str, str | None]]:
                     continue
                 email = cells[at_email] if at_email < len(cells) else ""
                 name = cells[at_name] if at_name is not None and at_name < len(cells) else None
-                yield line, email, name
+                yield line, restore_cell(email), None if name is None else restore_cell(name)
         except UnicodeDecodeError:
             raise InputError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
         except csv.Error as e:
@@ -230,6 +246,6 @@ def export_csv(engine: Engine, out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     count = -1
     for row in export_rows(engine):
-        writer.writerow(row)
+        writer.writerow([neutralise_cell(cell) for cell in row])
         count += 1
     return count

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 
 from syndicate.config import Settings, site_secret
 from syndicate.errors import TokenError
+from syndicate.store import storable_id
 
 # How long a link of each purpose stays valid; None: for as long as the secret is kept.
 # An unsubscribe link in an old issue must keep working, a confirmation link must not.
@@ -86,7 +87,7 @@ def read_token_issued(
             f"this {what} link is not valid: it was changed or cut short "
             "(copy the whole link from the email)"
         ) from None
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(value, int) or isinstance(value, bool) or not storable_id(value):
         raise TokenError(f"this {what} link is not valid")
     return value, issued
 

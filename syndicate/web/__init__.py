@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from syndicate.config import Settings, site_secret
 from syndicate.store import open_store
+from syndicate.subscribers.outgoing import ConfirmationSender
 from syndicate.templating import template_environment
 from syndicate.web import feeds, links, pages, signup
 
@@ -32,7 +33,9 @@ def create_app(settings: Settings) -> Flask:
 
     app.extensions[pages.SETTINGS] = settings
     app.extensions[pages.TEMPLATES] = template_environment(settings)
-    app.extensions[pages.ENGINE] = open_store(settings)
+    engine = app.extensions[pages.ENGINE] = open_store(settings)
+    # Confirmation emails go from a thread of their own, after the response.
+    app.extensions[pages.CONFIRMATIONS] = ConfirmationSender(engine, settings)
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(signup.blueprint)

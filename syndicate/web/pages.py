@@ -20,12 +20,14 @@ from werkzeug.exceptions import HTTPException
 
 from syndicate.config import Settings
 from syndicate.errors import SyndicateError
+from syndicate.subscribers.outgoing import ConfirmationSender
 
 P = ParamSpec("P")
 
 ENGINE = "syndicate.engine"
 SETTINGS = "syndicate.settings"
 TEMPLATES = "syndicate.templates"
+CONFIRMATIONS = "syndicate.confirmations"
 
 # A form page carries its CSS in one <style> block allowed by a per-response nonce; nothing
 # else may load, frame the page or receive its forms.
@@ -48,6 +50,12 @@ def site_settings() -> Settings:
     """Return the Settings of the site the current app serves."""
     settings: Settings = current_app.extensions[SETTINGS]
     return settings
+
+
+def confirmation_sender() -> ConfirmationSender:
+    """Return the app's background sender of confirmation emails."""
+    sender: ConfirmationSender = current_app.extensions[CONFIRMATIONS]
+    return sender
 
 
 def site_engine() -> Engine:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import InputRequired, Length
 
 from syndicate import subscribers
-from syndicate.errors import AddressError, DeliveryError, SignupLimitError
+from syndicate.errors import AddressError, SignupLimitError
 from syndicate.subscribers.limits import release_signup, reserve_signup
 from syndicate.web.pages import (
     FORM_POLICY,
+    confirmation_sender,
     content_policy,
     page,
     sentence,
@@ -67,10 +68,11 @@ def sign_up(address: str, name: str | None) -> None:
     engine, settings, client = site_engine(), site_settings(), request.remote_addr
     attempt = reserve_signup(engine, settings, address, client)
     try:
-        subscribers.signup(engine, settings, address, name, method="web", client=client)
+        pending = subscribers.register_signup(engine, address, name, method="web", client=client)
     except AddressError:
         release_signup(engine, attempt)
         raise
-    except DeliveryError as e:
-        # The confirmation is queued for the next `syndicate send`: it will arrive.
-        current_app.logger.warning("%s", e)
+    # Sent in the background: waiting for the SMTP server here would tell, by the
+    # answer's timing, whether the address was already subscribed.
+    if pending is not None:
+        confirmation_sender().submit(pending)
