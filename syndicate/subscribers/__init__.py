@@ -26,10 +26,12 @@ from syndicate.subscribers.records import (
 from syndicate.subscribers.roster import (
     AddOutcome,
     ImportReport,
-    InvalidLine,
+    SkippedLine,
+    SuppressReport,
     add_confirmed,
     export_csv,
     import_csv,
+    import_suppressions,
     remove,
 )
 
@@ -37,7 +39,8 @@ __all__ = [
     "STATES",
     "AddOutcome",
     "ImportReport",
-    "InvalidLine",
+    "SkippedLine",
+    "SuppressReport",
     "add_confirmed",
     "clean_name",
     "confirm",
@@ -46,6 +49,7 @@ __all__ = [
     "export_csv",
     "find_subscriber",
     "import_csv",
+    "import_suppressions",
     "list_subscribers",
     "mark_bounced",
     "record_soft_bounce",
