@@ -10,8 +10,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.addresses import normalize_address
 from syndicate.config import Settings
-from syndicate.errors import AddressError, DeliveryError, TokenError
-from syndicate.mailer import Refused, send_now
+from syndicate.errors import (
+    AddressError,
+    DeliveryError,
+    NoLongerListedError,
+    Refused,
+    TokenError,
+)
+from syndicate.mailer import send_now
 from syndicate.model import Subscriber
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
@@ -109,13 +115,14 @@ def subscriber_for_token(
 ) -> Subscriber:
     """Return the subscriber a link names, changing nothing (for the pages a GET shows).
 
-    Raises TokenError when the link is bad, expired, or names no subscriber any more.
+    Raises TokenError when the link is bad or expired, NoLongerListedError (a TokenError)
+    when it names no subscriber any more.
     """
     subscriber_id, issued = read_token_issued(settings, purpose, token)
     with engine.connect() as conn:
         row = row_by_id(conn, subscriber_id)
     if row is None:
-        raise TokenError("this link names an address that is no longer on the list")
+        raise NoLongerListedError("this link names an address that is no longer on the list")
     if purpose == "confirm" and row.state != "active":
         _check_confirmable(row, issued)
     return as_subscriber(row)
@@ -134,7 +141,9 @@ def confirm(
     with write_transaction(engine) as conn:
         row = row_by_id(conn, subscriber_id)
         if row is None:
-            raise TokenError("this confirmation link names an address no longer on the list")
+            raise NoLongerListedError(
+                "this confirmation link names an address no longer on the list"
+            )
         if row.state == "active":
             return as_subscriber(row)
         _check_confirmable(row, issued)
@@ -167,8 +176,9 @@ def unsubscribe(
 ) -> Subscriber:
     """Unsubscribe by address or by unsubscribe token, and cancel every unsent delivery at once.
 
-    Unsubscribing twice is harmless. Raises AddressError for an address not on the list and
-    TokenError for a bad token.
+    Unsubscribing twice is harmless. Raises AddressError for an address not on the list,
+    TokenError for a bad token and NoLongerListedError (a TokenError) for a token whose
+    subscriber was removed since.
     """
     text = address_or_token.strip()
     with write_transaction(engine) as conn:
@@ -180,7 +190,9 @@ def unsubscribe(
         else:
             row = row_by_id(conn, read_token(settings, "unsubscribe", text))
             if row is None:
-                raise TokenError("this unsubscribe link names an address no longer on the list")
+                raise NoLongerListedError(
+                    "this unsubscribe link names an address no longer on the list"
+                )
         if row.state != "unsubscribed":
             conn.execute(
                 subscribers.update()
