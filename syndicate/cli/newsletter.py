@@ -12,15 +12,24 @@ from syndicate.config import Settings
 from syndicate.newsletter import issues
 
 
-def _line(issue: issues.IssueSummary) -> str:
+def _progress(issue: issues.IssueSummary, status: str) -> str:
+    """Return the counts that go with an issue's state, e.g. `2/3 sent, 1 failed`."""
     counts = issue.counts
-    total = sum(counts.values()) - counts["cancelled"]
+    if status == "held" and not issue.total:
+        return "not queued"
+    verb = "written" if status == "written to outbox" else "sent"
+    parts = [f"{issue.gone_out}/{issue.total} {verb}"]
+    parts += [f"{counts[state]} {state}" for state in ("failed", "cancelled") if counts[state]]
+    if status == "waiting" and issue.next_due is not None:
+        parts.append(f"goes at {issue.next_due:%Y-%m-%d %H:%M} UTC")
+    return ", ".join(parts)
+
+
+def _line(issue: issues.IssueSummary) -> str:
+    status = issue.status()
     day = issue.created_at.date().isoformat()
-    progress = f"{counts['sent']}/{total} sent"
-    extra = "".join(
-        f", {counts[state]} {state}" for state in ("due", "failed", "cancelled") if counts[state]
-    )
-    return f"{issue.id:>4}  {issue.state:<9}  {day}  {progress}{extra}  {issue.subject}"
+    shown = f"{status} ({_progress(issue, status)})"
+    return f"{issue.id:>4}  {day}  {shown:<40}  {issue.subject}"
 
 
 def _change(

@@ -29,7 +29,7 @@ from syndicate.store import (
 )
 
 HELD, QUEUED, CANCELLED = "held", "queued", "cancelled"
-DELIVERY_STATES = ("due", "sending", "sent", "failed", "cancelled")
+DELIVERY_STATES = ("due", "sending", "sent", "written", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,37 @@ class IssueSummary:
     created_at: datetime
     queued_at: datetime | None
     counts: dict[str, int]
+    next_due: datetime | None = None  # the earliest unsent delivery's due time
+
+    @property
+    def gone_out(self) -> int:
+        """Return how many copies left: sent over SMTP or written to the outbox."""
+        return self.counts["sent"] + self.counts["written"]
+
+    @property
+    def total(self) -> int:
+        """Return how many copies the issue has, leaving out the cancelled ones."""
+        return sum(self.counts.values()) - self.counts["cancelled"]
+
+    def status(self, now: datetime | None = None) -> str:
+        """Return the one state the publisher sees: what happened to the issue as a whole.
+
+        waiting (queued, its grace period not over), held, sending, sent, written to
+        outbox, partly sent then cancelled, or cancelled.
+        """
+        if self.state == CANCELLED:
+            return "partly sent, then cancelled" if self.gone_out else "cancelled"
+        if self.state == HELD:
+            return "held"
+        if self.counts["due"] or self.counts["sending"]:
+            now = now or utcnow()
+            not_yet = self.next_due is not None and self.next_due > now
+            if not_yet and not self.gone_out and not self.counts["sending"]:
+                return "waiting"
+            return "sending"
+        if self.counts["written"] and not self.counts["sent"]:
+            return "written to outbox"
+        return "sent"
 
 
 def _render(settings: Settings, article: Article, now: datetime) -> tuple[str, bytes, bool]:
@@ -254,16 +285,44 @@ def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -
     return send_now(settings, checked.normalized, personalize(row.message, recipient))
 
 
-def _counts(conn: Connection, issue_ids: list[int]) -> dict[int, dict[str, int]]:
+def _counts(
+    conn: Connection, issue_ids: list[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, datetime]]:
+    """Return each issue's deliveries counted by state, and its earliest unsent due time."""
     query = (
-        sa.select(deliveries.c.issue_id, deliveries.c.state, sa.func.count())
+        sa.select(
+            deliveries.c.issue_id,
+            deliveries.c.state,
+            sa.func.count(),
+            sa.func.min(deliveries.c.due_at),
+        )
         .where(deliveries.c.issue_id.in_(issue_ids))
         .group_by(deliveries.c.issue_id, deliveries.c.state)
     )
     counts: dict[int, dict[str, int]] = {i: dict.fromkeys(DELIVERY_STATES, 0) for i in issue_ids}
-    for issue_id, state, number in conn.execute(query):
+    next_due: dict[int, datetime] = {}
+    for issue_id, state, number, earliest in conn.execute(query):
         counts[issue_id][state] = int(number)
-    return counts
+        if state == "due" and earliest is not None:
+            next_due[issue_id] = earliest  # min() keeps the column's type: timezone-aware
+    return counts, next_due
+
+
+def _summaries(conn: Connection, rows: list[sa.Row]) -> list[IssueSummary]:
+    counts, next_due = _counts(conn, [row.id for row in rows])
+    return [
+        IssueSummary(
+            row.id,
+            row.article_pk,
+            row.state,
+            row.subject,
+            row.created_at,
+            row.queued_at,
+            counts[row.id],
+            next_due.get(row.id),
+        )
+        for row in rows
+    ]
 
 
 def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummary]:
@@ -278,25 +337,9 @@ def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummar
     ).order_by(issues.c.id.desc())
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit) if limit else query).all()
-        counts = _counts(conn, [row.id for row in rows])
-    return [
-        IssueSummary(
-            row.id,
-            row.article_pk,
-            row.state,
-            row.subject,
-            row.created_at,
-            row.queued_at,
-            counts[row.id],
-        )
-        for row in rows
-    ]
+        return _summaries(conn, list(rows))
 
 
 def _summary(engine: Engine, issue_id: int) -> IssueSummary:
     with engine.connect() as conn:
-        row = _issue(conn, issue_id)
-        counts = _counts(conn, [issue_id])[issue_id]
-    return IssueSummary(
-        row.id, row.article_pk, row.state, row.subject, row.created_at, row.queued_at, counts
-    )
+        return _summaries(conn, [_issue(conn, issue_id)])[0]
