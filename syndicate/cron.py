@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from syndicate.config import Settings
@@ -18,7 +19,10 @@ from syndicate.errors import DeliveryError, LockedError, RunLockedError, Syndica
 from syndicate.locks import site_lock
 from syndicate.publishing import Overrides, PublishResult, publish_articles, read_articles
 from syndicate.readers import READERS
-from syndicate.store import open_store
+from syndicate.status import record_run
+from syndicate.store import open_store, utcnow
+from syndicate.subscribers import expire_pending
+from syndicate.wording import count
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,20 @@ class RunReport:
     skipped_files: tuple[str, ...] = ()
     send_summary: SendSummary | None = None  # None when the sender could not run
     send_error: str | None = None
+    expired: int = 0  # pending signups never confirmed, deleted
 
     @property
     def ok(self) -> bool:
         return not self.skipped_files and self.send_error is None
+
+    @property
+    def failure(self) -> str | None:
+        """Return the one line that says why the run failed, or None."""
+        if self.send_error is not None:
+            return self.send_error
+        if self.skipped_files:
+            return f"{count(len(self.skipped_files), 'file')} could not be published"
+        return None
 
 
 def content_files(settings: Settings) -> list[Path]:
@@ -66,24 +80,60 @@ def run_lock(settings: Settings) -> Iterator[None]:
 
 
 def run(settings: Settings) -> RunReport:
-    """Publish the content folder's new and changed files, then send every due delivery."""
+    """Publish the content folder's new and changed files, then send every due delivery.
+
+    How the run ended is kept for `syndicate status`.
+    """
     with run_lock(settings):
-        articles, skipped = [], []
-        for path in content_files(settings):
-            try:
-                articles.extend(read_articles([path], settings, Overrides()))
-            except SyndicateError as e:  # one bad file must not stop the others
-                skipped.append(str(e))
-        engine = open_store(settings)
+        started = utcnow()
         try:
-            published: list[PublishResult] = []
-            if articles:
-                results, _ = publish_articles(engine, settings, articles)
-                published = [r for r in results if r.status != "unchanged"]
-            try:
-                summary = send_due(engine, settings)
-            except DeliveryError as e:
-                return RunReport(tuple(published), tuple(skipped), None, str(e))
-        finally:
-            engine.dispose()
-    return RunReport(tuple(published), tuple(skipped), summary)
+            report = _run(settings)
+        except BaseException as e:
+            outcome = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+            _record(settings, started, outcome, str(e) or type(e).__name__)
+            raise
+        _record(
+            settings,
+            started,
+            "ok" if report.ok else "failed",
+            report.failure,
+            published=len(report.published),
+            sent=report.send_summary.sent if report.send_summary else 0,
+        )
+        return report
+
+
+def _record(
+    settings: Settings, started: datetime, outcome: str, error: str | None, **counts: int
+) -> None:
+    try:
+        engine = open_store(settings)
+    except SyndicateError:
+        return  # the database is what failed: the run's own error says so
+    try:
+        record_run(engine, started, outcome, error, **counts)
+    finally:
+        engine.dispose()
+
+
+def _run(settings: Settings) -> RunReport:
+    articles, skipped = [], []
+    for path in content_files(settings):
+        try:
+            articles.extend(read_articles([path], settings, Overrides()))
+        except SyndicateError as e:  # one bad file must not stop the others
+            skipped.append(str(e))
+    engine = open_store(settings)
+    try:
+        expired = expire_pending(engine)
+        published: list[PublishResult] = []
+        if articles:
+            results, _ = publish_articles(engine, settings, articles)
+            published = [r for r in results if r.status != "unchanged"]
+        try:
+            summary = send_due(engine, settings)
+        except DeliveryError as e:
+            return RunReport(tuple(published), tuple(skipped), None, str(e), expired)
+    finally:
+        engine.dispose()
+    return RunReport(tuple(published), tuple(skipped), summary, None, expired)

@@ -42,7 +42,7 @@ def test_one_bad_file_does_not_stop_the_others(site: Path) -> None:
     assert "new " in result.output and "sent 1" in result.output
     assert "skipped: " in result.output and "empty.md" in result.output
     assert "photo.jpg" not in result.output
-    assert result.output.strip().splitlines()[-1] == "Error: 1 files could not be published"
+    assert result.output.strip().splitlines()[-1] == "Error: 1 file could not be published"
 
 
 def test_unreachable_server_after_publishing(site: Path, smtp_server: SMTPServer) -> None:

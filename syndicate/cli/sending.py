@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from syndicate import wording
 from syndicate.cli.articles import echo_published
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
@@ -87,7 +88,7 @@ def run_command(settings: Settings, quiet: bool) -> None:
         click.echo(f"skipped: {problem}", err=True)
     if report.send_summary is not None:
         _report(settings, report.send_summary, quiet=quiet)
-    if report.send_error is not None:
-        raise click.ClickException(report.send_error)
-    if report.skipped_files:
-        raise click.ClickException(f"{len(report.skipped_files)} files could not be published")
+    if report.expired and not quiet:
+        click.echo(f"deleted {wording.count(report.expired, 'pending signup')} never confirmed")
+    if report.failure is not None:
+        raise click.ClickException(report.failure)

@@ -325,8 +325,13 @@ def _summaries(conn: Connection, rows: list[sa.Row]) -> list[IssueSummary]:
     ]
 
 
-def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummary]:
-    """Return the issues, newest first, each with its deliveries counted by state."""
+def list_issues(
+    engine: Engine, *, limit: int | None = None, unfinished: bool = False
+) -> list[IssueSummary]:
+    """Return the issues, newest first, each with its deliveries counted by state.
+
+    With `unfinished`, only those held or with copies still to send.
+    """
     query = sa.select(
         issues.c.id,
         issues.c.article_pk,
@@ -335,6 +340,14 @@ def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummar
         issues.c.created_at,
         issues.c.queued_at,
     ).order_by(issues.c.id.desc())
+    if unfinished:
+        unsent = sa.select(deliveries.c.issue_id).where(deliveries.c.state.in_(("due", "sending")))
+        query = query.where(
+            sa.or_(
+                issues.c.state == HELD,
+                sa.and_(issues.c.state == QUEUED, issues.c.id.in_(unsent)),
+            )
+        )
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit) if limit else query).all()
         return _summaries(conn, list(rows))

@@ -7,6 +7,7 @@ bounced or was removed, except a new signup that the person confirms again.
 
 from syndicate.subscribers.optin import (
     confirm,
+    expire_pending,
     mark_bounced,
     record_soft_bounce,
     send_confirmation,
@@ -46,6 +47,7 @@ __all__ = [
     "confirm",
     "confirm_url",
     "count_subscribers",
+    "expire_pending",
     "export_csv",
     "find_subscriber",
     "import_csv",

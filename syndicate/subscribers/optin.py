@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,6 +75,10 @@ def signup(
                 )
             )
             row = row_by_id(conn, row.id)
+        elif row.state == "pending":  # a new signup: the 30 days to confirm start again
+            conn.execute(
+                subscribers.update().where(subscribers.c.id == row.id).values(created_at=now)
+            )
     if row.state != "pending":
         return
     try:
@@ -201,6 +205,32 @@ def unsubscribe(
             )
         cancel_due(conn, row.id)
         return as_subscriber(row_by_id(conn, row.id))
+
+
+PENDING_FOR = timedelta(days=30)
+
+
+def expire_pending(engine: Engine, *, now: datetime | None = None) -> int:
+    """Delete the signups never confirmed within 30 days, with their client address.
+
+    Only rows that were never on the list: an address that was active once and signed up
+    again keeps its history. Returns how many were deleted.
+    """
+    cutoff = (now or utcnow()) - PENDING_FOR
+    stale = sa.select(subscribers.c.id).where(
+        subscribers.c.state == "pending",
+        subscribers.c.created_at < cutoff,
+        subscribers.c.confirmed_at.is_(None),
+        subscribers.c.unsubscribed_at.is_(None),
+        subscribers.c.bounced_at.is_(None),
+    )
+    with write_transaction(engine) as conn:
+        ids = list(conn.execute(stale).scalars())
+        if not ids:
+            return 0
+        conn.execute(deliveries.delete().where(deliveries.c.subscriber_id.in_(ids)))
+        conn.execute(subscribers.delete().where(subscribers.c.id.in_(ids)))
+    return len(ids)
 
 
 # Bounces (called by the sender inside its own transaction) ---------------------------------
