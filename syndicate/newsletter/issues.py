@@ -279,10 +279,31 @@ def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -
     recipient = Recipient(
         address=checked.normalized,
         name=None,
-        unsubscribe_url=f"{settings.public_web_url}/unsubscribe/test-copy",
+        unsubscribe_url=f"{settings.public_web_url}/test-copy/unsubscribe",
         message_id=f"<issue-{issue_id}-test-{utcnow():%Y%m%d%H%M%S%f}@{settings.host}>",
     )
-    return send_now(settings, checked.normalized, personalize(row.message, recipient))
+    message = personalize(mark_test_subject(row.message), recipient)
+    return send_now(settings, checked.normalized, message)
+
+
+TEST_PREFIX = b"[Test] "
+
+
+def mark_test_subject(message: bytes) -> bytes:
+    """Put `[Test] ` before the Subject of a message's bytes.
+
+    The Subject is written raw or as RFC 2047 encoded words; ASCII text and a space before
+    either is still a valid header, so the rest of the bytes (and their placeholders) stay
+    exactly as rendered.
+    """
+    head, sep, body = message.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    for index, line in enumerate(lines):
+        if line.lower().startswith(b"subject:"):
+            value = line[len(b"subject:") :].lstrip(b" ")
+            lines[index] = b"Subject: " + TEST_PREFIX + value
+            break
+    return b"\r\n".join(lines) + sep + body
 
 
 def _counts(

@@ -1,0 +1,53 @@
+"""What the publisher sees: test copies marked as such, their links on a real server."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+from delivery_helpers import add_active, write_article
+from serve_helpers import served
+from site_helpers import cli
+from smtp_server import SMTPServer
+
+
+def fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+def test_a_test_copy_says_so_in_its_subject_and_its_links(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    add_active(site, 1)
+    assert cli(site, "publish", str(write_article(site))).exit_code == 0
+    with served(site) as server:
+        env = {**smtp_server.env(), "SYNDICATE_WEB_URL": server.root}
+        result = cli(site, "newsletter", "test", "1", "--to", "editor@example.org", env=env)
+        assert result.exit_code == 0, result.output
+        (received,) = smtp_server.messages
+        assert received.message["Subject"] == "[Test] Harbour ferry doubles its crossings"
+        link = received.message["List-Unsubscribe"].split(",")[0].strip("<> ")
+        assert link == f"{server.root}/test-copy/unsubscribe"
+        assert link in received.data.decode("ascii", "replace").replace("=\r\n", "")
+        status, page = fetch(link)
+        assert status == 200 and "This was a test copy" in page
+        status, page = fetch(link, data=b"List-Unsubscribe=One-Click")  # a provider's POST
+        assert status == 200 and "unsubscribes nobody" in page
+    assert cli(site, "subscribers", "count").stdout.startswith("pending      0\nactive       1")
+
+
+def test_the_test_prefix_keeps_an_encoded_subject_readable() -> None:
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    from syndicate.newsletter.issues import mark_test_subject
+
+    message = EmailMessage(policy=policy.SMTP)
+    message["Subject"] = "Café on the north pier reopens with a longer menu for the summer season"
+    message.set_content("Body {placeholder}")
+    marked = message_from_bytes(mark_test_subject(message.as_bytes()), policy=policy.default)
+    assert marked["Subject"] == (
+        "[Test] Café on the north pier reopens with a longer menu for the summer season"
+    )
+    assert mark_test_subject(message.as_bytes()).endswith(b"\r\n\r\nBody {placeholder}\r\n")
