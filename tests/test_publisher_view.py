@@ -51,3 +51,17 @@ def test_the_test_prefix_keeps_an_encoded_subject_readable() -> None:
         "[Test] Café on the north pier reopens with a longer menu for the summer season"
     )
     assert mark_test_subject(message.as_bytes()).endswith(b"\r\n\r\nBody {placeholder}\r\n")
+
+
+def test_an_unknown_key_one_edit_away_gets_a_suggestion(site: Path) -> None:
+    config = site / "syndicate.toml"
+    cases = {
+        "[site]\nbaseurl = 'https://news.example.com'\n": "site.baseurl (did you mean `site.base_url`?)",
+        "[site]\ntitel = 'x'\n": "site.titel",  # two edits from title: no guess
+        "[sit]\ntitle = 'x'\n": "[sit] (did you mean `[site]`?)",
+    }
+    for text, shown in cases.items():
+        config.write_text(text, encoding="utf-8")
+        result = cli(site, "articles")
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: {config}: unknown setting {shown}\n"
