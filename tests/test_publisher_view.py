@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -65,3 +66,32 @@ def test_an_unknown_key_one_edit_away_gets_a_suggestion(site: Path) -> None:
         result = cli(site, "articles")
         assert result.exit_code == 1
         assert result.stderr == f"Error: {config}: unknown setting {shown}\n"
+
+
+def test_serve_logs_one_line_per_request_without_tokens_or_addresses(site: Path) -> None:
+    assert cli(site, "publish", str(write_article(site))).exit_code == 0
+    token = "eyJzIjoxfQ.secret-token-part"
+    with served(site) as server:
+        for path in (
+            "/",
+            f"/confirm/{token}",
+            f"/unsubscribe/{token}",
+            "/feeds/atom.xml",
+            f"/nowhere/{token}?email=ada@example.com",
+        ):
+            try:
+                fetch(server.root + path)
+            except urllib.error.HTTPError:
+                pass
+    lines = [line.split(" ", 1)[1] for line in server.lines() if " GET " in f" {line}"]
+    shapes = [line.rsplit(" ", 2)[0] for line in lines]
+    assert shapes == [
+        "GET / 200",
+        "GET /confirm/… 400",
+        "GET /unsubscribe/… 400",
+        "GET /feeds/atom.xml 200",
+        "GET /nowhere/… 404",
+    ]
+    assert all(line.endswith(" ms") for line in lines)
+    log = server.log.read_text()
+    assert token not in log and "ada@example.com" not in log

@@ -14,6 +14,7 @@ from syndicate.config import Settings, site_secret
 from syndicate.store import open_store
 from syndicate.templating import template_environment
 from syndicate.web import feeds, links, pages, signup
+from syndicate.web.requests_log import log_requests
 
 
 def create_app(settings: Settings) -> Flask:
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(signup.blueprint)
     app.register_blueprint(links.blueprint)
     app.register_blueprint(feeds.blueprint)
+    log_requests(app)
     return app
 
 
