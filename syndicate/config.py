@@ -101,11 +101,18 @@ def _address(key: str, value: Any) -> str:
     return text
 
 
+OUTBOX = "outbox"  # smtp.url's value for a site that means to write mail to outbox/
+
+
 def _smtp_url(key: str, value: Any) -> str:
     text = _text(key, value)
+    if text == OUTBOX:
+        return text
     parts = urlsplit(text)
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
-        raise ConfigError(f"{key}: expected smtp://[user@]host[:port] or smtps://..., got {text!r}")
+        raise ConfigError(
+            f'{key}: expected smtp://[user@]host[:port], smtps://... or "outbox", got {text!r}'
+        )
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
@@ -258,6 +265,16 @@ class Settings:
     @property
     def feeds_path(self) -> Path:
         return self.site / "feeds"
+
+    @property
+    def uses_outbox(self) -> bool:
+        """Return whether mail is written to outbox/ instead of sent (no smtp.url, or "outbox")."""
+        return not self.smtp_url or self.smtp_url == OUTBOX
+
+    @property
+    def outbox_chosen(self) -> bool:
+        """Return whether the site asked for the outbox (smtp.url = "outbox"), not merely lacks SMTP."""
+        return self.smtp_url == OUTBOX
 
     @property
     def outbox_path(self) -> Path:

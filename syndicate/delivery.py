@@ -72,6 +72,7 @@ class SendSummary:
     due: int = 0
     dry_run: bool = False
     problems: tuple[str, ...] = ()
+    to_outbox: bool = False  # "sent" means written to outbox/
 
     def describe(self) -> str:
         """Return the summary line printed at the end of a run."""
@@ -182,7 +183,7 @@ _SENT = (
         deliveries.c.state == "sending",
     )
     .values(
-        state="sent",
+        state=sa.bindparam("done"),  # "sent", or "written" when the mail went to outbox/
         sent_at=sa.bindparam("when", type_=deliveries.c.sent_at.type),
         reply=sa.bindparam("text"),
         attempts=sa.bindparam("tries"),
@@ -278,7 +279,9 @@ class _Direct:
         self.sqlite = dialect.name == "sqlite"
         self.errors = dialect.loaded_dbapi.Error
         self.recipient = _Compiled(_RECIPIENT, dialect, delivery_id=0)
-        self.sent = _Compiled(_SENT, dialect, delivery_id=0, worker="", when=None, text="", tries=0)
+        self.sent = _Compiled(
+            _SENT, dialect, delivery_id=0, worker="", when=None, text="", tries=0, done="sent"
+        )
         self.moment = deliveries.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
 
     def when(self, moment: datetime) -> object:
@@ -566,6 +569,7 @@ class _Worker:
             "when": run.direct.when(utcnow()),
             "text": reply[:2000],
             "tries": row.attempts + 1,
+            "done": "written" if run.settings.uses_outbox else "sent",
         }
         with run.sqlite_writes or nullcontext():
             run.direct.record_sent(self.dbapi(), values)
@@ -684,4 +688,5 @@ def send_due(
         skipped=counts["skipped"],
         due=due,
         problems=tuple(run.problems),
+        to_outbox=settings.uses_outbox,
     )

@@ -118,7 +118,8 @@ def _latest_issue(conn: Connection, article_pk: int) -> sa.Row | None:
 
 def _has_gone_out(conn: Connection, issue_id: int) -> bool:
     query = sa.select(deliveries.c.id).where(
-        deliveries.c.issue_id == issue_id, deliveries.c.state.in_(("sending", "sent", "failed"))
+        deliveries.c.issue_id == issue_id,
+        deliveries.c.state.in_(("sending", "sent", "written", "failed")),
     )
     return conn.execute(query.limit(1)).first() is not None
 
@@ -264,6 +265,29 @@ def cancel_for_article(conn: Connection, article_pk: int) -> int:
     """Cancel the live issues of an unpublished article; return the deliveries dropped."""
     live = sa.and_(issues.c.article_pk == article_pk, issues.c.state.in_((HELD, QUEUED)))
     return _cancel_rows(conn, live)
+
+
+def requeue_written(engine: Engine, settings: Settings) -> int:
+    """Make the deliveries written to outbox/ due again, for an SMTP server now set.
+
+    Those of cancelled issues stay written. Returns how many are due again.
+    """
+    if settings.uses_outbox:
+        raise IssueError(
+            "send --from-outbox sends what was written to outbox/ over SMTP: set smtp.url "
+            "(or SYNDICATE_SMTP_URL) to your mail server first"
+        )
+    live = sa.select(issues.c.id).where(issues.c.state != CANCELLED)
+    with write_transaction(engine) as conn:
+        result = conn.execute(
+            deliveries.update()
+            .where(
+                deliveries.c.state == "written",
+                sa.or_(deliveries.c.kind == "confirm", deliveries.c.issue_id.in_(live)),
+            )
+            .values(state="due", due_at=utcnow(), sent_at=None, claimed_by=None, claimed_at=None)
+        )
+        return result.rowcount or 0
 
 
 def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -> str:
