@@ -7,8 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from site_helpers import cli, store, write_file
 
-from syndicate.addresses import suppression_hash
 from syndicate.store import subscribers, suppressions
+from syndicate.subscribers.addresses import suppression_hash
 
 MAILCHIMP_HEADER = (
     "Email Address,First Name,Last Name,Address,Phone Number,MEMBER_RATING,OPTIN_TIME,"

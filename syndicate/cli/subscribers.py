@@ -9,10 +9,10 @@ import click
 
 from syndicate import subscribers as subs
 from syndicate import wording
-from syndicate.addresses import normalize_address
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
+from syndicate.subscribers.addresses import normalize_address
 
 # The same words whether the address was new, pending or already active: a signup must not
 # tell whoever typed it whether that address is on the list.

@@ -8,7 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.addresses import normalize_address
 from syndicate.config import Settings
 from syndicate.errors import (
     AddressError,
@@ -21,6 +20,7 @@ from syndicate.mailer import send_now
 from syndicate.model import Subscriber
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
+from syndicate.subscribers.addresses import normalize_address
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
@@ -32,7 +32,7 @@ from syndicate.subscribers.records import (
     row_by_address,
     row_by_id,
 )
-from syndicate.tokens import read_token, read_token_issued
+from syndicate.subscribers.tokens import read_token, read_token_issued
 
 
 def signup(

@@ -11,18 +11,24 @@ from typing import Literal, TextIO
 
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.addresses import normalize_address, suppression_hash
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.model import Subscriber
-from syndicate.store import deliveries, subscribers, suppressions, utcnow, write_transaction
+from syndicate.store import (
+    deliveries,
+    insert_ignoring_duplicates,
+    subscribers,
+    suppressions,
+    utcnow,
+    write_transaction,
+)
+from syndicate.subscribers.addresses import normalize_address, suppression_hash
 from syndicate.subscribers.import_files import Entry, read_entries
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
     cancel_due,
     clean_name,
-    insert_or_nothing,
     insert_subscriber,
     is_suppressed,
     list_subscribers,
@@ -100,7 +106,7 @@ def remove(engine: Engine, settings: Settings, address: str) -> Subscriber:
         conn.execute(deliveries.delete().where(deliveries.c.subscriber_id == row.id))
         conn.execute(subscribers.delete().where(subscribers.c.id == row.id))
         conn.execute(
-            insert_or_nothing(conn, suppressions).values(
+            insert_ignoring_duplicates(conn, suppressions).values(
                 email_hash=suppression_hash(row.email), reason="removed", created_at=utcnow()
             )
         )
@@ -208,7 +214,7 @@ def _suppress(conn: Connection, email: str, now: datetime) -> str:
         cancel_due(conn, row.id)
         return "unsubscribed"
     inserted = conn.execute(
-        insert_or_nothing(conn, suppressions).values(
+        insert_ignoring_duplicates(conn, suppressions).values(
             email_hash=suppression_hash(email), reason="imported", created_at=now
         )
     )

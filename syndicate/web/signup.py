@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length
 
 from syndicate import subscribers
 from syndicate.errors import AddressError, DeliveryError, SignupLimitError
-from syndicate.signup_limits import release_signup, reserve_signup
+from syndicate.subscribers.limits import release_signup, reserve_signup
 from syndicate.web.pages import (
     FORM_POLICY,
     content_policy,
