@@ -4,6 +4,7 @@
     ├── SyndicateError                 a failure the user can act on; exit code 1 unless noted
     │   ├── ConfigError                a setting is missing or has a bad value
     │   ├── InputError                 an article file cannot be read or makes no sense
+    │   │   └── FetchError             a page cannot be fetched (network, status, type, size)
     │   ├── TemplateProblem            a template cannot be read or rendered
     │   ├── StoreError                 the database cannot be opened or used
     │   ├── UnknownArticleError        no stored article answers to a reference
@@ -70,6 +71,10 @@ class TemplateProblem(SyndicateError):
     """A template (most often a site's own override) cannot be read or rendered."""
 
     exit_code = 1
+
+
+class FetchError(InputError):
+    """A page cannot be fetched: network failure, an error status, not HTML, too large."""
 
 
 class StoreError(SyndicateError):
