@@ -15,7 +15,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Served:
-    root: str  # http://127.0.0.1:PORT
+    root: str  # http://127.0.0.1:PORT, with the web path when one is given
+    origin: str  # http://127.0.0.1:PORT
     log: Path  # the server's stderr
 
     def lines(self) -> list[str]:
@@ -29,12 +30,20 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(site: Path, env: Mapping[str, str] | None = None) -> Iterator[Served]:
-    """Run `syndicate --site SITE serve` on a free loopback port until the block ends."""
+def served(
+    site: Path, env: Mapping[str, str] | None = None, *, web_path: str | None = None
+) -> Iterator[Served]:
+    """Run `syndicate --site SITE serve` on a free loopback port until the block ends.
+
+    With `web_path`, web.url is set to that path on the server (e.g. "/newsletter").
+    """
     port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
     log = site / f"serve-{port}.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     environment.update(env or {})
+    if web_path is not None:
+        environment["SYNDICATE_WEB_URL"] = origin + web_path
     with log.open("wb") as err:
         child = subprocess.Popen(
             [sys.executable, "-m", "syndicate", "--site", str(site), "serve", "--port", str(port)],
@@ -52,7 +61,7 @@ def served(site: Path, env: Mapping[str, str] | None = None) -> Iterator[Served]
                 if child.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(log.read_text()) from None
                 time.sleep(0.1)
-        yield Served(f"http://127.0.0.1:{port}", log)
+        yield Served(origin + (web_path or ""), origin, log)
     finally:
         child.terminate()
         child.wait(10)

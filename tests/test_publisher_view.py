@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from delivery_helpers import add_active, write_article
 from serve_helpers import served
 from site_helpers import cli
@@ -94,3 +95,48 @@ def test_serve_logs_one_line_per_request_without_tokens_or_addresses(site: Path)
     assert all(line.endswith(" ms") for line in lines)
     log = server.log.read_text()
     assert token not in log and "ada@example.com" not in log
+
+
+def test_a_web_url_with_a_path_serves_and_links_everything_under_it(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def open_page(url: str, form: dict[str, str] | None = None) -> str:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        with opener.open(urllib.request.Request(url, data=data), timeout=10) as response:
+            assert response.status == 200
+            return response.read().decode("utf-8")
+
+    with served(site, smtp_server.env(), web_path="/newsletter") as server:
+        form = open_page(f"{server.root}/")
+        assert 'action="/newsletter/subscribe"' in form
+        with pytest.raises(urllib.error.HTTPError) as outside:
+            fetch(f"{server.origin}/subscribe")
+        assert outside.value.code == 404
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+        assert csrf is not None
+        fields = {
+            "csrf_token": csrf.group(1),
+            "email": "ada@example.com",
+            "name": "",
+            "website": "",
+        }
+        open_page(f"{server.root}/subscribe", fields)
+
+        (email,) = smtp_server.messages
+        body = email.message.get_body(("plain",)).get_content()
+        link = re.search(r"http://\S+/confirm/\S+", body)
+        assert link is not None and link.group(0).startswith(f"{server.root}/confirm/")
+        page = open_page(link.group(0))
+        token = link.group(0).rsplit("/", 1)[1]
+        assert f'action="/newsletter/confirm/{token}"' in page
+        open_page(link.group(0), {})
+        assert any("POST /newsletter/confirm/… 200" in line for line in server.lines())
+    assert cli(site, "subscribers", "list").stdout == "active       ada@example.com\n"
