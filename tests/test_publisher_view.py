@@ -44,7 +44,7 @@ def test_the_test_prefix_keeps_an_encoded_subject_readable() -> None:
     from email import message_from_bytes, policy
     from email.message import EmailMessage
 
-    from syndicate.newsletter.issues import mark_test_subject
+    from syndicate.newsletter.test_copy import mark_test_subject
 
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = "Café on the north pier reopens with a longer menu for the summer season"

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
-from syndicate.newsletter import issues
+from syndicate.newsletter import issues, test_copy
 
 
 def _progress(issue: issues.IssueSummary, status: str) -> str:
@@ -118,5 +118,5 @@ def test(settings: Settings, issue_id: int, address: str) -> None:
     Example: syndicate newsletter test 3 --to editor@example.com
     """
     with site_store(settings) as engine:
-        reply = issues.send_test(engine, settings, issue_id, address)
+        reply = test_copy.send_test(engine, settings, issue_id, address)
     click.echo(f"test copy of issue {issue_id} sent to {address}: {reply}")

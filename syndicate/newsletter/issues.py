@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import IssueError
-from syndicate.mailer import send_now
 from syndicate.model import Article
 from syndicate.store import (
     UTCDateTime,
@@ -26,7 +25,6 @@ from syndicate.store import (
     utcnow,
     write_transaction,
 )
-from syndicate.subscribers.addresses import normalize_address
 
 HELD, QUEUED, CANCELLED = "held", "queued", "cancelled"
 DELIVERY_STATES = ("due", "sending", "sent", "written", "failed", "cancelled")
@@ -203,7 +201,7 @@ def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None)
     return added
 
 
-def _issue(conn: Connection, issue_id: int) -> sa.Row:
+def issue_row(conn: Connection, issue_id: int) -> sa.Row:
     row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
     if row is None:
         raise IssueError(f"no issue {issue_id}: see `syndicate newsletter list`")
@@ -213,7 +211,7 @@ def _issue(conn: Connection, issue_id: int) -> sa.Row:
 def hold(engine: Engine, issue_id: int) -> IssueSummary:
     """Hold a queued issue for review: its unsent deliveries wait until it is released."""
     with write_transaction(engine) as conn:
-        row = _issue(conn, issue_id)
+        row = issue_row(conn, issue_id)
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is cancelled; it cannot be held")
         conn.execute(issues.update().where(issues.c.id == issue_id).values(state=HELD))
@@ -223,7 +221,7 @@ def hold(engine: Engine, issue_id: int) -> IssueSummary:
 def release(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
     """Release a held issue: queue it for everyone active now; return it and the rows added."""
     with write_transaction(engine) as conn:
-        row = _issue(conn, issue_id)
+        row = issue_row(conn, issue_id)
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is cancelled; it cannot be released")
         if row.state == QUEUED:
@@ -247,7 +245,7 @@ def _cancel_rows(conn: Connection, issue_ids: sa.ColumnElement[bool]) -> int:
 def cancel(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
     """Cancel an issue: every delivery not yet sent is dropped; return it and how many."""
     with write_transaction(engine) as conn:
-        row = _issue(conn, issue_id)
+        row = issue_row(conn, issue_id)
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is already cancelled")
         dropped = _cancel_rows(conn, issues.c.id == issue_id)
@@ -281,43 +279,6 @@ def requeue_written(engine: Engine, settings: Settings) -> int:
             .values(state="due", due_at=utcnow(), sent_at=None, claimed_by=None, claimed_at=None)
         )
         return result.rowcount or 0
-
-
-def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -> str:
-    """Send one copy of an issue to `address` now, outside the list; return the reply."""
-    from syndicate.newsletter.message import Recipient
-    from syndicate.newsletter.splice import personalize
-
-    checked = normalize_address(address)  # the same check a subscriber's address passes
-    with engine.connect() as conn:
-        row = _issue(conn, issue_id)
-    recipient = Recipient(
-        address=checked,
-        name=None,
-        unsubscribe_url=f"{settings.public_web_url}/test-copy/unsubscribe",
-        message_id=f"<issue-{issue_id}-test-{utcnow():%Y%m%d%H%M%S%f}@{settings.host}>",
-    )
-    return send_now(settings, checked, personalize(mark_test_subject(row.message), recipient))
-
-
-TEST_PREFIX = b"[Test] "
-
-
-def mark_test_subject(message: bytes) -> bytes:
-    """Put `[Test] ` before the Subject of a message's bytes.
-
-    The Subject is written raw or as RFC 2047 encoded words; ASCII text and a space before
-    either is still a valid header, so the rest of the bytes (and their placeholders) stay
-    exactly as rendered.
-    """
-    head, sep, body = message.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    for index, line in enumerate(lines):
-        if line.lower().startswith(b"subject:"):
-            value = line[len(b"subject:") :].lstrip(b" ")
-            lines[index] = b"Subject: " + TEST_PREFIX + value
-            break
-    return b"\r\n".join(lines) + sep + body
 
 
 def _counts(
@@ -390,4 +351,4 @@ def list_issues(
 
 def _summary(engine: Engine, issue_id: int) -> IssueSummary:
     with engine.connect() as conn:
-        return _summaries(conn, [_issue(conn, issue_id)])[0]
+        return _summaries(conn, [issue_row(conn, issue_id)])[0]
