@@ -119,10 +119,11 @@ class DeliveryError(SyndicateError):
 class Refused(DeliveryError):
     """The server refused one recipient (or the message for it); others may still go."""
 
-    def __init__(self, code: int, reply: str, recipient: str = "") -> None:
+    def __init__(self, code: int, reply: str, recipient: str = "", phase: str = "RCPT") -> None:
         self.code = code
         self.reply = reply
         self.recipient = recipient
+        self.phase = phase  # the command refused: MAIL, RCPT or DATA
         who = f" {recipient}" if recipient else ""
         super().__init__(f"the mail server refused{who}: {code} {reply}")
 

@@ -17,7 +17,7 @@ from syndicate.errors import (
     TokenError,
 )
 from syndicate.mailer import send_now
-from syndicate.model import Subscriber
+from syndicate.model import DeliveryState, Subscriber, SubscriberState
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
 from syndicate.subscribers.addresses import normalize_address
@@ -59,7 +59,13 @@ def signup(
         row = row_by_address(conn, email)
         if row is None:
             new_id = insert_subscriber(
-                conn, email, display, state="pending", method=method, client=client, now=now
+                conn,
+                email,
+                display,
+                state=SubscriberState.PENDING,
+                method=method,
+                client=client,
+                now=now,
             )
             row = row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
         elif row.state in GONE:
@@ -67,7 +73,7 @@ def signup(
                 subscribers.update()
                 .where(subscribers.c.id == row.id)
                 .values(
-                    state="pending",
+                    state=SubscriberState.PENDING,
                     name=display or row.name,
                     signup_method=method,
                     signup_client=client[:100] if client else None,
@@ -75,11 +81,11 @@ def signup(
                 )
             )
             row = row_by_id(conn, row.id)
-        elif row.state == "pending":  # a new signup: the 30 days to confirm start again
+        elif row.state == SubscriberState.PENDING:  # signed up again: 30 days from now
             conn.execute(
                 subscribers.update().where(subscribers.c.id == row.id).values(created_at=now)
             )
-    if row.state != "pending":
+    if row.state != SubscriberState.PENDING:
         return
     try:
         send_confirmation(settings, as_subscriber(row))
@@ -127,7 +133,7 @@ def subscriber_for_token(
         row = row_by_id(conn, subscriber_id)
     if row is None:
         raise NoLongerListedError("this link names an address that is no longer on the list")
-    if purpose == "confirm" and row.state != "active":
+    if purpose == "confirm" and row.state != SubscriberState.ACTIVE:
         _check_confirmable(row, issued)
     return as_subscriber(row)
 
@@ -148,14 +154,14 @@ def confirm(
             raise NoLongerListedError(
                 "this confirmation link names an address no longer on the list"
             )
-        if row.state == "active":
+        if row.state == SubscriberState.ACTIVE:
             return as_subscriber(row)
         _check_confirmable(row, issued)
         conn.execute(
             subscribers.update()
             .where(subscribers.c.id == subscriber_id)
             .values(
-                state="active",
+                state=SubscriberState.ACTIVE,
                 confirmed_at=utcnow(),
                 confirm_method=method,
                 confirm_client=client[:100] if client else None,
@@ -168,9 +174,9 @@ def confirm(
             .where(
                 deliveries.c.subscriber_id == subscriber_id,
                 deliveries.c.kind == "confirm",
-                deliveries.c.state == "due",
+                deliveries.c.state == DeliveryState.DUE,
             )
-            .values(state="cancelled")
+            .values(state=DeliveryState.CANCELLED)
         )
         return as_subscriber(row_by_id(conn, subscriber_id))
 
@@ -197,11 +203,15 @@ def unsubscribe(
                 raise NoLongerListedError(
                     "this unsubscribe link names an address no longer on the list"
                 )
-        if row.state != "unsubscribed":
+        if row.state != SubscriberState.UNSUBSCRIBED:
             conn.execute(
                 subscribers.update()
                 .where(subscribers.c.id == row.id)
-                .values(state="unsubscribed", unsubscribed_at=utcnow(), unsubscribe_method=method)
+                .values(
+                    state=SubscriberState.UNSUBSCRIBED,
+                    unsubscribed_at=utcnow(),
+                    unsubscribe_method=method,
+                )
             )
         cancel_due(conn, row.id)
         return as_subscriber(row_by_id(conn, row.id))
@@ -218,7 +228,7 @@ def expire_pending(engine: Engine, *, now: datetime | None = None) -> int:
     """
     cutoff = (now or utcnow()) - PENDING_FOR
     stale = sa.select(subscribers.c.id).where(
-        subscribers.c.state == "pending",
+        subscribers.c.state == SubscriberState.PENDING,
         subscribers.c.created_at < cutoff,
         subscribers.c.confirmed_at.is_(None),
         subscribers.c.unsubscribed_at.is_(None),
@@ -240,8 +250,11 @@ def mark_bounced(conn: Connection, subscriber_id: int, reply: str) -> None:
     """Mark a subscriber bounced (a 5xx for the mailbox) and cancel its unsent deliveries."""
     conn.execute(
         subscribers.update()
-        .where(subscribers.c.id == subscriber_id, subscribers.c.state.in_(("pending", "active")))
-        .values(state="bounced", bounced_at=utcnow(), bounce_reply=reply[:2000])
+        .where(
+            subscribers.c.id == subscriber_id,
+            subscribers.c.state.in_((SubscriberState.PENDING, SubscriberState.ACTIVE)),
+        )
+        .values(state=SubscriberState.BOUNCED, bounced_at=utcnow(), bounce_reply=reply[:2000])
     )
     cancel_due(conn, subscriber_id)
 
@@ -261,7 +274,11 @@ def record_soft_bounce(conn: Connection, subscriber_id: int, threshold: int) -> 
             subscribers.c.id == subscriber_id
         )
     ).first()
-    if count is None or count.soft_bounces < threshold or count.state not in ("pending", "active"):
+    if (
+        count is None
+        or count.soft_bounces < threshold
+        or count.state not in (SubscriberState.PENDING, SubscriberState.ACTIVE)
+    ):
         return False
     mark_bounced(conn, subscriber_id, f"{count.soft_bounces} deliveries deferred until given up")
     return True

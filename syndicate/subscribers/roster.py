@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import AddressError
-from syndicate.model import Subscriber
+from syndicate.model import Subscriber, SubscriberState
 from syndicate.store import (
     deliveries,
     insert_ignoring_duplicates,
@@ -54,19 +54,22 @@ def _add(
     if row is not None:
         if row.state in GONE:
             return "suppressed", None
-        if row.state == "pending" and confirmed:
+        if row.state == SubscriberState.PENDING and confirmed:
             conn.execute(
                 subscribers.update()
                 .where(subscribers.c.id == row.id)
                 .values(
-                    state="active", confirmed_at=now, confirm_method=method, confirm_client=client
+                    state=SubscriberState.ACTIVE,
+                    confirmed_at=now,
+                    confirm_method=method,
+                    confirm_client=client,
                 )
             )
             return "activated", None
         return "existing", None
     if is_suppressed(conn, email):
         return "suppressed", None
-    state = "active" if confirmed else "pending"
+    state = SubscriberState.ACTIVE if confirmed else SubscriberState.PENDING
     new_id = insert_subscriber(
         conn, email, name, state=state, method=method, client=client, now=now
     )
@@ -209,7 +212,9 @@ def _suppress(conn: Connection, email: str, now: datetime) -> str:
         conn.execute(
             subscribers.update()
             .where(subscribers.c.id == row.id)
-            .values(state="unsubscribed", unsubscribed_at=now, unsubscribe_method="import")
+            .values(
+                state=SubscriberState.UNSUBSCRIBED, unsubscribed_at=now, unsubscribe_method="import"
+            )
         )
         cancel_due(conn, row.id)
         return "unsubscribed"
