@@ -64,7 +64,10 @@ articles = sa.Table(
     sa.Column("published", UTCDateTime, nullable=False, index=True),
     sa.Column("updated", UTCDateTime, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
+    # Title and body alone (Article.text_hash): finds a copy saved under another name.
+    sa.Column("text_hash", sa.String(64), index=True),
     sa.Column("data", sa.Text, nullable=False),  # article_to_dict as JSON
+    # published | scheduled (dated in the future: not in the feeds yet) | unpublished
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
@@ -149,6 +152,16 @@ deliveries = sa.Table(
     sa.Index("deliveries_due", "state", "due_at"),
 )
 
+# What `run` has told the user about a file of the content folder (a skip, a warning), so
+# each is said once, not every ten minutes; a row goes when its reason does.
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("path", sa.String(2000), primary_key=True),
+    sa.Column("message", sa.String(2000), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
 signup_attempts = sa.Table(
     "signup_attempts",
     metadata,
@@ -191,12 +204,28 @@ def _tag_dates(conn: Connection) -> None:
             index.create(conn)
 
 
+def _guardrails(conn: Connection) -> None:
+    """Version 3: articles carry a hash of their text (duplicates); the notices table."""
+    import json
+
+    from syndicate.model import article_from_dict
+
+    conn.execute(sa.text("ALTER TABLE articles ADD COLUMN text_hash VARCHAR(64)"))
+    for index in articles.indexes:
+        if index.name == "ix_articles_text_hash":
+            index.create(conn)
+    for pk, data in conn.execute(sa.select(articles.c.pk, articles.c.data)).all():
+        digest = article_from_dict(json.loads(data)).text_hash
+        conn.execute(articles.update().where(articles.c.pk == pk).values(text_hash=digest))
+    notices.create(conn)
+
+
 def _run_log(conn: Connection) -> None:
-    """Version 3: the runs table, so `syndicate status` can say how the last run ended."""
+    """Version 4: the runs table, so `syndicate status` can say how the last run ended."""
     runs.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _run_log]
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _run_log]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 
@@ -285,14 +314,19 @@ def open_store(settings: Settings) -> Engine:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """Open a transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE)."""
+def write_transaction(engine: Engine, *, roll_back: bool = False) -> Iterator[Connection]:
+    """Open a transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE).
+
+    With `roll_back`, whatever the block wrote is undone at its end (a dry run).
+    """
     try:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
+            with conn.begin() as transaction:
                 yield conn
+                if roll_back:
+                    transaction.rollback()
     except SQLAlchemyError as e:
         raise StoreError(f"database error: {e}") from e
 

@@ -18,6 +18,7 @@ from syndicate.publishing import publish_articles
 from syndicate.store import (
     CURRENT_VERSION,
     article_tags,
+    articles,
     migrate,
     open_store,
     schema_version,
@@ -51,13 +52,19 @@ def test_version_1_database_gets_tag_dates(backend: str, site: Path) -> None:
             conn.exec_driver_sql("DROP INDEX article_tags_newest")
             conn.exec_driver_sql("DROP INDEX article_tags_spelling")
             conn.exec_driver_sql("ALTER TABLE article_tags DROP COLUMN published")
+            # ... and without version 3's text hashes and notices.
+            conn.exec_driver_sql("DROP INDEX ix_articles_text_hash")
+            conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN text_hash")
+            conn.exec_driver_sql("DROP TABLE notices")
             conn.execute(schema_version.update().values(version=1))
         migrate(engine)
         with engine.connect() as conn:
             assert conn.execute(sa.select(schema_version.c.version)).scalar_one() == CURRENT_VERSION
             dates = conn.execute(sa.select(article_tags.c.published)).scalars().all()
             names = {index["name"] for index in sa.inspect(conn).get_indexes("article_tags")}
+            hashes = conn.execute(sa.select(articles.c.text_hash)).scalars().all()
         assert dates == [stored.article.published]
+        assert hashes == [stored.article.text_hash]  # duplicates of old articles are found
         assert {"article_tags_newest", "article_tags_spelling"} <= names
     finally:
         engine.dispose()

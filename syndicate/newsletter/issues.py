@@ -8,7 +8,7 @@ list of a million costs one statement, not a million.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -39,10 +39,17 @@ class IssueOutcome:
     deliveries: int
     subject: str
     truncated: bool
+    newsletter: str = ""
+    waits_until: datetime | None = None  # newsletter.delay: not sent before this
 
     def describe(self) -> str:
         """Return the one line `publish` prints about the issue."""
         cut = " (cut to fit the 102 KB limit, with a link to the rest)" if self.truncated else ""
+        if self.waits_until is not None:
+            when = self.waits_until.strftime("%Y-%m-%d %H:%M:%S UTC")
+            cut += (
+                f"; it waits until {when} (`syndicate newsletter cancel {self.issue_id}` stops it)"
+            )
         if self.action == HELD:
             return f"issue {self.issue_id} held for review: syndicate newsletter release {self.issue_id}{cut}"
         if self.action == QUEUED:
@@ -63,6 +70,12 @@ class IssueSummary:
     queued_at: datetime | None
     counts: dict[str, int]
     next_due: datetime | None = None  # the earliest unsent delivery's due time
+
+    @property
+    def waits_until(self) -> datetime | None:
+        """Return when newsletter.delay lets the issue's first copy go, while that is ahead."""
+        waiting = self.next_due is not None and self.next_due > utcnow()
+        return self.next_due if waiting and not self.gone_out else None
 
     @property
     def gone_out(self) -> int:
@@ -95,13 +108,22 @@ class IssueSummary:
         return "sent"
 
 
-def _render(settings: Settings, article: Article, now: datetime) -> tuple[str, bytes, bool]:
+@dataclass(frozen=True)
+class _Rendered:
+    subject: str
+    message: bytes
+    truncated: bool
+    newsletter: str
+
+
+def _render(settings: Settings, article: Article, now: datetime) -> _Rendered:
     # Imported here: the renderer pulls in premailer and lxml, which `send` never needs.
     from syndicate.newsletter.message import build_template
     from syndicate.newsletter.render import render_issue
 
     rendered = render_issue(settings, article)
-    return rendered.subject, build_template(settings, rendered, date=now), rendered.truncated
+    message = build_template(settings, rendered, date=now)
+    return _Rendered(rendered.subject, message, rendered.truncated, rendered.newsletter_name)
 
 
 def _latest_issue(conn: Connection, article_pk: int) -> sa.Row | None:
@@ -136,15 +158,19 @@ def create_issue(
     article: Article,
     *,
     resend: bool = False,
+    first: bool = True,
 ) -> IssueOutcome | None:
     """Make (or refresh) the newsletter issue of a just-published article.
 
     Returns None when nothing changed: the article's issue exists with the same content,
     some of it already went out, or it was cancelled (then only `resend=True` makes a new
-    one: nobody gets an article twice by accident). Runs inside the caller's transaction.
+    one: nobody gets an article twice by accident); or, for an edit (`first=False`), when
+    the article has no issue to refresh. Runs inside the caller's transaction.
     """
     now = utcnow()
     existing = None if resend else _latest_issue(conn, article_pk)
+    if existing is None and not first and not resend:
+        return None
     if existing is not None:
         if (
             existing.state == CANCELLED
@@ -152,37 +178,47 @@ def create_issue(
             or _has_gone_out(conn, existing.id)
         ):
             return None
-        subject, message, truncated = _render(settings, article, now)
+        made = _render(settings, article, now)
         conn.execute(
             issues.update()
             .where(issues.c.id == existing.id)
-            .values(subject=subject, message=message, content_hash=article.content_hash)
+            .values(subject=made.subject, message=made.message, content_hash=article.content_hash)
         )
-        return IssueOutcome(existing.id, "updated", 0, subject, truncated)
+        return IssueOutcome(
+            existing.id, "updated", 0, made.subject, made.truncated, made.newsletter
+        )
 
-    subject, message, truncated = _render(settings, article, now)
+    made = _render(settings, article, now)
     inserted = conn.execute(
         issues.insert().values(
             article_pk=article_pk,
             state=HELD,
-            subject=subject,
+            subject=made.subject,
             content_hash=article.content_hash,
-            message=message,
+            message=made.message,
             created_at=now,
         )
     ).inserted_primary_key
     assert inserted is not None
     issue_id = int(inserted[0])
     if settings.hold:
-        return IssueOutcome(issue_id, HELD, 0, subject, truncated)
-    queued = queue_issue(conn, issue_id, now=now)
-    return IssueOutcome(issue_id, QUEUED, queued, subject, truncated)
+        return IssueOutcome(issue_id, HELD, 0, made.subject, made.truncated, made.newsletter)
+    # newsletter.delay holds the deliveries back for a while: a cancel then is an undo.
+    due = now + timedelta(seconds=settings.delay)
+    queued = queue_issue(conn, issue_id, now=now, due=due)
+    waits = due if settings.delay else None
+    return IssueOutcome(
+        issue_id, QUEUED, queued, made.subject, made.truncated, made.newsletter, waits
+    )
 
 
-def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None) -> int:
-    """Queue an issue: one due delivery per subscriber active now; return how many were added.
+def queue_issue(
+    conn: Connection, issue_id: int, *, now: datetime | None = None, due: datetime | None = None
+) -> int:
+    """Queue an issue: one delivery per subscriber active now, due at `due` (default: now).
 
-    Idempotent: a subscriber who already has a delivery of this issue gets no second one.
+    Returns how many were added. Idempotent: a subscriber who already has a delivery of
+    this issue gets no second one.
     """
     now = now or utcnow()
     rows = sa.select(
@@ -191,7 +227,7 @@ def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None)
         subscribers.c.id,
         sa.literal(DeliveryState.DUE.value, sa.String),
         sa.literal(0, sa.Integer),
-        sa.literal(now, UTCDateTime()),
+        sa.literal(due or now, UTCDateTime()),
     ).where(subscribers.c.state == SubscriberState.ACTIVE)
     # The unique (issue, subscriber) index skips who has a delivery already: a NOT EXISTS
     # per row cost 3.5x the plain INSERT ... SELECT on a million (bench/queue.py).
