@@ -35,6 +35,41 @@ from syndicate.subscribers.records import (
 from syndicate.subscribers.tokens import read_token, read_token_issued
 
 
+def _signed_up(
+    conn: Connection, email: str, display: str | None, *, method: str, client: str | None
+) -> Any:
+    """Record a signup in an open transaction; return the address's row as it stands now."""
+    now = utcnow()
+    row = row_by_address(conn, email)
+    if row is None:
+        new_id = insert_subscriber(
+            conn,
+            email,
+            display,
+            state=SubscriberState.PENDING,
+            method=method,
+            client=client,
+            now=now,
+        )
+        return row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
+    if row.state in GONE:
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == row.id)
+            .values(
+                state=SubscriberState.PENDING,
+                name=display or row.name,
+                signup_method=method,
+                signup_client=client[:100] if client else None,
+                soft_bounces=0,
+            )
+        )
+        return row_by_id(conn, row.id)
+    if row.state == SubscriberState.PENDING:  # signed up again: 30 days from now
+        conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(created_at=now))
+    return row
+
+
 def signup(
     engine: Engine,
     settings: Settings,
@@ -54,37 +89,8 @@ def signup(
     """
     email = normalize_address(address)
     display = clean_name(name)
-    now = utcnow()
     with write_transaction(engine) as conn:
-        row = row_by_address(conn, email)
-        if row is None:
-            new_id = insert_subscriber(
-                conn,
-                email,
-                display,
-                state=SubscriberState.PENDING,
-                method=method,
-                client=client,
-                now=now,
-            )
-            row = row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
-        elif row.state in GONE:
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.id == row.id)
-                .values(
-                    state=SubscriberState.PENDING,
-                    name=display or row.name,
-                    signup_method=method,
-                    signup_client=client[:100] if client else None,
-                    soft_bounces=0,
-                )
-            )
-            row = row_by_id(conn, row.id)
-        elif row.state == SubscriberState.PENDING:  # signed up again: 30 days from now
-            conn.execute(
-                subscribers.update().where(subscribers.c.id == row.id).values(created_at=now)
-            )
+        row = _signed_up(conn, email, display, method=method, client=client)
     if row.state != SubscriberState.PENDING:
         return
     try:
