@@ -274,6 +274,8 @@ def _flatten(document: Mapping[str, Any], path: Path) -> dict[str, Any]:
     sections = {name.split(".")[0] for name in known}
     flat: dict[str, Any] = {}
     for section, table in document.items():
+        if section == "newsletters":  # [[newsletters]]: read by newsletter.definitions
+            continue
         if section not in sections or not isinstance(table, dict):
             raise ConfigError(f"{path}: unknown setting [{section}]")
         for name, value in table.items():
@@ -392,7 +394,7 @@ CONFIG_TEMPLATE = """\
 # entries = 20                           # SYNDICATE_FEED_ENTRIES
 
 [newsletter]
-# name = "The Example Newsletter"        # SYNDICATE_NEWSLETTER (default: the article's signup line, else the title)
+# name = "The Example Newsletter"        # SYNDICATE_NEWSLETTER (default: the site title)
 # from = "The Example Desk <newsletter@news.example.com>"   # SYNDICATE_FROM
 # reply_to = "editors@news.example.com"  # SYNDICATE_REPLY_TO
 # unsubscribe_mailto = "unsubscribe@news.example.com"       # SYNDICATE_UNSUBSCRIBE_MAILTO
@@ -419,4 +421,16 @@ CONFIG_TEMPLATE = """\
 # max_attempts = 5                       # SYNDICATE_MAX_ATTEMPTS for a deferred (4xx) delivery
 # retry_delay = 300                      # SYNDICATE_RETRY_DELAY: seconds before the first retry; doubles each time
 # bounce_threshold = 3                   # SYNDICATE_BOUNCE_THRESHOLD: soft bounces before "bounced"
+
+# Several newsletters: declare each (`syndicate newsletters add` writes these for you).
+# Without any, the site has one, named by newsletter.name above, taking every article.
+# [[newsletters]]
+# slug = "morning"                       # fixed once used: it is the List-Id
+# name = "The Morning Briefing"          # an article's "Subscribe to ..." line picks it by name
+# description = "The day's news at seven"
+# cadence = "immediate"
+# tags = []                              # the articles it takes by tag; empty: every article
+# aliases = ["Morning Briefing"]         # other names articles call it
+# public = true                          # offered on the signup page
+# subscribe_on_signup = true             # ticked by default on the signup page
 """

@@ -41,6 +41,7 @@ from syndicate.store import (
     UTCDateTime,
     deliveries,
     issues,
+    newsletters,
     subscribers,
     utcnow,
     write_transaction,
@@ -393,7 +394,7 @@ class _Run:
         self.counts: Counter[str] = Counter()
         self.problems: list[str] = []
         self.error: BaseException | None = None
-        self.templates: dict[int, bytes] = {}
+        self.templates: dict[int, tuple[bytes, str | None]] = {}
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
         # the threads of one sender take turns here instead of spinning on the file lock.
         self.sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
@@ -414,13 +415,19 @@ class _Run:
                 self.error = error
         self.stop.set()
 
-    def template(self, issue_id: int) -> bytes:
+    def template(self, issue_id: int) -> tuple[bytes, str | None]:
+        """Return an issue's message template and its newsletter's slug (for the links)."""
         with self.lock:
             cached = self.templates.get(issue_id)
         if cached is None:
             with self.engine.connect() as conn:
-                query = sa.select(issues.c.message).where(issues.c.id == issue_id)
-                cached = bytes(conn.execute(query).scalar_one())
+                query = (
+                    sa.select(issues.c.message, newsletters.c.slug)
+                    .outerjoin(newsletters, newsletters.c.id == issues.c.newsletter_id)
+                    .where(issues.c.id == issue_id)
+                )
+                message, slug = conn.execute(query).one()
+            cached = (bytes(message), slug)
             with self.lock:
                 self.templates[issue_id] = cached
         return cached
@@ -577,13 +584,14 @@ class _Worker:
             link = confirm_url(settings, row.subscriber_id)
             return confirmation_message(settings, address, name, link)
         assert row.issue_id is not None
+        template, newsletter = self.run.template(row.issue_id)
         recipient = Recipient(
             address=address,
             name=name,
-            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id),
+            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id, newsletter),
             message_id=message_id(settings, row.issue_id, row.subscriber_id),
         )
-        return personalize(self.run.template(row.issue_id), recipient)
+        return personalize(template, recipient)
 
     def refused(self, row: _Claimed, address: str, refusal: Refused) -> None:
         run = self.run

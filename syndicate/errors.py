@@ -44,3 +44,7 @@ class TokenError(SyndicateError):
 
 class LockedError(SyndicateError):
     """Another run holds the lock this one needs."""
+
+
+class NewsletterError(SyndicateError):
+    """A newsletter is unknown, or cannot be added, changed or removed as asked."""

@@ -25,7 +25,8 @@ from syndicate.errors import InputError, SyndicateError
 from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
-from syndicate.newsletter.issues import IssueOutcome, cancel_for_article, create_issue
+from syndicate.newsletter.catalog import site_newsletters
+from syndicate.newsletter.issues import IssueOutcome, cancel_for_article, issues_for_article
 from syndicate.readers import read_article
 from syndicate.store import open_store, utcnow, write_transaction
 
@@ -59,7 +60,13 @@ class PublishResult:
     article_pk: int
     article: Article
     status: str
-    issue: IssueOutcome | None = None  # the newsletter issue made or refreshed, if any
+    issues: tuple[IssueOutcome, ...] = ()  # the newsletter issues made or refreshed
+    routing_note: str | None = None  # the line that says a signup name was not ours
+
+    @property
+    def issue(self) -> IssueOutcome | None:
+        """The first issue made or refreshed, if any."""
+        return self.issues[0] if self.issues else None
 
 
 @dataclass(frozen=True)
@@ -159,15 +166,18 @@ def create_issues(
     """
     if not send_email:
         return list(results)
-    return [
-        result
-        if result.status == "unchanged" and not resend
-        else replace(
-            result,
-            issue=create_issue(conn, settings, result.article_pk, result.article, resend=resend),
+    newsletters = site_newsletters(conn, settings)
+    made = []
+    for result in results:
+        if result.status == "unchanged" and not resend:
+            made.append(result)
+            continue
+        outcomes, routing = issues_for_article(
+            conn, settings, newsletters, result.article_pk, result.article, resend=resend
         )
-        for result in results
-    ]
+        note = routing.describe(result.article.title)
+        made.append(replace(result, issues=tuple(outcomes), routing_note=note))
+    return made
 
 
 def publish_articles(

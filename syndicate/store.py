@@ -6,7 +6,7 @@ Queries that belong to one stage live with it (articles in `archive.py`, subscri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -80,11 +80,26 @@ article_tags = sa.Table(
     sa.Index("article_tags_spelling", "tag_slug", "tag"),  # a tag's spellings, by index
 )
 
+newsletters = sa.Table(
+    "newsletters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Fixed when first stored: a later rename changes the name, never the slug (List-Id).
+    sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    # The one a site that declares no [[newsletters]] has.
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
 issues = sa.Table(
     "issues",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
+    # The first article (kept: SQLite cannot drop a foreign-key column in place);
+    # issue_articles holds every article of the issue.
     sa.Column("article_pk", sa.ForeignKey("articles.pk"), nullable=False, index=True),
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), index=True),
     # held (waiting for review) | queued (deliveries made) | cancelled
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
@@ -95,6 +110,14 @@ issues = sa.Table(
     sa.Column("cancelled_at", UTCDateTime),
 )
 
+issue_articles = sa.Table(
+    "issue_articles",
+    metadata,
+    sa.Column("issue_id", sa.ForeignKey("issues.id"), primary_key=True),
+    sa.Column("article_pk", sa.ForeignKey("articles.pk"), primary_key=True, index=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+)
+
 subscribers = sa.Table(
     "subscribers",
     metadata,
@@ -102,7 +125,8 @@ subscribers = sa.Table(
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("email_key", sa.String(320), nullable=False, unique=True),  # lower-cased
     sa.Column("name", sa.String(200)),
-    # pending | active | unsubscribed | bounced
+    # The overall state, kept in step with the memberships: bounced (a hard bounce),
+    # unsubscribed (a complaint, or no membership left), active (one active), else pending.
     sa.Column("state", sa.String(20), nullable=False, index=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("signup_method", sa.String(20), nullable=False),  # cli | import | web
@@ -117,6 +141,27 @@ subscribers = sa.Table(
     sa.Column("soft_bounces", sa.Integer, nullable=False, default=0),
     # Never reuse an id: a link signed for a removed subscriber must not name a new one.
     sqlite_autoincrement=True,
+)
+
+# One subscriber on one newsletter, with its own state and consent record.
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), primary_key=True),
+    sa.Column(
+        "subscriber_id", sa.ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("state", sa.String(20), nullable=False),  # pending | active | unsubscribed
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("signup_method", sa.String(20), nullable=False),  # cli | import | web | migration
+    sa.Column("signup_client", sa.String(100)),
+    sa.Column("confirmed_at", UTCDateTime),
+    sa.Column("confirm_method", sa.String(20)),
+    sa.Column("confirm_client", sa.String(100)),
+    sa.Column("unsubscribed_at", UTCDateTime),
+    sa.Column("unsubscribe_method", sa.String(20)),  # cli | web | bounce | complaint
+    sa.Index("memberships_queue", "newsletter_id", "state", "subscriber_id"),
+    sa.Index("memberships_subscriber", "subscriber_id"),
 )
 
 suppressions = sa.Table(
@@ -156,29 +201,6 @@ signup_attempts = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
-# Each step upgrades a database from the version before it. A new database is created at
-# the newest version directly, so steps only ever run on databases made by older releases.
-Migration = Callable[[Connection], None]
-
-
-def _tag_dates(conn: Connection) -> None:
-    """Version 2: article_tags carries the publication time, indexed for the tag feeds."""
-    kind = conn.dialect.type_compiler_instance.process(sa.DateTime())
-    conn.execute(sa.text(f"ALTER TABLE article_tags ADD COLUMN published {kind}"))
-    conn.execute(
-        sa.text(
-            "UPDATE article_tags SET published = "
-            "(SELECT published FROM articles WHERE articles.pk = article_tags.article_pk)"
-        )
-    )
-    for index in article_tags.indexes:
-        if index.name in {"article_tags_newest", "article_tags_spelling"}:
-            index.create(conn)
-
-
-MIGRATIONS: list[Migration] = [_tag_dates]
-CURRENT_VERSION = 1 + len(MIGRATIONS)
-
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is unreliable).
@@ -217,50 +239,16 @@ def create_db_engine(url: str) -> Engine:
     return engine
 
 
-def _schema_version(conn: Connection) -> int | None:
-    if not sa.inspect(conn).has_table("schema_version"):
-        return None
-    return int(conn.execute(sa.select(schema_version.c.version)).scalar_one())
-
-
-def migrate(engine: Engine) -> None:
-    """Create the schema on a new database, or upgrade an older one in place."""
-    try:
-        # The usual case writes nothing, so runs that start together do not queue here.
-        with engine.connect() as conn:
-            if _schema_version(conn) == CURRENT_VERSION:
-                return
-        # Two first runs at once (cron and a manual publish) must not both create the
-        # schema: take the write lock before looking again.
-        with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                if engine.dialect.name == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7427013)"))
-                version = _schema_version(conn)
-                if version is None:
-                    metadata.create_all(conn)
-                    conn.execute(schema_version.insert().values(version=CURRENT_VERSION))
-                    return
-                if version > CURRENT_VERSION:
-                    raise StoreError(
-                        f"the database is at schema version {version}, newer than this "
-                        f"syndicate ({CURRENT_VERSION}): upgrade syndicate"
-                    )
-                for step in MIGRATIONS[version - 1 :]:
-                    step(conn)
-                conn.execute(schema_version.update().values(version=CURRENT_VERSION))
-    except SQLAlchemyError as e:
-        raise StoreError(f"cannot prepare the database: {e}") from e
-
-
 def open_store(settings: Settings) -> Engine:
     """Open the site's database, creating or upgrading its schema."""
     if settings.db_url.startswith("sqlite:///"):
         settings.site.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.db_url)
-    migrate(engine)
+    # Imported here: the migrations and the newsletter definitions read this module.
+    from syndicate.migrations import migrate
+    from syndicate.newsletter.definitions import migration_default
+
+    migrate(engine, migration_default(settings))
     return engine
 
 

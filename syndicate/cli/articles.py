@@ -36,8 +36,10 @@ def echo_published(settings: Settings, results: Sequence[PublishResult]) -> None
     """Print one line per published article (and its issue), then where the feeds are."""
     for result in results:
         click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
-        if result.issue is not None:
-            click.echo(f"           {result.issue.describe()}")
+        if result.routing_note:
+            click.echo(f"           {result.routing_note}")
+        for issue in result.issues:
+            click.echo(f"           {issue.describe()}")
     echo_feed_paths(settings)
 
 

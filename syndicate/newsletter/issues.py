@@ -1,8 +1,10 @@
-"""Newsletter issues: one per published article, held for review or queued for every reader.
+"""Newsletter issues: one per published article and newsletter it goes to, held for review
+or queued for that newsletter's members.
 
 An issue stores its message rendered once (MIME bytes with placeholders); queueing it makes
-one delivery row per subscriber active at that moment, in a single INSERT ... SELECT so a
-list of a million costs one statement, not a million.
+one delivery row per member active at that moment, in a single INSERT ... SELECT so a
+list of a million costs one statement, not a million. An article that goes to several
+newsletters reaches a member of more than one of them once.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from syndicate.config import Settings
 from syndicate.errors import AddressError, SyndicateError
 from syndicate.mailer import send_now
 from syndicate.model import Article
+from syndicate.newsletter.definitions import Newsletter, Routing, route
 from syndicate.store import (
     UTCDateTime,
     deliveries,
+    issue_articles,
     issues,
+    memberships,
     subscribers,
     utcnow,
     write_transaction,
@@ -45,10 +50,12 @@ class IssueOutcome:
     deliveries: int
     subject: str
     truncated: bool
+    newsletter: str = ""  # its slug
 
     def describe(self) -> str:
         """Return the one line `publish` prints about the issue."""
         cut = " (cut to fit the 102 KB limit, with a link to the rest)" if self.truncated else ""
+        cut += f" [{self.newsletter}]" if self.newsletter else ""
         if self.action == HELD:
             return f"issue {self.issue_id} held for review: syndicate newsletter release {self.issue_id}{cut}"
         if self.action == QUEUED:
@@ -70,19 +77,22 @@ class IssueSummary:
     counts: dict[str, int]
 
 
-def _render(settings: Settings, article: Article, now: datetime) -> tuple[str, bytes, bool]:
+def _render(
+    settings: Settings, article: Article, newsletter: Newsletter, now: datetime
+) -> tuple[str, bytes, bool]:
     # Imported here: the renderer pulls in premailer and lxml, which `send` never needs.
     from syndicate.newsletter.message import build_template
     from syndicate.newsletter.render import render_issue
 
-    rendered = render_issue(settings, article)
+    rendered = render_issue(settings, article, newsletter)
     return rendered.subject, build_template(settings, rendered, date=now), rendered.truncated
 
 
-def _latest_issue(conn: Connection, article_pk: int) -> sa.Row | None:
+def _latest_issue(conn: Connection, article_pk: int, newsletter_id: int) -> sa.Row | None:
     query = (
         sa.select(issues)
-        .where(issues.c.article_pk == article_pk)
+        .join(issue_articles, issue_articles.c.issue_id == issues.c.id)
+        .where(issue_articles.c.article_pk == article_pk, issues.c.newsletter_id == newsletter_id)
         .order_by(issues.c.id.desc())
         .limit(1)
     )
@@ -96,22 +106,48 @@ def _has_gone_out(conn: Connection, issue_id: int) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
 
+def issues_for_article(
+    conn: Connection,
+    settings: Settings,
+    newsletters: list[Newsletter],
+    article_pk: int,
+    article: Article,
+    *,
+    resend: bool = False,
+) -> tuple[list[IssueOutcome], Routing]:
+    """Make (or refresh) the issues of a just-published article, one per newsletter it goes to.
+
+    The issues made together share their creation moment: queueing one skips whoever
+    already has a delivery of another (`queue_issue`). Runs inside the caller's transaction.
+    """
+    routing = route(newsletters, article)
+    now = utcnow()
+    made = [
+        create_issue(conn, settings, article_pk, article, newsletter, resend=resend, now=now)
+        for newsletter in newsletters
+        if newsletter.slug in routing.slugs
+    ]
+    return [outcome for outcome in made if outcome is not None], routing
+
+
 def create_issue(
     conn: Connection,
     settings: Settings,
     article_pk: int,
     article: Article,
+    newsletter: Newsletter,
     *,
     resend: bool = False,
+    now: datetime | None = None,
 ) -> IssueOutcome | None:
-    """Make (or refresh) the newsletter issue of a just-published article.
+    """Make (or refresh) `newsletter`'s issue of a just-published article.
 
     Returns None when nothing changed: the article's issue exists with the same content,
     some of it already went out, or it was cancelled (then only `resend=True` makes a new
     one: nobody gets an article twice by accident). Runs inside the caller's transaction.
     """
-    now = utcnow()
-    existing = None if resend else _latest_issue(conn, article_pk)
+    now = now or utcnow()
+    existing = None if resend else _latest_issue(conn, article_pk, newsletter.id)
     if existing is not None:
         if (
             existing.state == CANCELLED
@@ -119,18 +155,19 @@ def create_issue(
             or _has_gone_out(conn, existing.id)
         ):
             return None
-        subject, message, truncated = _render(settings, article, now)
+        subject, message, truncated = _render(settings, article, newsletter, now)
         conn.execute(
             issues.update()
             .where(issues.c.id == existing.id)
             .values(subject=subject, message=message, content_hash=article.content_hash)
         )
-        return IssueOutcome(existing.id, "updated", 0, subject, truncated)
+        return IssueOutcome(existing.id, "updated", 0, subject, truncated, newsletter.slug)
 
-    subject, message, truncated = _render(settings, article, now)
+    subject, message, truncated = _render(settings, article, newsletter, now)
     inserted = conn.execute(
         issues.insert().values(
             article_pk=article_pk,
+            newsletter_id=newsletter.id,
             state=HELD,
             subject=subject,
             content_hash=article.content_hash,
@@ -140,10 +177,11 @@ def create_issue(
     ).inserted_primary_key
     assert inserted is not None
     issue_id = int(inserted[0])
+    conn.execute(issue_articles.insert().values(issue_id=issue_id, article_pk=article_pk))
     if settings.hold:
-        return IssueOutcome(issue_id, HELD, 0, subject, truncated)
+        return IssueOutcome(issue_id, HELD, 0, subject, truncated, newsletter.slug)
     queued = queue_issue(conn, issue_id, now=now)
-    return IssueOutcome(issue_id, QUEUED, queued, subject, truncated)
+    return IssueOutcome(issue_id, QUEUED, queued, subject, truncated, newsletter.slug)
 
 
 def _insert_ignoring_duplicates(conn: Connection) -> sqlite.Insert | postgresql.Insert:
@@ -153,20 +191,57 @@ def _insert_ignoring_duplicates(conn: Connection) -> sqlite.Insert | postgresql.
     return sqlite.insert(deliveries)
 
 
-def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None) -> int:
-    """Queue an issue: one due delivery per subscriber active now; return how many were added.
+def _siblings(conn: Connection, issue_id: int) -> sa.Select[tuple[int]] | None:
+    """Return a query for the issues made together with this one for the same article
+    (None when there are none, the usual case, which then costs nothing more)."""
+    row = conn.execute(sa.select(issues.c.created_at).where(issues.c.id == issue_id)).one()
+    mine = sa.select(issue_articles.c.article_pk).where(issue_articles.c.issue_id == issue_id)
+    siblings = (
+        sa.select(issues.c.id)
+        .join(issue_articles, issue_articles.c.issue_id == issues.c.id)
+        .where(
+            issue_articles.c.article_pk.in_(mine),
+            issues.c.id != issue_id,
+            issues.c.created_at == row.created_at,
+        )
+    )
+    return siblings if conn.execute(siblings.limit(1)).first() is not None else None
 
-    Idempotent: a subscriber who already has a delivery of this issue gets no second one.
+
+def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None) -> int:
+    """Queue an issue: one due delivery per active member of its newsletter; return how many.
+
+    Idempotent: a subscriber who already has a delivery of this issue gets no second one,
+    nor does one who has a delivery of an issue made together with it (the same article
+    in another of their newsletters).
     """
     now = now or utcnow()
-    rows = sa.select(
-        sa.literal("issue", sa.String),
-        sa.literal(issue_id, sa.Integer),
-        subscribers.c.id,
-        sa.literal("due", sa.String),
-        sa.literal(0, sa.Integer),
-        sa.literal(now, UTCDateTime()),
-    ).where(subscribers.c.state == "active")
+    newsletter_id = conn.execute(
+        sa.select(issues.c.newsletter_id).where(issues.c.id == issue_id)
+    ).scalar_one()
+    rows = (
+        sa.select(
+            sa.literal("issue", sa.String),
+            sa.literal(issue_id, sa.Integer),
+            memberships.c.subscriber_id,
+            sa.literal("due", sa.String),
+            sa.literal(0, sa.Integer),
+            sa.literal(now, UTCDateTime()),
+        )
+        .select_from(memberships.join(subscribers, subscribers.c.id == memberships.c.subscriber_id))
+        .where(
+            memberships.c.newsletter_id == newsletter_id,
+            memberships.c.state == "active",
+            subscribers.c.state == "active",
+        )
+    )
+    siblings = _siblings(conn, issue_id)
+    if siblings is not None:
+        had = sa.select(deliveries.c.id).where(
+            deliveries.c.subscriber_id == memberships.c.subscriber_id,
+            deliveries.c.issue_id.in_(siblings),
+        )
+        rows = rows.where(~had.exists())
     # The unique (issue, subscriber) index skips who has a delivery already: a NOT EXISTS
     # per row cost 3.5x the plain INSERT ... SELECT on a million (bench/queue.py).
     insert = _insert_ignoring_duplicates(conn)
@@ -235,7 +310,10 @@ def cancel(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
 
 def cancel_for_article(conn: Connection, article_pk: int) -> int:
     """Cancel the live issues of an unpublished article; return the deliveries dropped."""
-    live = sa.and_(issues.c.article_pk == article_pk, issues.c.state.in_((HELD, QUEUED)))
+    of_article = sa.select(issue_articles.c.issue_id).where(
+        issue_articles.c.article_pk == article_pk
+    )
+    live = sa.and_(issues.c.id.in_(of_article), issues.c.state.in_((HELD, QUEUED)))
     return _cancel_rows(conn, live)
 
 

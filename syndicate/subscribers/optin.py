@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,17 @@ from syndicate.config import Settings
 from syndicate.errors import AddressError, DeliveryError, TokenError
 from syndicate.mailer import Refused, send_now
 from syndicate.model import Subscriber
+from syndicate.newsletter.catalog import by_slugs, choose, site_newsletters
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
+from syndicate.subscribers.memberships import (
+    PENDING,
+    activate_pending,
+    join,
+    leave,
+    membership_states,
+    refresh_state,
+)
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
@@ -37,12 +47,14 @@ def signup(
     *,
     method: str = "cli",
     client: str | None = None,
+    newsletters: Sequence[str] | None = None,
 ) -> None:
-    """Sign an address up as pending and send its confirmation email at once.
+    """Sign an address up for newsletters (by slug; default: the `subscribe_on_signup` ones)
+    as pending, and send the one confirmation email that covers them all at once.
 
-    Says nothing about whether the address was known: an active address is left alone, a
-    pending one gets its confirmation again, and one that unsubscribed or bounced becomes
-    pending and must confirm again. Raises AddressError for a bad address or one the mail
+    Says nothing about whether the address was known: a newsletter it is active on is left
+    alone, a pending one gets its confirmation again, and one that unsubscribed or bounced
+    becomes pending and must confirm again. Raises AddressError for a bad address or one the mail
     server refuses, DeliveryError when no mail server can be reached (the email is then
     queued for the next `syndicate send`).
     """
@@ -50,6 +62,7 @@ def signup(
     display = clean_name(name)
     now = utcnow()
     with write_transaction(engine) as conn:
+        chosen = [n.id for n in choose(conn, settings, newsletters)]
         row = row_by_address(conn, email)
         if row is None:
             new_id = insert_subscriber(
@@ -68,8 +81,11 @@ def signup(
                     soft_bounces=0,
                 )
             )
-            row = row_by_id(conn, row.id)
-    if row.state != "pending":
+        join(conn, row.id, chosen, state=PENDING, method=method, client=client, now=now)
+        refresh_state(conn, row.id, method=method, now=now)
+        waiting = PENDING in membership_states(conn, row.id).values()
+        row = row_by_id(conn, row.id)
+    if not waiting:
         return
     try:
         send_confirmation(settings, as_subscriber(row))
@@ -135,15 +151,18 @@ def confirm(
         row = row_by_id(conn, subscriber_id)
         if row is None:
             raise TokenError("this confirmation link names an address no longer on the list")
-        if row.state == "active":
+        waiting = PENDING in membership_states(conn, subscriber_id).values()
+        if row.state == "active" and not waiting:
             return as_subscriber(row)
         _check_confirmable(row, issued)
+        now = utcnow()
+        activate_pending(conn, subscriber_id, method=method, client=client, now=now)
         conn.execute(
             subscribers.update()
             .where(subscribers.c.id == subscriber_id)
             .values(
                 state="active",
-                confirmed_at=utcnow(),
+                confirmed_at=now,
                 confirm_method=method,
                 confirm_client=client[:100] if client else None,
                 soft_bounces=0,
@@ -163,12 +182,18 @@ def confirm(
 
 
 def unsubscribe(
-    engine: Engine, settings: Settings, address_or_token: str, *, method: str
+    engine: Engine,
+    settings: Settings,
+    address_or_token: str,
+    *,
+    method: str,
+    newsletter: str | None = None,
 ) -> Subscriber:
-    """Unsubscribe by address or by unsubscribe token, and cancel every unsent delivery at once.
+    """Unsubscribe by address or by unsubscribe token, and cancel the unsent deliveries at once.
 
-    Unsubscribing twice is harmless. Raises AddressError for an address not on the list and
-    TokenError for a bad token.
+    With `newsletter` (a slug) only that membership ends; without, every one. Unsubscribing
+    twice is harmless. Raises AddressError for an address not on the list, TokenError for a
+    bad token, NewsletterError for an unknown newsletter.
     """
     text = address_or_token.strip()
     with write_transaction(engine) as conn:
@@ -181,13 +206,14 @@ def unsubscribe(
             row = row_by_id(conn, read_token(settings, "unsubscribe", text))
             if row is None:
                 raise TokenError("this unsubscribe link names an address no longer on the list")
-        if row.state != "unsubscribed":
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.id == row.id)
-                .values(state="unsubscribed", unsubscribed_at=utcnow(), unsubscribe_method=method)
-            )
-        cancel_due(conn, row.id)
+        now = utcnow()
+        if newsletter is None:
+            leave(conn, row.id, None, method=method, now=now)
+            cancel_due(conn, row.id)
+        else:
+            [chosen] = by_slugs(site_newsletters(conn, settings), [newsletter])
+            leave(conn, row.id, [chosen.id], method=method, now=now)
+        refresh_state(conn, row.id, method=method, now=now)
         return as_subscriber(row_by_id(conn, row.id))
 
 
@@ -195,7 +221,9 @@ def unsubscribe(
 
 
 def mark_bounced(conn: Connection, subscriber_id: int, reply: str) -> None:
-    """Mark a subscriber bounced (a 5xx for the mailbox) and cancel its unsent deliveries."""
+    """Mark a subscriber bounced (a 5xx for the mailbox): every membership ends with it, and
+    its unsent deliveries are cancelled."""
+    leave(conn, subscriber_id, None, method="bounce", now=utcnow())
     conn.execute(
         subscribers.update()
         .where(subscribers.c.id == subscriber_id, subscribers.c.state.in_(("pending", "active")))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -15,7 +15,16 @@ from syndicate.addresses import normalize_address, suppression_hash
 from syndicate.config import Settings
 from syndicate.errors import AddressError, InputError
 from syndicate.model import Subscriber
+from syndicate.newsletter.catalog import choose
 from syndicate.store import deliveries, subscribers, suppressions, utcnow, write_transaction
+from syndicate.subscribers.memberships import (
+    ACTIVE,
+    LEFT,
+    PENDING,
+    join,
+    membership_states,
+    refresh_state,
+)
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
@@ -28,7 +37,25 @@ from syndicate.subscribers.records import (
     row_by_address,
 )
 
-AddOutcome = Literal["added", "activated", "existing", "suppressed"]
+AddOutcome = Literal["added", "joined", "activated", "existing", "suppressed"]
+
+
+def _join_existing(
+    conn: Connection, row: Any, newsletter_ids: Sequence[int], *, confirmed: bool, **consent: Any
+) -> AddOutcome:
+    """Add memberships to a subscriber already on the list; say what that did."""
+    states = membership_states(conn, row.id)
+    wanted = [n for n in newsletter_ids if states.get(n) != LEFT]  # a left one needs a signup
+    if not wanted:
+        return "suppressed"
+    state = ACTIVE if confirmed else PENDING
+    joined = join(conn, row.id, [n for n in wanted if n not in states], state=state, **consent)
+    if joined:
+        return "joined"
+    if confirmed and any(states[n] == PENDING for n in wanted):
+        join(conn, row.id, wanted, state=ACTIVE, **consent)
+        return "activated"
+    return "existing"
 
 
 def _add(
@@ -36,33 +63,34 @@ def _add(
     email: str,
     name: str | None,
     *,
+    newsletter_ids: Sequence[int],
     confirmed: bool,
     method: str,
     client: str | None,
     now: datetime,
 ) -> tuple[AddOutcome, int | None]:
-    """Add one normalised address in an open transaction; say what happened and the new id."""
+    """Add one normalised address in an open transaction to newsletters.
+
+    Return what happened and, when a confirmation is now wanted, the subscriber's id.
+    """
+    consent: dict[str, Any] = {"method": method, "client": client, "now": now}
     row = row_by_address(conn, email)
     if row is not None:
         if row.state in GONE:
             return "suppressed", None
-        if row.state == "pending" and confirmed:
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.id == row.id)
-                .values(
-                    state="active", confirmed_at=now, confirm_method=method, confirm_client=client
-                )
-            )
-            return "activated", None
-        return "existing", None
+        outcome = _join_existing(conn, row, newsletter_ids, confirmed=confirmed, **consent)
+        refresh_state(conn, row.id, method=method, now=now)
+        return outcome, row.id if outcome == "joined" and not confirmed else None
     if is_suppressed(conn, email):
         return "suppressed", None
-    state = "active" if confirmed else "pending"
+    state = ACTIVE if confirmed else PENDING
     new_id = insert_subscriber(
         conn, email, name, state=state, method=method, client=client, now=now
     )
-    return ("added", new_id) if new_id is not None else ("existing", None)
+    if new_id is None:
+        return "existing", None
+    join(conn, new_id, newsletter_ids, state=state, **consent)
+    return "added", None if confirmed else new_id
 
 
 def add_confirmed(
@@ -73,17 +101,28 @@ def add_confirmed(
     *,
     method: str = "cli",
     client: str | None = None,
+    newsletters: Sequence[str] | None = None,
 ) -> AddOutcome:
-    """Add an address whose consent the publisher already has, as active.
+    """Add an address whose consent the publisher already has, as active, to newsletters
+    (by slug; default: the `subscribe_on_signup` ones).
 
-    A pending address becomes active; an address that unsubscribed, bounced or was removed
-    is left alone and reported as "suppressed".
+    A pending membership becomes active; another newsletter is joined ("joined"); an
+    address that unsubscribed, bounced or was removed (or left that newsletter) is left
+    alone and reported as "suppressed".
     """
     email = normalize_address(address)
     display = clean_name(name)
     with write_transaction(engine) as conn:
+        ids = [n.id for n in choose(conn, settings, newsletters)]
         outcome, _ = _add(
-            conn, email, display, confirmed=True, method=method, client=client, now=utcnow()
+            conn,
+            email,
+            display,
+            newsletter_ids=ids,
+            confirmed=True,
+            method=method,
+            client=client,
+            now=utcnow(),
         )
     return outcome
 
@@ -165,7 +204,12 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, str, str | None]]:
 
 
 def import_csv(
-    engine: Engine, settings: Settings, path: Path, *, confirmed: bool = False
+    engine: Engine,
+    settings: Settings,
+    path: Path,
+    *,
+    confirmed: bool = False,
+    newsletters: Sequence[str] | None = None,
 ) -> ImportReport:
     """Import a CSV of `email` (and optional `name`) columns; one bad line never stops it.
 
@@ -178,6 +222,7 @@ def import_csv(
     queued = 0
     now = utcnow()
     with write_transaction(engine) as conn:
+        ids = [n.id for n in choose(conn, settings, newsletters)]
         for line, text, name in rows:
             try:
                 email = normalize_address(text)
@@ -185,12 +230,19 @@ def import_csv(
             except AddressError as e:
                 invalid.append(InvalidLine(line, text, str(e)))
                 continue
-            outcome, new_id = _add(
-                conn, email, display, confirmed=confirmed, method="import", client=None, now=now
+            outcome, waiting = _add(
+                conn,
+                email,
+                display,
+                newsletter_ids=ids,
+                confirmed=confirmed,
+                method="import",
+                client=None,
+                now=now,
             )
-            counts[outcome] += 1
-            if new_id is not None and not confirmed:
-                queue_confirmation(conn, new_id, now)
+            counts["added" if outcome == "joined" else outcome] += 1
+            if waiting is not None:
+                queue_confirmation(conn, waiting, now)
                 queued += 1
     return ImportReport(invalid=tuple(invalid), queued=queued, **counts)
 
