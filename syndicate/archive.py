@@ -19,7 +19,7 @@ from slugify import slugify
 from sqlalchemy.engine import Connection, Row
 
 from syndicate.config import Settings
-from syndicate.errors import SyndicateError
+from syndicate.errors import UnknownArticleError
 from syndicate.model import Article, article_from_dict, article_to_dict
 from syndicate.store import article_tags, articles
 
@@ -54,10 +54,6 @@ def xml_safe(article: Article) -> Article:
     """
     cleaned = article_from_dict(_clean(article_to_dict(article)))
     return cleaned.with_changes(key=article.key, path=article.path)
-
-
-class UnknownArticleError(SyndicateError):
-    """No stored article answers to the given id."""
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ lock behind).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from syndicate.config import Settings
 from syndicate.delivery import SendSummary, send_due
-from syndicate.errors import DeliveryError, LockedError, SyndicateError
+from syndicate.errors import DeliveryError, LockedError, RunLockedError, SyndicateError
 from syndicate.locks import site_lock
 from syndicate.publishing import Overrides, PublishResult, publish_articles, read_articles
 from syndicate.readers import READERS
@@ -52,16 +52,17 @@ def content_files(settings: Settings) -> list[Path]:
 
 @contextmanager
 def run_lock(settings: Settings) -> Iterator[None]:
-    """Hold the site's run lock, or raise LockedError at once when another run has it."""
-    try:
-        with site_lock(settings, "run", timeout=0):
-            yield
-    except LockedError as e:
-        if "syndicate run is still running" not in str(e):
-            raise
-        raise LockedError(
-            f"another `syndicate run` is already running on {settings.site}; this one stops"
-        ) from None
+    """Hold the site's run lock, or raise RunLockedError at once when another run has it."""
+    with ExitStack() as held:
+        # Only taking the lock is guarded: a LockedError from the run itself (the publish
+        # lock) passes through unchanged.
+        try:
+            held.enter_context(site_lock(settings, "run", timeout=0))
+        except LockedError:
+            raise RunLockedError(
+                f"another `syndicate run` is already running on {settings.site}; this one stops"
+            ) from None
+        yield
 
 
 def run(settings: Settings) -> RunReport:

@@ -29,8 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from syndicate.config import Settings, site_secret
-from syndicate.errors import DeliveryError, StoreError, SyndicateError
-from syndicate.mailer import ConnectionLost, Refused, Transport, open_transport
+from syndicate.errors import ConnectionLost, DeliveryError, Refused, StoreError, SyndicateError
+from syndicate.mailer import Transport, open_transport
 from syndicate.newsletter.message import (
     Recipient,
     confirmation_message,

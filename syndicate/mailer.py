@@ -17,30 +17,10 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from syndicate.config import Settings
-from syndicate.errors import ConfigError, DeliveryError
+from syndicate.errors import ConfigError, ConnectionLost, DeliveryError, Refused
 from syndicate.store import utcnow
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
-
-
-class Refused(DeliveryError):
-    """The server refused one recipient (or the message for it); others may still go."""
-
-    def __init__(self, code: int, reply: str, recipient: str = "") -> None:
-        self.code = code
-        self.reply = reply
-        self.recipient = recipient
-        who = f" {recipient}" if recipient else ""
-        super().__init__(f"the mail server refused{who}: {code} {reply}")
-
-    @property
-    def permanent(self) -> bool:
-        """Return whether the refusal is final (5xx) rather than worth a retry (4xx)."""
-        return self.code >= 500
-
-
-class ConnectionLost(DeliveryError):
-    """The connection dropped mid-conversation; the message may or may not have arrived."""
 
 
 class Transport(Protocol):

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from syndicate.archive import StoredArticle, tag_slug, unpublish_article, upsert_article
 from syndicate.atomic import atomic_files
 from syndicate.config import Settings
-from syndicate.errors import InputError, SyndicateError
+from syndicate.errors import FeedWriteError, InputError
 from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
@@ -31,10 +31,6 @@ from syndicate.readers import read_article
 from syndicate.store import open_store, utcnow, write_transaction
 
 T = TypeVar("T")
-
-
-class FeedWriteError(SyndicateError):
-    """The feed files cannot be written."""
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,10 @@ from sqlalchemy.engine import Engine
 
 from syndicate.addresses import email_key, normalize_address
 from syndicate.config import Settings
-from syndicate.errors import SyndicateError
+from syndicate.errors import SignupLimitError
 from syndicate.store import signup_attempts, utcnow, write_transaction
 
 WINDOW = timedelta(hours=1)
-
-
-class SignupLimitError(SyndicateError):
-    """Too many signups for one address or from one client within the hour."""
 
 
 def reserve_signup(

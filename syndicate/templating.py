@@ -9,11 +9,7 @@ from typing import Any
 import jinja2
 
 from syndicate.config import Settings
-from syndicate.errors import SyndicateError
-
-
-class TemplateProblem(SyndicateError):
-    """A template (most often a site's own override) cannot be read or rendered."""
+from syndicate.errors import TemplateProblem
 
 
 class _Template(jinja2.Template):

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from articles_factory import make_article
 
 from syndicate.archive import (
-    UnknownArticleError,
     get_article,
     list_articles,
     published_tags,
@@ -18,6 +17,7 @@ from syndicate.archive import (
     unpublish_article,
     upsert_article,
 )
+from syndicate.errors import UnknownArticleError
 from syndicate.store import article_tags, articles, write_transaction
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)

@@ -10,8 +10,8 @@ import pytest
 from smtp_server import SMTPServer
 
 from syndicate.config import load_settings
-from syndicate.errors import ConfigError, DeliveryError
-from syndicate.mailer import ConnectionLost, OutboxTransport, Refused, open_transport, send_now
+from syndicate.errors import ConfigError, ConnectionLost, DeliveryError, Refused
+from syndicate.mailer import OutboxTransport, open_transport, send_now
 
 
 def _message(to: str = "reader@example.net") -> bytes:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 from site_helpers import store
 from smtp_server import free_port
@@ -26,6 +26,7 @@ from syndicate.store import deliveries, utcnow
 from syndicate.store import subscribers as subscribers_table
 from syndicate.tokens import make_token
 from syndicate.web import create_app
+from syndicate.web.pages import EMAIL_POLICY, content_policy, page
 
 WEB_URL = "https://news.example.com/newsletter"
 
@@ -368,6 +369,32 @@ def test_unsubscribe_link_get_shows_the_address_and_changes_nothing(
     assert row is not None and row["state"] == "active"
 
 
+def test_one_click_unsubscribe_for_a_removed_address_is_done(
+    app: Flask, settings: Settings
+) -> None:
+    token = make_token(settings, "unsubscribe", active_subscriber(settings, "gone@example.net"))
+    with store(settings) as engine:
+        subscribers.remove(engine, settings, "gone@example.net")
+    for _ in range(2):  # providers may post twice
+        response = app.test_client().post(
+            f"/unsubscribe/{token}",
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 200
+        assert "Location" not in response.headers
+        text = response.get_data(as_text=True)
+        assert "You're unsubscribed" in text and "no longer on the list" in text
+    page = app.test_client().get(f"/unsubscribe/{token}")
+    assert page.status_code == 200
+    assert "no longer on the list" in page.get_data(as_text=True)
+    assert ">Unsubscribe</button>" not in page.get_data(as_text=True)
+    assert state_of(settings, "gone@example.net") is None  # removing left no row to revive
+    # A confirmation link for a removed address still does not work.
+    confirm = make_token(settings, "confirm", 1)
+    assert app.test_client().post(f"/confirm/{confirm}").status_code == 400
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("page", ["confirm", "unsubscribe"])
 def test_bad_tokens_get_a_400_page_and_change_nothing(
@@ -425,6 +452,25 @@ def test_a_site_template_overrides_the_packaged_one(
     page = sign_up(client, "o'neill&co@example.net").get_data(as_text=True)
     assert "<h1>Look for o&#39;neill&amp;co@example.net</h1>" in page
     assert "<h1>Subscribe to The Harbour Letter</h1>" in client.get("/").get_data(as_text=True)
+
+
+def test_each_route_chooses_its_content_security_policy(
+    settings: Settings, make_app: Callable[[Settings], Flask]
+) -> None:
+    app = make_app(settings)
+
+    @app.get("/email-like")
+    @content_policy(EMAIL_POLICY)
+    def email_like() -> Response:
+        return page("error", title="An issue", message="Rendered email HTML goes here.")
+
+    client = app.test_client()
+    email_csp = client.get("/email-like").headers["Content-Security-Policy"]
+    assert "style-src 'unsafe-inline'" in email_csp and "https:" in email_csp
+    assert "nonce-" not in email_csp  # a nonce would switch 'unsafe-inline' off
+    for path in ("/", "/nowhere"):  # a form, and a page whose route chose none
+        csp = client.get(path).headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in csp and "style-src 'nonce-" in csp, path
 
 
 def test_unknown_pages_get_a_404_page(client: FlaskClient) -> None:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from syndicate.config import Settings, load_settings
-from syndicate.errors import AddressError
-from syndicate.signup_limits import SignupLimitError, release_signup, reserve_signup
+from syndicate.errors import AddressError, SignupLimitError
+from syndicate.signup_limits import release_signup, reserve_signup
 from syndicate.store import signup_attempts, utcnow
 
 

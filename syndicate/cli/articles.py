@@ -12,7 +12,7 @@ import click
 from syndicate.archive import list_articles
 from syndicate.cli.base import main, pass_settings, site_store, warn_placeholder
 from syndicate.config import Settings
-from syndicate.errors import InputError
+from syndicate.errors import DateProblem, InputError
 from syndicate.feeds import FEED_FILES
 from syndicate.model import article_to_dict
 from syndicate.publishing import (
@@ -23,7 +23,7 @@ from syndicate.publishing import (
     rebuild_feeds,
     unpublish,
 )
-from syndicate.readers.dates import DateProblem, checked
+from syndicate.readers.dates import checked
 
 
 def echo_feed_paths(settings: Settings) -> None:

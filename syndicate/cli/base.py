@@ -35,13 +35,16 @@ class State:
 
 
 class SyndicateGroup(click.Group):
-    """A group that turns the project's own errors into one line and exit code 1."""
+    """A group that turns the project's own errors into one line and the error's exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SyndicateError as e:
-            raise click.ClickException(str(e)) from e
+            failure = click.ClickException(str(e))
+            # click reads exit_code from the instance; its stubs call it a class variable.
+            failure.exit_code = e.exit_code  # type: ignore[misc]
+            raise failure from e
 
 
 @click.group(cls=SyndicateGroup, context_settings={"help_option_names": ["-h", "--help"]})

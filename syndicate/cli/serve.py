@@ -18,7 +18,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
 
     Example: syndicate serve --port 8080
     """
-    from syndicate import web
+    from syndicate.web.serve import serve as serve_app
 
     if not settings.web_url:
         warn(
@@ -29,4 +29,4 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     def announce(url: str) -> None:
         click.echo(f"Serving the signup page on {url} (Ctrl-C to stop)")
 
-    web.serve(settings, host, port, threads=threads, announce=announce)
+    serve_app(settings, host, port, threads=threads, announce=announce)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
-from syndicate.errors import AddressError, SyndicateError
+from syndicate.errors import AddressError, IssueError
 from syndicate.mailer import send_now
 from syndicate.model import Article
 from syndicate.newsletter.definitions import Newsletter, Routing, route
@@ -35,10 +35,6 @@ from syndicate.store import (
 
 HELD, QUEUED, CANCELLED = "held", "queued", "cancelled"
 DELIVERY_STATES = ("due", "sending", "sent", "failed", "cancelled")
-
-
-class IssueError(SyndicateError):
-    """An issue does not exist or cannot make the asked-for move."""
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
-from syndicate.archive import UnknownArticleError, get_article
+from syndicate.archive import get_article
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
-from syndicate.errors import AddressError, InputError, SyndicateError
+from syndicate.errors import (
+    AddressError,
+    InputError,
+    ScreenshotError,
+    SyndicateError,
+    UnknownArticleError,
+)
 from syndicate.model import Article
 from syndicate.newsletter.message import (
     Recipient,
@@ -33,10 +39,6 @@ CHROMIUM_ARGS = [
 # The two widths a newsletter must look right at: the 600px layout, and a phone.
 SCREENSHOT_WIDTHS = {"desktop": 600, "phone": 375}
 PREVIEW_ADDRESS = "reader@example.com"
-
-
-class ScreenshotError(SyndicateError):
-    """The browser needed for screenshots is missing or failed."""
 
 
 @dataclass(frozen=True)

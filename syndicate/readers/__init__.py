@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syndicate.config import Settings
-from syndicate.errors import InputError
+from syndicate.errors import DecodeProblem, InputError
 from syndicate.model import Article
 from syndicate.readers import html, markdown, text
 from syndicate.readers.assemble import Source
-from syndicate.readers.normalize import DecodeProblem, clean_text, decode
+from syndicate.readers.normalize import clean_text, decode
 
 MAX_BYTES = 10 * 1024 * 1024
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from slugify import slugify
 
 from syndicate.config import Settings
-from syndicate.errors import InputError
+from syndicate.errors import FrontMatterProblem, InputError
 from syndicate.model import Article, Block, Figure, Paragraph
 from syndicate.readers.dates import at_midnight, file_time, find_date
-from syndicate.readers.frontmatter import FrontMatterProblem, Metadata, metadata, split
+from syndicate.readers.frontmatter import Metadata, metadata, split
 from syndicate.readers.normalize import clean_line
 from syndicate.readers.signup import drop_signup
 

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
+from syndicate.errors import DateProblem
+
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
@@ -26,10 +28,6 @@ _WRITTEN = re.compile(
 # Publication dates outside this range are typos; the far ends would also overflow
 # when a feed converts them to UTC.
 _YEARS = range(1000, 9999)
-
-
-class DateProblem(ValueError):
-    """A value cannot be read as a date."""
 
 
 def _parse(text: str) -> datetime:

@@ -11,15 +11,12 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from syndicate.errors import DateProblem, FrontMatterProblem
 from syndicate.model import Description, Figure
-from syndicate.readers.dates import DateProblem, to_datetime
+from syndicate.readers.dates import to_datetime
 from syndicate.readers.normalize import clean_line
 
 _BLOCK = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-
-
-class FrontMatterProblem(ValueError):
-    """The front matter is not valid YAML or a value has the wrong shape."""
 
 
 @dataclass(frozen=True, kw_only=True)

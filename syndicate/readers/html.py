@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
+from syndicate.errors import DateProblem, DecodeProblem
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.readers.assemble import Source, finish
 from syndicate.readers.captions import split_credit
-from syndicate.readers.dates import DateProblem, to_datetime
+from syndicate.readers.dates import to_datetime
 from syndicate.readers.frontmatter import Metadata
 from syndicate.readers.normalize import (
-    DecodeProblem,
     clean_line,
     clean_text,
     decode,

@@ -10,6 +10,8 @@ import unicodedata
 import lxml.html
 import nh3
 
+from syndicate.errors import DecodeProblem
+
 # XML 1.0 allows tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD and U+10000 up; the rest is dropped.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Invisible characters that pasted pages leave at the edges of lines.
@@ -25,10 +27,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-
-class DecodeProblem(ValueError):
-    """The bytes are not text in the encoding tried; the message says why."""
 
 
 def bom_encoding(data: bytes) -> str | None:

@@ -11,8 +11,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.addresses import normalize_address
 from syndicate.config import Settings
-from syndicate.errors import AddressError, DeliveryError, TokenError
-from syndicate.mailer import Refused, send_now
+from syndicate.errors import (
+    AddressError,
+    DeliveryError,
+    NoLongerListedError,
+    Refused,
+    TokenError,
+)
+from syndicate.mailer import send_now
 from syndicate.model import Subscriber
 from syndicate.newsletter.catalog import by_slugs, choose, site_newsletters
 from syndicate.newsletter.message import confirmation_message
@@ -125,13 +131,14 @@ def subscriber_for_token(
 ) -> Subscriber:
     """Return the subscriber a link names, changing nothing (for the pages a GET shows).
 
-    Raises TokenError when the link is bad, expired, or names no subscriber any more.
+    Raises TokenError when the link is bad or expired, NoLongerListedError (a TokenError)
+    when it names no subscriber any more.
     """
     subscriber_id, issued = read_token_issued(settings, purpose, token)
     with engine.connect() as conn:
         row = row_by_id(conn, subscriber_id)
     if row is None:
-        raise TokenError("this link names an address that is no longer on the list")
+        raise NoLongerListedError("this link names an address that is no longer on the list")
     if purpose == "confirm" and row.state != "active":
         _check_confirmable(row, issued)
     return as_subscriber(row)
@@ -150,7 +157,9 @@ def confirm(
     with write_transaction(engine) as conn:
         row = row_by_id(conn, subscriber_id)
         if row is None:
-            raise TokenError("this confirmation link names an address no longer on the list")
+            raise NoLongerListedError(
+                "this confirmation link names an address no longer on the list"
+            )
         waiting = PENDING in membership_states(conn, subscriber_id).values()
         if row.state == "active" and not waiting:
             return as_subscriber(row)
@@ -193,7 +202,8 @@ def unsubscribe(
 
     With `newsletter` (a slug) only that membership ends; without, every one. Unsubscribing
     twice is harmless. Raises AddressError for an address not on the list, TokenError for a
-    bad token, NewsletterError for an unknown newsletter.
+    bad token, NoLongerListedError (a TokenError) for a token whose subscriber was removed
+    since, NewsletterError for an unknown newsletter.
     """
     text = address_or_token.strip()
     with write_transaction(engine) as conn:
@@ -205,7 +215,9 @@ def unsubscribe(
         else:
             row = row_by_id(conn, read_token(settings, "unsubscribe", text))
             if row is None:
-                raise TokenError("this unsubscribe link names an address no longer on the list")
+                raise NoLongerListedError(
+                    "this unsubscribe link names an address no longer on the list"
+                )
         now = utcnow()
         if newsletter is None:
             leave(conn, row.id, None, method=method, now=now)

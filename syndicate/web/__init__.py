@@ -1,0 +1,44 @@
+"""The web app of one site: signup, the pages behind email links, and the feeds.
+
+`create_app` builds it the way Flask's tutorial does: configuration, the site's database
+engine and templates on `app.extensions`, then one blueprint per group of pages. Views call
+the library (`subscribers`, `signup_limits`) and hold no SQL.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from syndicate.config import Settings, site_secret
+from syndicate.store import open_store
+from syndicate.templating import template_environment
+from syndicate.web import feeds, links, pages, signup
+
+
+def create_app(settings: Settings) -> Flask:
+    """Build the web app of one site; dispose of `app.extensions["syndicate.engine"]` after."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=site_secret(settings),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_web_url.startswith("https://"),
+    )
+    if settings.trusted_proxies:
+        # Only the hops the publisher vouches for may say who the client is.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    app.extensions[pages.SETTINGS] = settings
+    app.extensions[pages.TEMPLATES] = template_environment(settings)
+    app.extensions[pages.ENGINE] = open_store(settings)
+
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(signup.blueprint)
+    app.register_blueprint(links.blueprint)
+    app.register_blueprint(feeds.blueprint)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,33 @@
+"""The generated feeds, served from the site's feeds folder with their own media types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, send_from_directory
+from werkzeug.exceptions import NotFound
+
+from syndicate.web.pages import site_settings
+
+FEED_TYPES = {
+    "atom.xml": "application/atom+xml",
+    "rss.xml": "application/rss+xml",
+    "feed.json": "application/feed+json",
+}
+
+blueprint = Blueprint("feeds", __name__)
+
+
+@blueprint.get("/feeds/<path:name>")
+def feed(name: str) -> Response:
+    if any(part.startswith(".") for part in Path(name).parts):
+        raise NotFound()  # the atomic writer's temporary files are not feeds yet
+    mimetype = FEED_TYPES.get(Path(name).name)
+    # send_from_directory refuses paths that leave the folder and answers
+    # If-None-Match / If-Modified-Since with 304.
+    response = send_from_directory(
+        site_settings().feeds_path.resolve(), name, mimetype=mimetype, conditional=True, etag=True
+    )
+    if mimetype:
+        response.content_type = f"{mimetype}; charset=utf-8"
+    return response

@@ -1,0 +1,82 @@
+"""The pages behind the links in emails: confirm and unsubscribe.
+
+A GET never changes state (mail scanners follow links): it shows a page whose one button
+posts to the same address. The signed token in the link is the authority for that POST, so
+these pages take no cookie or CSRF token.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request, url_for
+
+from syndicate import subscribers
+from syndicate.errors import NoLongerListedError, TokenError
+from syndicate.web.pages import (
+    FORM_POLICY,
+    content_policy,
+    page,
+    sentence,
+    site_engine,
+    site_settings,
+)
+
+blueprint = Blueprint("links", __name__)
+
+
+def bad_link(error: TokenError) -> Response:
+    return page("error", 400, title="This link does not work", message=sentence(str(error)))
+
+
+def button_page(purpose: str, token: str) -> Response:
+    """Show a link's page, whose one button posts to the same address (a GET changes nothing)."""
+    subscriber = subscribers.subscriber_for_token(site_engine(), site_settings(), token, purpose)
+    return page(purpose, subscriber=subscriber, action=url_for(f"links.{purpose}", token=token))
+
+
+@blueprint.get("/confirm/<token>")
+@content_policy(FORM_POLICY)
+def confirm_page(token: str) -> Response:
+    try:
+        return button_page("confirm", token)
+    except TokenError as e:
+        return bad_link(e)
+
+
+@blueprint.post("/confirm/<token>")
+@content_policy(FORM_POLICY)
+def confirm(token: str) -> Response:
+    try:
+        subscriber = subscribers.confirm(
+            site_engine(), site_settings(), token, method="web", client=request.remote_addr
+        )
+    except TokenError as e:
+        return bad_link(e)
+    return page("confirmed", subscriber=subscriber)
+
+
+@blueprint.get("/unsubscribe/<token>")
+@content_policy(FORM_POLICY)
+def unsubscribe_page(token: str) -> Response:
+    try:
+        return button_page("unsubscribe", token)
+    except NoLongerListedError:
+        return page("unsubscribe", subscriber=None)  # removed since: nothing left to do
+    except TokenError as e:
+        return bad_link(e)
+
+
+@blueprint.post("/unsubscribe/<token>")
+@content_policy(FORM_POLICY)
+def unsubscribe(token: str) -> Response:
+    # Answered 200 without a redirect: RFC 8058 one-click POSTs from mail providers
+    # (form-encoded or multipart) and the page's own button land here alike.
+    engine = site_engine()
+    try:
+        # Checked here first so that nothing but a signed token can name a subscriber.
+        subscribers.subscriber_for_token(engine, site_settings(), token, "unsubscribe")
+        subscriber = subscribers.unsubscribe(engine, site_settings(), token, method="web")
+    except NoLongerListedError:
+        subscriber = None  # removed since the email went out: the unsubscribe is done
+    except TokenError as e:
+        return bad_link(e)
+    return page("unsubscribed", subscriber=subscriber, signup=url_for("signup.signup_form"))

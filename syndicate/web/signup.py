@@ -1,0 +1,76 @@
+"""The signup form: the one page whose POST needs a session cookie and a CSRF token."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField
+from wtforms.validators import InputRequired, Length
+
+from syndicate import subscribers
+from syndicate.errors import AddressError, DeliveryError, SignupLimitError
+from syndicate.signup_limits import release_signup, reserve_signup
+from syndicate.web.pages import (
+    FORM_POLICY,
+    content_policy,
+    page,
+    sentence,
+    site_engine,
+    site_settings,
+)
+
+blueprint = Blueprint("signup", __name__)
+
+
+class SignupForm(FlaskForm):
+    """The signup form; `website` is the honeypot, hidden from people by CSS."""
+
+    email = EmailField("Email address", validators=[InputRequired(), Length(max=320)])
+    name = StringField("Name (optional)", validators=[Length(max=200)])
+    website = StringField("Leave this empty")
+
+
+def form_page(form: SignupForm, status: int = 200) -> Response:
+    return page("signup", status, form=form, action=url_for("signup.subscribe"))
+
+
+@blueprint.get("/")
+@blueprint.get("/subscribe")
+@content_policy(FORM_POLICY)
+def signup_form() -> Response:
+    return form_page(SignupForm())
+
+
+@blueprint.post("/subscribe")
+@content_policy(FORM_POLICY)
+def subscribe() -> Response:
+    form = SignupForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            form.form_errors.append("The form expired. Please submit it again.")
+        return form_page(form, 400)
+    if form.website.data:
+        return page("check_inbox", address=form.email.data)  # a bot: say the same, do nothing
+    address = (form.email.data or "").strip()
+    try:
+        sign_up(address, (form.name.data or "").strip() or None)
+    except AddressError as e:
+        form.email.errors = [sentence(str(e))]
+        return form_page(form, 400)
+    except SignupLimitError as e:
+        return page("error", 429, title="Too many signups", message=str(e))
+    return page("check_inbox", address=address)
+
+
+def sign_up(address: str, name: str | None) -> None:
+    """Sign `address` up within the signup limits; a refused address does not count."""
+    engine, settings, client = site_engine(), site_settings(), request.remote_addr
+    attempt = reserve_signup(engine, settings, address, client)
+    try:
+        subscribers.signup(engine, settings, address, name, method="web", client=client)
+    except AddressError:
+        release_signup(engine, attempt)
+        raise
+    except DeliveryError as e:
+        # The confirmation is queued for the next `syndicate send`: it will arrive.
+        current_app.logger.warning("%s", e)
