@@ -14,12 +14,11 @@ from requirements import BACKENDS
 
 from syndicate import feeds as publishing_feeds
 from syndicate.archive import list_articles, upsert_article
-from syndicate.publishing import publish_articles
 from syndicate.migrations import MIGRATIONS, DefaultNewsletter
+from syndicate.publishing import publish_articles
 from syndicate.store import (
     article_tags,
     open_store,
-    schema_version,
     write_transaction,
 )
 

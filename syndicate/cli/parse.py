@@ -10,6 +10,7 @@ import click
 from syndicate.cli.base import main, pass_settings
 from syndicate.config import Settings
 from syndicate.model import article_to_dict
+from syndicate.newsletter.definitions import is_site, route, site_definitions
 from syndicate.readers import FORMATS, read_article
 from syndicate.readers.summary import summarize
 
@@ -31,6 +32,9 @@ def parse(settings: Settings, file: Path, as_json: bool, fmt: str | None) -> Non
     """
     article = read_article(file, settings, fmt)
     if as_json:
-        click.echo(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
+        data = article_to_dict(article)
+        if is_site(settings):
+            data["routes_to"] = list(route(site_definitions(settings), article).slugs)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(summarize(article))

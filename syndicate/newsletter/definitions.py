@@ -128,7 +128,7 @@ def parse_newsletter(table: Any, where: str) -> Newsletter:
     return Newsletter(slug=slug, name=name, **values)
 
 
-def _check_unique(found: Sequence[Newsletter], path: str) -> None:
+def check_unique(found: Sequence[Newsletter], path: str) -> None:
     slugs: set[str] = set()
     names: dict[str, str] = {}
     for newsletter in found:
@@ -156,7 +156,7 @@ def declared_newsletters(settings: Settings) -> list[Newsletter]:
     if not isinstance(tables, list):
         raise ConfigError(f"{path}: newsletters must be [[newsletters]] tables")
     found = [parse_newsletter(t, f"{path}: newsletters[{i}]") for i, t in enumerate(tables)]
-    _check_unique(found, str(path))
+    check_unique(found, str(path))
     return found
 
 
@@ -171,6 +171,20 @@ def default_newsletter(settings: Settings) -> Newsletter:
         language=settings.language,
         declared=False,
     )
+
+
+def is_site(settings: Settings) -> bool:
+    """Tell whether the settings come from a site folder (one with a syndicate.toml)."""
+    return (settings.site / CONFIG_FILE).is_file()
+
+
+def site_definitions(settings: Settings) -> list[Newsletter]:
+    """Return the site's newsletters as the file declares them, without the store.
+
+    The one newsletter of a site that declares none has its provisional slug here (the
+    store keeps the slug it was first stored with).
+    """
+    return declared_newsletters(settings) or [default_newsletter(settings)]
 
 
 def migration_default(settings: Settings) -> DefaultNewsletter:

@@ -254,10 +254,11 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
 
 
-def export_rows(engine: Engine) -> Iterable[tuple[str, ...]]:
-    """Yield the export's header, then one row per subscriber, oldest first."""
+def export_rows(engine: Engine, newsletter_ids: Sequence[int] = ()) -> Iterable[tuple[str, ...]]:
+    """Yield the export's header, then one row per subscriber, oldest first (with
+    `newsletter_ids`, their members only, in their state there)."""
     yield EXPORT_COLUMNS
-    for s in list_subscribers(engine):
+    for s in list_subscribers(engine, newsletter_ids=newsletter_ids):
         yield (
             s.email,
             s.name or "",
@@ -268,11 +269,11 @@ def export_rows(engine: Engine) -> Iterable[tuple[str, ...]]:
         )
 
 
-def export_csv(engine: Engine, out: TextIO) -> int:
-    """Write every subscriber as CSV to `out`; return how many."""
+def export_csv(engine: Engine, out: TextIO, newsletter_ids: Sequence[int] = ()) -> int:
+    """Write every subscriber (or the members of some newsletters) as CSV to `out`; return how many."""
     writer = csv.writer(out, lineterminator="\n")
     count = -1
-    for row in export_rows(engine):
+    for row in export_rows(engine, newsletter_ids):
         writer.writerow(row)
         count += 1
     return count
