@@ -29,13 +29,8 @@ from common import EXAMPLE_ARTICLE, figure, make_site, temp_folder
 from syndicate.config import Settings, load_settings, site_secret
 from syndicate.model import Article
 from syndicate.newsletter import render, text
-from syndicate.newsletter.message import (
-    Recipient,
-    build_template,
-    message_id,
-    personalize,
-    unsubscribe_mailto,
-)
+from syndicate.newsletter.message import Recipient, build_template, message_id, unsubscribe_mailto
+from syndicate.newsletter.splice import personalize
 from syndicate.readers import read_article
 from syndicate.store import utcnow
 from syndicate.subscribers import unsubscribe_url

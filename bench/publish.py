@@ -25,7 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from syndicate.archive import tag_slug
+from syndicate.articles import tag_slug
 from syndicate.config import Settings, load_settings
 from syndicate.model import Article, Heading, Paragraph, article_to_dict
 from syndicate.publishing import publish_files

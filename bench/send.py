@@ -37,8 +37,9 @@ from common import (
 
 from syndicate.config import Settings, load_settings
 from syndicate.delivery import send_due
-from syndicate.newsletter.message import Recipient, build_template, message_id, personalize
+from syndicate.newsletter.message import Recipient, build_template, message_id
 from syndicate.newsletter.render import render_issue
+from syndicate.newsletter.splice import personalize
 from syndicate.publishing import publish_files
 from syndicate.readers import read_article
 from syndicate.store import deliveries, open_store, utcnow

@@ -35,8 +35,11 @@ class AtomicFiles:
     def __init__(self) -> None:
         self._staged: list[tuple[Path, Path]] = []
 
-    def stage(self, path: Path, data: bytes) -> bool:
-        """Write `data` to a temporary file beside `path`; return False when `path` already holds it."""
+    def stage(self, path: Path, data: bytes, *, mode: int = 0o644) -> bool:
+        """Write `data` to a temporary file beside `path`; return False when `path` already holds it.
+
+        The file gets `mode` before it is renamed into place, so it is never readable wider.
+        """
         try:
             if path.read_bytes() == data:
                 return False
@@ -50,7 +53,7 @@ class AtomicFiles:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temp, 0o644)
+            os.chmod(temp, mode)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -95,7 +98,7 @@ def atomic_files() -> Iterator[AtomicFiles]:
     batch.commit()
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
     """Replace `path` with `data` atomically; return False when it already held exactly that."""
     with atomic_files() as batch:
-        return batch.stage(path, data)
+        return batch.stage(path, data, mode=mode)

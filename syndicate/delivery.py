@@ -31,12 +31,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from syndicate.config import Settings, site_secret
 from syndicate.errors import ConnectionLost, DeliveryError, Refused, StoreError, SyndicateError
 from syndicate.mailer import Transport, open_transport
-from syndicate.newsletter.message import (
-    Recipient,
-    confirmation_message,
-    message_id,
-    personalize,
-)
+from syndicate.newsletter.message import Recipient, confirmation_message, message_id
+from syndicate.newsletter.splice import personalize
 from syndicate.store import (
     UTCDateTime,
     deliveries,

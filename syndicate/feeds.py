@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import mimetypes
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,22 +34,24 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from sqlalchemy.engine import Connection
 
-from syndicate.archive import StoredArticle, list_articles, published_tags, xml_text
+from syndicate.articles import StoredArticle, list_articles, published_tags
 from syndicate.config import Settings
 from syndicate.html_body import article_html
+from syndicate.safetext import one_line, xml_text
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# The self links name their own feed's media type, so the table's two XML types are named once.
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
 # An empty feed still needs an `updated`; the clock would make it differ on every rebuild.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
-_SPACE_RUN = re.compile(r"\s+")
 
-
-def one_line(text: str) -> str:
+def _xml_line(text: str) -> str:
     """Return `text` as one line of XML-safe text: CR, LF and tabs become single spaces."""
-    return _SPACE_RUN.sub(" ", xml_text(text)).strip()
+    return one_line(xml_text(text))
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,15 @@ def make_entry(stored: StoredArticle, settings: Settings) -> Entry:
     assert article.published is not None and article.updated is not None
     return Entry(
         id=stored.feed_id,
-        title=one_line(article.title) or "(untitled)",
+        title=_xml_line(article.title) or "(untitled)",
         link=link,
         content_html=xml_text(article_html(article, home)),
-        summary=one_line(article.dek) if article.dek and one_line(article.dek) else None,
+        summary=_xml_line(article.dek) if article.dek and _xml_line(article.dek) else None,
         published=article.published,
         updated=max(article.updated, article.published),
-        authors=tuple(one_line(a) for a in article.authors if one_line(a))
-        or (one_line(settings.site_author),),
-        tags=tuple(one_line(t) for t in article.tags if one_line(t)),
+        authors=tuple(_xml_line(a) for a in article.authors if _xml_line(a))
+        or (_xml_line(settings.site_author),),
+        tags=tuple(_xml_line(t) for t in article.tags if _xml_line(t)),
         image=_image(article.lead.src if article.lead else None, link),
         language=article.language,
     )
@@ -135,13 +136,13 @@ def make_feed(settings: Settings, stored: list[StoredArticle], *, folder: str, t
     folder_url = f"{settings.base_url}/feeds/{folder}"
     return Feed(
         id=folder_url + "atom.xml",
-        title=one_line(title),
-        description=one_line(f"The latest articles from {title}"),
+        title=_xml_line(title),
+        description=_xml_line(f"The latest articles from {title}"),
         home_url=settings.base_url + "/",
         folder=folder,
         folder_url=folder_url,
         language=settings.language,
-        author=one_line(settings.site_author),
+        author=_xml_line(settings.site_author),
         updated=max((entry.updated for entry in entries), default=EMPTY_FEED_UPDATED),
         entries=entries,
     )
@@ -222,13 +223,13 @@ def _feedgen(feed: Feed, self_url: str, media_type: str) -> FeedGenerator:
 
 def render_atom(feed: Feed, self_url: str) -> bytes:
     """Render the feed as Atom 1.0."""
-    data: bytes = _feedgen(feed, self_url, "application/atom+xml").atom_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, ATOM_TYPE).atom_str(pretty=True)
     return data
 
 
 def render_rss(feed: Feed, self_url: str) -> bytes:
     """Render the feed as RSS 2.0 with content:encoded."""
-    data: bytes = _feedgen(feed, self_url, "application/rss+xml").rss_str(pretty=True)
+    data: bytes = _feedgen(feed, self_url, RSS_TYPE).rss_str(pretty=True)
     return data
 
 
@@ -278,8 +279,8 @@ class FeedFormat:
 
 
 FORMATS: tuple[FeedFormat, ...] = (
-    FeedFormat("atom.xml", "application/atom+xml", render_atom),
-    FeedFormat("rss.xml", "application/rss+xml", render_rss),
+    FeedFormat("atom.xml", ATOM_TYPE, render_atom),
+    FeedFormat("rss.xml", RSS_TYPE, render_rss),
     FeedFormat("feed.json", "application/feed+json", render_json),
 )
 FEED_FILES = tuple(fmt.filename for fmt in FORMATS)

@@ -10,17 +10,20 @@ import os
 import re
 import smtplib
 import ssl
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from syndicate.atomic import write_atomic
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, ConnectionLost, DeliveryError, Refused
+from syndicate.safetext import one_line
 from syndicate.store import utcnow
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+OUTBOX_FOLDER_MODE = 0o700
+OUTBOX_FILE_MODE = 0o600
 
 
 class Transport(Protocol):
@@ -37,7 +40,7 @@ class Transport(Protocol):
 
 def _reply_text(reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return " ".join(text.split())
+    return one_line(text)
 
 
 # A plain ASCII address with nothing to quote or strip. smtplib's mail() and rcpt() run
@@ -191,22 +194,26 @@ class SMTPTransport:
 
 
 class OutboxTransport:
-    """Write each message to outbox/ as its own .eml file instead of sending it."""
+    """Write each message to outbox/ as its own .eml file instead of sending it.
+
+    Outbox mail holds subscribers' addresses and their unsubscribe tokens: the folder is
+    the owner's alone (0700) and each file is 0600.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._private = False
 
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         """Write the message to a new file; a re-send gets a new name, never a clobber."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self._private:
+                self.folder.mkdir(mode=OUTBOX_FOLDER_MODE, parents=True, exist_ok=True)
+                os.chmod(self.folder, OUTBOX_FOLDER_MODE)  # an outbox made before it was private
+                self._private = True
             safe = re.sub(r"[^A-Za-z0-9._@+-]", "_", recipient)[:100]
             name = f"{utcnow():%Y%m%dT%H%M%S}-{safe}-{uuid.uuid4().hex[:8]}.eml"
-            # Written to a temporary name and renamed, so a reader never sees half a file.
-            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(message)
-            os.replace(temp, self.folder / name)
+            write_atomic(self.folder / name, message, mode=OUTBOX_FILE_MODE)
         except OSError as e:
             raise DeliveryError(f"cannot write to the outbox {self.folder}: {e.strerror}") from e
         return f"250 written to {self.folder.name}/{name}"

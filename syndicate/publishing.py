@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.archive import StoredArticle, tag_slug, unpublish_article, upsert_article
+from syndicate.articles import StoredArticle, tag_slug, unpublish_article, upsert_article
 from syndicate.atomic import atomic_files
 from syndicate.config import Settings
 from syndicate.errors import FeedWriteError, InputError

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from syndicate.config import CONFIG_FILE, CONFIG_TEMPLATE, Settings, load_settings, site_secret
+from syndicate.config import CONFIG_FILE, Settings, config_template, load_settings, site_secret
 from syndicate.errors import ConfigError
+from syndicate.mailer import OUTBOX_FOLDER_MODE
 
 
 def init_site(folder: Path) -> tuple[Settings, bool]:
@@ -20,9 +21,10 @@ def init_site(folder: Path) -> tuple[Settings, bool]:
     created = not config.exists()
     if created:
         title = folder.resolve().name or "syndicate"
-        config.write_text(CONFIG_TEMPLATE.format(title=title.replace('"', "'")), encoding="utf-8")
+        config.write_text(config_template(title), encoding="utf-8")
     settings = load_settings(folder)
-    for path in (settings.content_path, settings.feeds_path, settings.outbox_path):
+    for path in (settings.content_path, settings.feeds_path):
         path.mkdir(parents=True, exist_ok=True)
+    settings.outbox_path.mkdir(mode=OUTBOX_FOLDER_MODE, exist_ok=True)
     site_secret(settings)
     return settings, created

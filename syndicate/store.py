@@ -1,17 +1,18 @@
 """The database: schema, migrations, connections. SQLite by default, PostgreSQL as an option.
 
-Queries that belong to one stage live with it (articles in `archive.py`, subscribers in
-`subscribers.py`, deliveries in `delivery.py`); this module owns the tables they share.
+Queries that belong to one stage live with it (articles in `articles.py`, subscribers in
+`subscribers/`, deliveries in `delivery.py`); this module owns the tables they share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -263,3 +264,15 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
                 yield conn
     except SQLAlchemyError as e:
         raise StoreError(f"database error: {e}") from e
+
+
+def insert_ignoring_duplicates(
+    conn: Connection, table: sa.Table, *, index_elements: Sequence[str] | None = None
+) -> sqlite.Insert | postgresql.Insert:
+    """Return an INSERT into `table` that skips a row whose key exists, in the backend's words.
+
+    Both backends write it ON CONFLICT DO NOTHING; with `index_elements`, only a clash on
+    that unique index is skipped, and any other one still raises.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)

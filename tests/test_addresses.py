@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from syndicate.addresses import email_key, normalize_address, suppression_hash
 from syndicate.errors import AddressError
+from syndicate.subscribers.addresses import email_key, normalize_address, suppression_hash
 
 
 def test_addresses_are_trimmed_and_the_domain_lower_cased() -> None:

@@ -82,6 +82,7 @@ def test_init_writes_a_commented_config_and_folders(tmp_path: Path) -> None:
     assert "# base_url" in config and "SYNDICATE_SMTP_URL" in config
     for folder in ("content", "feeds", "outbox"):
         assert (tmp_path / "paper" / folder).is_dir()
+    assert (tmp_path / "paper" / "outbox").stat().st_mode & 0o777 == 0o700
     # The commented file is itself valid and yields the defaults.
     assert load_settings(tmp_path / "paper", environ={}).title == "paper"
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from email_samples import DATE, sample_article, site_settings
 
-from syndicate.newsletter.message import Recipient, build_template, personalize
+from syndicate.newsletter.message import Recipient, build_template
 from syndicate.newsletter.render import render_issue
+from syndicate.newsletter.splice import personalize
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "email_article.eml"
 READER = Recipient(

@@ -19,9 +19,9 @@ from syndicate.newsletter.message import (
     build_template,
     confirmation_message,
     message_id,
-    personalize,
 )
 from syndicate.newsletter.render import render_issue
+from syndicate.newsletter.splice import personalize
 
 LOCAL = string.ascii_letters + string.digits + "._+-"
 local_parts = st.text(LOCAL, min_size=1, max_size=64).filter(

@@ -13,13 +13,9 @@ import pytest
 from email_samples import DATE, parse, parts, sample_article, site_settings
 
 from syndicate.model import Paragraph
-from syndicate.newsletter.message import (
-    Recipient,
-    build_message,
-    build_template,
-    personalize,
-)
+from syndicate.newsletter.message import Recipient, build_message, build_template
 from syndicate.newsletter.render import HTML_LIMIT, render_issue
+from syndicate.newsletter.splice import personalize
 from syndicate.readers import read_article
 
 READER = Recipient(

@@ -1,4 +1,4 @@
-"""The built wheel ships the email templates, and renders from them without the checkout."""
+"""The built wheel ships the templates and the package data, and works without the checkout."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ CHECK = """
 import sys
 from pathlib import Path
 import syndicate
-from syndicate.config import load_settings
+from syndicate.config import config_template, load_settings
 from syndicate.model import Article, Paragraph
 from syndicate.newsletter.render import render_issue
 from syndicate.templating import packaged_templates
@@ -28,6 +28,7 @@ assert packaged_templates() == tree / "syndicate" / "templates", packaged_templa
 article = Article("Tide tables", "tide-tables", (Paragraph("High water at noon.", "High water at noon."),))
 rendered = render_issue(load_settings(sys.argv[2], environ={}), article)
 assert "High water at noon." in rendered.html and "High water at noon." in rendered.text
+assert config_template("Tide tables").startswith("# syndicate.toml: the settings of this site.")
 print("rendered from the wheel")
 """
 
@@ -51,6 +52,8 @@ def test_wheel_ships_the_templates_and_renders_from_them(tmp_path: Path, site: P
         if name.startswith("syndicate/templates/email/") and name.endswith(".j2")
     )
     assert TEMPLATES and shipped == TEMPLATES
+    assert {"syndicate/config/template.toml", "syndicate/py.typed"} <= names
+    assert any(".dist-info/" in name and name.endswith("/LICENSE") for name in names), names
     # Import syndicate from the unpacked wheel, away from the checkout (cwd, path).
     result = subprocess.run(
         [sys.executable, "-c", CHECK, str(tmp_path / "tree"), str(site)],

@@ -15,7 +15,7 @@ import syndicate
 from syndicate import errors
 from syndicate.cli.base import SyndicateGroup
 from syndicate.config import load_settings
-from syndicate.cron import run_lock
+from syndicate.run import run_lock
 
 PACKAGE = Path(syndicate.__file__).resolve().parent
 

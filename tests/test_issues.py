@@ -145,6 +145,24 @@ def test_test_send_goes_to_one_address_and_is_not_a_delivery(
     assert bad.exit_code == 1 and bad.output.startswith("Error: 'not-an-address' is not")
 
 
+def test_test_send_checks_the_address_as_a_subscriber_address_is_checked(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    cli(site, "publish", str(write_article(site)))
+    for address in ("ünïcode@example.org", "reader@"):
+        added = cli(site, "subscribers", "add", address)
+        sent = cli(site, "newsletter", "test", "1", "--to", address, env=smtp_server.env())
+        assert added.exit_code == sent.exit_code == 1
+        assert sent.output.startswith("Error: ") and sent.output == added.output
+    assert not smtp_server.messages
+    mixed_case = cli(
+        site, "newsletter", "test", "1", "--to", "Editor@EXAMPLE.org", env=smtp_server.env()
+    )
+    assert mixed_case.exit_code == 0, mixed_case.output
+    (received,) = smtp_server.messages
+    assert received.recipients == ("Editor@example.org",)  # the domain normalised, as stored
+
+
 def test_queue_issue_is_one_statement_and_idempotent(site: Path) -> None:
     add_active(site, 4)
     cli(site, "publish", "--no-email", str(write_article(site)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -135,3 +136,15 @@ def test_outbox_writes_one_file_per_message_without_clobbering(site: Path) -> No
     assert len(files) == 2 and first != second
     assert all(f.read_bytes() == _message() for f in files)
     assert not list(settings.outbox_path.glob(".*.tmp"))
+
+
+def test_outbox_mail_is_readable_by_the_owner_alone(site: Path) -> None:
+    """Outbox mail holds addresses and unsubscribe tokens: 0600 files in a 0700 folder."""
+    settings = load_settings(site, environ={})
+    settings.outbox_path.mkdir(exist_ok=True)
+    settings.outbox_path.chmod(0o755)  # an outbox made before it was private
+    transport = open_transport(settings)
+    transport.send("b@news.example.com", "reader@example.net", _message())
+    (written,) = settings.outbox_path.glob("*.eml")
+    assert stat.S_IMODE(settings.outbox_path.stat().st_mode) == 0o700
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600

@@ -9,7 +9,7 @@ from delivery_helpers import add_active, delivery_states, settings_for, write_ar
 from site_helpers import cli
 from smtp_server import SMTPServer
 
-from syndicate.cron import run_lock
+from syndicate.run import run_lock
 
 
 def test_run_publishes_new_files_then_sends(site: Path, smtp_server: SMTPServer) -> None:

@@ -16,7 +16,7 @@ from site_helpers import cli, store
 
 from syndicate.config import load_settings
 from syndicate.store import deliveries, subscribers, suppressions, utcnow
-from syndicate.tokens import make_token
+from syndicate.subscribers.tokens import make_token
 
 CONFIRM_LINK = re.compile(r"https://news\.example\.com/confirm/([A-Za-z0-9_.\-]+)")
 SIGNED_UP = "Signed up {}: unless it is already subscribed, a confirmation email is on its way.\n"

@@ -10,7 +10,7 @@ import pytest
 from syndicate.config import load_settings
 from syndicate.errors import TokenError
 from syndicate.store import utcnow
-from syndicate.tokens import make_token, read_token, read_token_issued
+from syndicate.subscribers.tokens import make_token, read_token, read_token_issued
 
 
 def test_a_token_names_its_subscriber_and_when_it_was_signed(tmp_path: Path) -> None:

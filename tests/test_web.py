@@ -24,7 +24,7 @@ from syndicate import subscribers
 from syndicate.config import Settings, load_settings
 from syndicate.store import deliveries, utcnow
 from syndicate.store import subscribers as subscribers_table
-from syndicate.tokens import make_token
+from syndicate.subscribers.tokens import make_token
 from syndicate.web import create_app
 from syndicate.web.pages import EMAIL_POLICY, content_policy, page
 

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from syndicate.config import Settings, load_settings
 from syndicate.errors import AddressError, SignupLimitError
-from syndicate.signup_limits import release_signup, reserve_signup
 from syndicate.store import signup_attempts, utcnow
+from syndicate.subscribers.limits import release_signup, reserve_signup
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from syndicate.archive import list_articles
+from syndicate.articles import list_articles
 from syndicate.cli.base import main, pass_settings, site_store, warn_placeholder
 from syndicate.config import Settings
 from syndicate.errors import DateProblem, InputError

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from syndicate.cli.base import main, pass_settings
+from syndicate.cli.parse_summary import summarize
 from syndicate.config import Settings
 from syndicate.model import article_to_dict
 from syndicate.newsletter.definitions import is_site, route, site_definitions
 from syndicate.readers import FORMATS, read_article
-from syndicate.readers.summary import summarize
 
 
 @main.command()

@@ -78,7 +78,7 @@ def run_command(settings: Settings, quiet: bool) -> None:
 
     Example: syndicate --site /srv/news run --quiet
     """
-    from syndicate.cron import run
+    from syndicate.run import run
 
     report = run(settings)
     if report.published and not quiet:

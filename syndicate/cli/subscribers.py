@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from syndicate import subscribers as subs
-from syndicate.addresses import normalize_address
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
 from syndicate.newsletter.catalog import by_slugs, load_newsletters
+from syndicate.subscribers.addresses import normalize_address
 
 newsletter_option = click.option(
     "--newsletter",

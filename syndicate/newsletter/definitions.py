@@ -16,13 +16,10 @@ from typing import Any
 
 from slugify import slugify
 
-from syndicate.config import (
-    CONFIG_FILE,
-    Settings,
-    _address,
-    _bool,
-    _text,
-)
+from syndicate.config import CONFIG_FILE, Settings
+from syndicate.config.checks import as_address as _address
+from syndicate.config.checks import as_bool as _bool
+from syndicate.config.checks import as_text as _text
 from syndicate.errors import ConfigError
 from syndicate.migrations import DefaultNewsletter
 from syndicate.model import Article

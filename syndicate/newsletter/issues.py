@@ -13,18 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
-from syndicate.errors import AddressError, IssueError
+from syndicate.errors import IssueError
 from syndicate.mailer import send_now
 from syndicate.model import Article
 from syndicate.newsletter.definitions import Newsletter, Routing, route
 from syndicate.store import (
     UTCDateTime,
     deliveries,
+    insert_ignoring_duplicates,
     issue_articles,
     issues,
     memberships,
@@ -32,6 +31,7 @@ from syndicate.store import (
     utcnow,
     write_transaction,
 )
+from syndicate.subscribers.addresses import normalize_address
 
 HELD, QUEUED, CANCELLED = "held", "queued", "cancelled"
 DELIVERY_STATES = ("due", "sending", "sent", "failed", "cancelled")
@@ -180,13 +180,6 @@ def create_issue(
     return IssueOutcome(issue_id, QUEUED, queued, subject, truncated, newsletter.slug)
 
 
-def _insert_ignoring_duplicates(conn: Connection) -> sqlite.Insert | postgresql.Insert:
-    """Return the backend's INSERT into deliveries, which has ON CONFLICT DO NOTHING."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(deliveries)
-    return sqlite.insert(deliveries)
-
-
 def _siblings(conn: Connection, issue_id: int) -> sa.Select[tuple[int]] | None:
     """Return a query for the issues made together with this one for the same article
     (None when there are none, the usual case, which then costs nothing more)."""
@@ -240,13 +233,13 @@ def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None)
         rows = rows.where(~had.exists())
     # The unique (issue, subscriber) index skips who has a delivery already: a NOT EXISTS
     # per row cost 3.5x the plain INSERT ... SELECT on a million (bench/queue.py).
-    insert = _insert_ignoring_duplicates(conn)
+    insert = insert_ignoring_duplicates(
+        conn, deliveries, index_elements=["issue_id", "subscriber_id"]
+    )
     result = conn.execute(
         insert.from_select(
             ["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows
-        )
-        .on_conflict_do_nothing(index_elements=["issue_id", "subscriber_id"])
-        .execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT counts only if asked
+        ).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT counts only if asked
     )
     added = max(result.rowcount or 0, 0)
     conn.execute(issues.update().where(issues.c.id == issue_id).values(state=QUEUED, queued_at=now))
@@ -315,21 +308,19 @@ def cancel_for_article(conn: Connection, article_pk: int) -> int:
 
 def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -> str:
     """Send one copy of an issue to `address` now, outside the list; return the reply."""
-    from syndicate.newsletter.message import Recipient, personalize
+    from syndicate.newsletter.message import Recipient
+    from syndicate.newsletter.splice import personalize
 
-    try:
-        checked = validate_email(address, check_deliverability=False)
-    except EmailNotValidError as e:
-        raise AddressError(f"{address!r} is not a usable email address: {e}") from None
+    checked = normalize_address(address)  # the same check a subscriber's address passes
     with engine.connect() as conn:
         row = _issue(conn, issue_id)
     recipient = Recipient(
-        address=checked.normalized,
+        address=checked,
         name=None,
         unsubscribe_url=f"{settings.public_web_url}/unsubscribe/test-copy",
         message_id=f"<issue-{issue_id}-test-{utcnow():%Y%m%d%H%M%S%f}@{settings.host}>",
     )
-    return send_now(settings, checked.normalized, personalize(row.message, recipient))
+    return send_now(settings, checked, personalize(row.message, recipient))
 
 
 def _counts(conn: Connection, issue_ids: list[int]) -> dict[int, dict[str, int]]:

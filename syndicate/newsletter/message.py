@@ -1,45 +1,22 @@
-"""The newsletter email as MIME bytes: built once per issue, personalised by splicing.
+"""The newsletter email as MIME bytes: built once per issue, with placeholders.
 
 `build_template` builds the issue's complete message once with the standard library
 (`EmailMessage`, a `policy.SMTP` variant) around the placeholders `render_issue` left in
-the HTML and text. `personalize` turns those bytes into one recipient's message without
-building a message again. The splice works like this, and `build_message` (the direct
-build for one recipient) is the reference it is tested against:
-
-* Headers. The three personal header fields (To, Message-ID, List-Unsubscribe) are
-  regenerated whole, through the same policy calls the generator makes
-  (`header_store_parse` then `fold_binary`), so folding, the 998-octet limit and RFC 2047
-  for non-ASCII names come out exactly as `EmailMessage` writes them, and a CR or LF can
-  never reach the output. The everyday plain shapes (a bare address, a short id) skip
-  the policy's slow parser and are written directly, to the same bytes.
-* Bodies. Both parts are forced to quoted-printable. The placeholders are made of letters
-  and hyphens, which QP never escapes, so a placeholder always reads as itself once the
-  soft line breaks are removed; but a soft break may fall inside it, and a real value
-  changes the line's length. So the splice never edits encoded text in place: the hard
-  line (all the physical lines up to the next real line break) holding a placeholder is
-  decoded, filled in, and encoded again with the same encoder `EmailMessage` uses. The
-  stdlib encodes each hard line on its own, so the result is byte for byte what encoding
-  the whole part would give, with `=` in a URL written `=3D` and lines kept to 76.
-  Values spliced into the HTML part are HTML-escaped, as Jinja would have escaped them.
-
-Finding the personal lines costs one pass over the template; it is done once per
-template bytes (cached), so each further recipient costs a few small encodings.
+the HTML and text; `splice.personalize` turns those bytes into one recipient's message.
+`build_message`, the direct build for one recipient, is the reference the splice is
+tested against. The confirmation email is built here too, directly, one per address.
 """
 
 from __future__ import annotations
 
-import binascii
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy, quoprimime
+from email import policy
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser
 from email.utils import make_msgid, parseaddr
-from functools import lru_cache
 
 from markupsafe import escape
 from slugify import slugify
@@ -53,8 +30,8 @@ from syndicate.newsletter.render import (
     QP_LINE_LENGTH,
     RenderedIssue,
     inline_css,
-    one_line,
 )
+from syndicate.safetext import one_line
 from syndicate.templating import template_environment
 
 # RFC 2045 caps quoted-printable lines at 76 characters; policy.SMTP's default of 78 would
@@ -63,11 +40,9 @@ from syndicate.templating import template_environment
 # given; left to the folder, a long List-Unsubscribe would come out RFC 2047-encoded, which
 # no mail client decodes in that field, and one-click unsubscribe would break.
 POLICY = policy.SMTP.clone(max_line_length=QP_LINE_LENGTH, refold_source="none")
-CRLF = b"\r\n"
 
 PLACEHOLDER_TO = "syndicate-placeholder-to@placeholder.invalid"
 PLACEHOLDER_MESSAGE_ID = "<syndicate-placeholder-message-id@placeholder.invalid>"
-PERSONAL_HEADERS = {"to", "message-id", "list-unsubscribe"}
 
 
 @dataclass(frozen=True)
@@ -109,7 +84,7 @@ def _sender(settings: Settings, name: str, override: str | None = None) -> Addre
     return Address(display_name=one_line(display or name), addr_spec=address)
 
 
-def _to(address: str, name: str | None) -> Address:
+def to_address(address: str, name: str | None) -> Address:
     if not address or address != "".join(address.split()) or not address.isascii():
         raise AddressError(f"{address!r} cannot be used as a recipient address")
     try:
@@ -118,7 +93,7 @@ def _to(address: str, name: str | None) -> Address:
         raise AddressError(f"{address!r} is not a usable address: {e}") from None
 
 
-def _single_token(label: str, value: str) -> str:
+def single_token(label: str, value: str) -> str:
     if not value or value != "".join(value.split()) or not value.isascii():
         raise ValueError(f"{label} must be ASCII without spaces or line breaks: {value!r}")
     return value
@@ -131,10 +106,10 @@ def _list_unsubscribe(settings: Settings, url: str) -> str:
     long field folds only at the space after the comma (a URL line may pass 78 octets;
     the hard limit is 998, far beyond any URL built here).
     """
-    return _fold_list_unsubscribe(f"<{url}>,", f"<{unsubscribe_mailto(settings)}>")
+    return fold_list_unsubscribe(f"<{url}>,", f"<{unsubscribe_mailto(settings)}>")
 
 
-def _fold_list_unsubscribe(url_part: str, mailto_part: str) -> str:
+def fold_list_unsubscribe(url_part: str, mailto_part: str) -> str:
     if len(f"List-Unsubscribe: {url_part} {mailto_part}") <= QP_LINE_LENGTH:
         return f"{url_part} {mailto_part}"
     return f"{url_part}\r\n {mailto_part}"
@@ -226,161 +201,13 @@ def build_message(
     return _assemble(
         settings,
         rendered,
-        to=_to(recipient.address, recipient.name),
-        message_id=_single_token("Message-ID", recipient.message_id),
-        unsubscribe_url=_single_token("unsubscribe URL", recipient.unsubscribe_url),
+        to=to_address(recipient.address, recipient.name),
+        message_id=single_token("Message-ID", recipient.message_id),
+        unsubscribe_url=single_token("unsubscribe URL", recipient.unsubscribe_url),
         plain=fill(rendered.text, recipient, html=False),
         html=fill(rendered.html, recipient, html=True),
         date=date,
     )
-
-
-# The splice ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Header:
-    name: str
-    template_value: str
-
-
-@dataclass(frozen=True)
-class _Line:
-    decoded: str  # one hard line: the part's UTF-8 bytes read as latin-1, as the encoder wants
-    html: bool
-
-
-_Segment = bytes | _Header | _Line
-_PLACEHOLDERS = (PLACEHOLDER_UNSUBSCRIBE_URL.encode(), PLACEHOLDER_ADDRESS.encode())
-
-
-def _unfold(field: bytes) -> str:
-    return re.sub(rb"\r\n(?=[ \t])", b"", field).decode("ascii").strip()
-
-
-def _body_segments(body: bytes, boundary: bytes) -> list[_Segment]:
-    segments: list[_Segment] = []
-    lines = body.split(CRLF)
-    in_headers, quoted, html = False, False, False
-    pending: list[bytes] = []  # the physical lines of the hard line being read
-    for number, line in enumerate(lines):
-        ending = CRLF if number < len(lines) - 1 else b""
-        if line.startswith(b"--" + boundary):
-            in_headers, quoted, html = True, False, False
-        elif in_headers:
-            lowered = line.lower()
-            if lowered.startswith(b"content-type:"):
-                html = b"text/html" in lowered
-            elif lowered.startswith(b"content-transfer-encoding:"):
-                quoted = b"quoted-printable" in lowered
-            elif not line:
-                in_headers = False
-        elif quoted:
-            pending.append(line)
-            if line.endswith(b"="):
-                continue
-            joined = b"".join(part[:-1] for part in pending[:-1]) + pending[-1]
-            if any(placeholder in joined for placeholder in _PLACEHOLDERS):
-                segments.append(_Line(binascii.a2b_qp(joined).decode("latin-1"), html))
-            else:
-                segments.append(CRLF.join(pending) + ending)
-            pending = []
-            continue
-        segments.append(line + ending)
-    return segments
-
-
-@lru_cache(maxsize=8)
-def _plan(template: bytes) -> tuple[_Segment, ...]:
-    """Split a template into static bytes and the pieces each recipient changes."""
-    head, _, body = template.partition(CRLF + CRLF)
-    segments: list[_Segment] = []
-    for field in re.split(rb"\r\n(?![ \t])", head):
-        name, _, value = field.partition(b":")
-        if name.decode("ascii").lower() in PERSONAL_HEADERS:
-            segments.append(_Header(name.decode("ascii"), _unfold(value)))
-        else:
-            segments.append(field + CRLF)
-    segments.append(CRLF)
-    boundary = BytesHeaderParser(policy=POLICY).parsebytes(head + CRLF + CRLF).get_boundary()
-    if boundary is None:
-        raise ValueError("not a newsletter template: the message has no MIME boundary")
-    segments.extend(_body_segments(body, boundary.encode("ascii")))
-    return tuple(_merged(segments))
-
-
-def _merged(segments: list[_Segment]) -> list[_Segment]:
-    """Join each run of static bytes into one piece, so a splice copies a few large pieces."""
-    merged: list[_Segment] = []
-    for segment in segments:
-        if isinstance(segment, bytes) and merged and isinstance(merged[-1], bytes):
-            merged[-1] += segment
-        else:
-            merged.append(segment)
-    return merged
-
-
-# Plain ASCII tokens the header folder copies unchanged: no quoting, encoding or comments.
-_DOT_ATOM = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
-_PLAIN_ADDRESS = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
-_PLAIN_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
-# A display name of plain words (letters, digits, hyphens, apostrophes, one space apart):
-# the folder writes `Name <address>` for it with no quoting or encoding.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*")
-_PLAIN_NAME_ADDRESS = re.compile(rf"{_PLAIN_NAME.pattern} <{_DOT_ATOM}@{_DOT_ATOM}>")
-
-
-def _header(name: str, value: object) -> bytes:
-    """Fold one header field exactly as the generator would.
-
-    The policy's parser and folder cost most of a splice, so the everyday shapes (a bare
-    address, plain words and an address, a plain Message-ID) are written directly when
-    they fit on a line; the property test holds them equal to it.
-    """
-    if isinstance(value, Address) and not value.display_name:
-        value = value.addr_spec
-    if isinstance(value, str) and value.isascii():
-        line = f"{name}: {value}"
-        plain = (
-            name == "To"
-            and (_PLAIN_ADDRESS.fullmatch(value) or _PLAIN_NAME_ADDRESS.fullmatch(value))
-            or name == "Message-ID"
-            and _PLAIN_MESSAGE_ID.fullmatch(value)
-        )
-        if plain and len(line) <= QP_LINE_LENGTH:
-            return (line + "\r\n").encode("ascii")
-    return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
-
-
-def personalize(template: bytes, recipient: Recipient) -> bytes:
-    """Return one recipient's message, spliced into the issue's template bytes."""
-    to: Address | str
-    address, name = recipient.address, recipient.name
-    if _PLAIN_ADDRESS.fullmatch(address) and (not name or _PLAIN_NAME.fullmatch(name)):
-        to = f"{name} <{address}>" if name else address  # what str(_to(...)) gives them
-    else:
-        to = _to(address, name)
-    url = _single_token("unsubscribe URL", recipient.unsubscribe_url)
-    mid = _single_token("Message-ID", recipient.message_id)
-    out: list[bytes] = []
-    for segment in _plan(template):
-        if isinstance(segment, bytes):
-            out.append(segment)
-        elif isinstance(segment, _Header):
-            lowered = segment.name.lower()
-            if lowered == "to":
-                out.append(_header(segment.name, to))
-            elif lowered == "message-id":
-                out.append(_header(segment.name, mid))
-            else:  # List-Unsubscribe: "<url>, <mailto:...>", written raw as _assemble does
-                mailto_part = segment.template_value.partition(", ")[2]
-                value = _fold_list_unsubscribe(f"<{url}>,", mailto_part)
-                out.append(f"{segment.name}: {value}\r\n".encode("ascii"))
-        else:
-            # Spliced values are ASCII (checked above), so they read the same as latin-1.
-            filled = fill(segment.decoded, recipient, html=segment.html)
-            out.append(quoprimime.body_encode(filled + "\n", QP_LINE_LENGTH, "\r\n").encode())
-    return b"".join(out)
 
 
 # The confirmation email -------------------------------------------------------------------
@@ -395,7 +222,7 @@ def confirmation_message(
         "newsletter_name": newsletter,
         "site_title": settings.title,
         "site_url": settings.base_url,
-        "confirm_url": _single_token("confirmation URL", confirm_url),
+        "confirm_url": single_token("confirmation URL", confirm_url),
         "name": one_line(name or ""),
         "address": address,
         "language": settings.language,
@@ -403,13 +230,13 @@ def confirmation_message(
     html = inline_css(
         template_environment(settings).get_template("email/confirm.html.j2").render(context)
     )
-    plain_environment = template_environment(settings, autoescape=False)
-    plain_environment.filters["wrap"] = text.wrap
-    plain = text.tidy(plain_environment.get_template("email/confirm.txt.j2").render(context))
+    plain = text.tidy(
+        text.plain_environment(settings).get_template("email/confirm.txt.j2").render(context)
+    )
 
     message = EmailMessage(policy=POLICY)
     message["From"] = _sender(settings, newsletter)
-    message["To"] = _to(address, name)
+    message["To"] = to_address(address, name)
     _text_header(message, "Subject", f"Confirm your subscription to {one_line(newsletter)}")
     message["Date"] = datetime.now(UTC)
     message["Message-ID"] = make_msgid(domain=settings.host)

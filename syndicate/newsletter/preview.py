@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
-from syndicate.archive import get_article
+from syndicate.articles import get_article
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
 from syndicate.errors import (

@@ -21,6 +21,7 @@ from syndicate.html_body import sanitize_html
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
 from syndicate.newsletter.definitions import Newsletter, default_newsletter
+from syndicate.safetext import one_line
 from syndicate.templating import template_environment
 
 # Made only of letters and hyphens: characters that Jinja, lxml, URL escaping and
@@ -56,11 +57,6 @@ class RenderedIssue:
     newsletter_slug: str = "newsletter"
     sender: str | None = None
     reply_to: str | None = None
-
-
-def one_line(value: str) -> str:
-    """Collapse every run of whitespace, CR and LF included, into one space."""
-    return " ".join(value.split())
 
 
 def _absolute_block(block: Block, base: str) -> Block:
@@ -170,10 +166,10 @@ def render_issue(
     html = _serialize(root)
 
     blocks = context["blocks"] if kept is None else context["blocks"][:kept]
-    text_environment = template_environment(settings, autoescape=False)
-    text_environment.filters["wrap"] = text.wrap
-    plain = text_environment.get_template("email/article.txt.j2").render(
-        context, body=text.article_body(blocks), truncated=kept is not None
+    plain = (
+        text.plain_environment(settings)
+        .get_template("email/article.txt.j2")
+        .render(context, body=text.article_body(blocks), truncated=kept is not None)
     )
     return RenderedIssue(
         subject=one_line(article.title),

@@ -12,10 +12,14 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+import jinja2
 import lxml.html
 from lxml import etree
 
+from syndicate.config import Settings
 from syndicate.model import Block, Figure, Heading, ListBlock, Paragraph, Quote
+from syndicate.safetext import one_line
+from syndicate.templating import template_environment
 
 WIDTH = 78
 # Glues a footnote mark to the word before it while wrapping, so "[2]." never starts a
@@ -60,6 +64,13 @@ def wrap(value: str, width: int = WIDTH, indent: str = "", hanging: str | None =
     return "\n".join(wrapper.fill(line) for line in value.split("\n")).replace(GLUE, " ")
 
 
+def plain_environment(settings: Settings) -> jinja2.Environment:
+    """Return the Jinja environment for plain-text email: no HTML escaping, a `wrap` filter."""
+    environment = template_environment(settings, autoescape=False)
+    environment.filters["wrap"] = wrap
+    return environment
+
+
 def inline_text(html: str, notes: Footnotes) -> str:
     """Return the plain text of inline `html`, each link followed by its footnote mark."""
     if not html.strip():
@@ -84,14 +95,14 @@ def inline_text(html: str, notes: Footnotes) -> str:
                 pieces.append(f"{GLUE}[{notes.number(href)}]")
 
     walk(root)
-    return "\n".join(" ".join(line.split()) for line in "".join(pieces).split("\n"))
+    return "\n".join(one_line(line) for line in "".join(pieces).split("\n"))
 
 
 def figure_text(figure: Figure) -> str:
     """Return a figure as its caption and credit, the way the HTML shows them."""
-    caption = " ".join(figure.caption.split())
+    caption = one_line(figure.caption)
     if figure.credit:
-        caption = f"{caption} ({' '.join(figure.credit.split())})".strip()
+        caption = f"{caption} ({one_line(figure.credit)})".strip()
     return wrap(caption)
 
 
@@ -106,7 +117,7 @@ def block_text(block: Block, notes: Footnotes) -> str:
     if isinstance(block, Quote):
         quoted = wrap(inline_text(block.html, notes), WIDTH - 2, indent="> ")
         if block.cite:
-            quoted += "\n" + wrap("-- " + " ".join(block.cite.split()), indent="> ")
+            quoted += "\n" + wrap("-- " + one_line(block.cite), indent="> ")
         return quoted
     if isinstance(block, ListBlock):
         items = []

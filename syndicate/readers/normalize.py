@@ -11,9 +11,8 @@ import lxml.html
 import nh3
 
 from syndicate.errors import DecodeProblem
+from syndicate.safetext import xml_text
 
-# XML 1.0 allows tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD and U+10000 up; the rest is dropped.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Invisible characters that pasted pages leave at the edges of lines.
 _EDGE = "\u00a0\u200b\ufeff"
 _EDGE_SPACE = " \t\n\r\f\v" + _EDGE
@@ -59,7 +58,7 @@ def decode(data: bytes, declared: str | None = None) -> str:
 
 def clean_text(text: str) -> str:
     """Return text in NFC with XML-illegal characters gone, LF line ends and trimmed line edges."""
-    text = _XML_ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = xml_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     text = unicodedata.normalize("NFC", text)
     return "\n".join(line.strip(_EDGE_SPACE) for line in text.split("\n"))
 
@@ -72,7 +71,7 @@ def clean_line(text: str) -> str:
 def sanitize_inline(markup: str) -> str:
     """Keep only inline tags and safe links (http, https, mailto, relative) in a fragment."""
     cleaned = nh3.clean(
-        _XML_ILLEGAL.sub("", markup),
+        xml_text(markup),
         tags=INLINE_TAGS,
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},

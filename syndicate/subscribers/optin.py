@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.addresses import normalize_address
 from syndicate.config import Settings
 from syndicate.errors import (
     AddressError,
@@ -23,6 +22,7 @@ from syndicate.model import Subscriber
 from syndicate.newsletter.catalog import by_slugs, choose, site_newsletters
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
+from syndicate.subscribers.addresses import normalize_address
 from syndicate.subscribers.memberships import (
     PENDING,
     activate_pending,
@@ -42,7 +42,7 @@ from syndicate.subscribers.records import (
     row_by_address,
     row_by_id,
 )
-from syndicate.tokens import read_token, read_token_issued
+from syndicate.subscribers.tokens import read_token, read_token_issued
 
 
 def signup(

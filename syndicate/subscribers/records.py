@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.addresses import email_key, normalize_address, suppression_hash
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.model import Subscriber
-from syndicate.store import deliveries, memberships, subscribers, suppressions
-from syndicate.tokens import make_token
+from syndicate.safetext import one_line
+from syndicate.store import (
+    deliveries,
+    insert_ignoring_duplicates,
+    memberships,
+    subscribers,
+    suppressions,
+)
+from syndicate.subscribers.addresses import email_key, normalize_address, suppression_hash
+from syndicate.subscribers.tokens import make_token
 
 STATES = ("pending", "active", "unsubscribed", "bounced")
 GONE = ("unsubscribed", "bounced")
@@ -138,19 +143,13 @@ def clean_name(name: str | None) -> str | None:
     text = unicodedata.normalize("NFC", name)
     # Control characters (CR and LF above all) would end up in a To: header.
     text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = one_line(text)
     if len(text) > NAME_LIMIT:
         raise AddressError(f"the name is too long ({len(text)} characters; at most {NAME_LIMIT})")
     return text or None
 
 
 # Writing rows ------------------------------------------------------------------------------
-
-
-def insert_or_nothing(conn: Connection, table: sa.Table) -> Any:
-    """Return an INSERT that does nothing on a duplicate key, in the dialect's own words."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return dialect_insert(table).on_conflict_do_nothing()
 
 
 def insert_subscriber(
@@ -178,7 +177,7 @@ def insert_subscriber(
         values.update(
             confirmed_at=now, confirm_method=method, confirm_client=values["signup_client"]
         )
-    statement = insert_or_nothing(conn, subscribers).values(**values)
+    statement = insert_ignoring_duplicates(conn, subscribers).values(**values)
     inserted = conn.execute(statement.returning(subscribers.c.id)).scalar_one_or_none()
     return int(inserted) if inserted is not None else None
 

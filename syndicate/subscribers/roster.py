@@ -11,12 +11,19 @@ from typing import Any, Literal, TextIO
 
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.addresses import normalize_address, suppression_hash
 from syndicate.config import Settings
 from syndicate.errors import AddressError, InputError
 from syndicate.model import Subscriber
 from syndicate.newsletter.catalog import choose
-from syndicate.store import deliveries, subscribers, suppressions, utcnow, write_transaction
+from syndicate.store import (
+    deliveries,
+    insert_ignoring_duplicates,
+    subscribers,
+    suppressions,
+    utcnow,
+    write_transaction,
+)
+from syndicate.subscribers.addresses import normalize_address, suppression_hash
 from syndicate.subscribers.memberships import (
     ACTIVE,
     LEFT,
@@ -29,7 +36,6 @@ from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
     clean_name,
-    insert_or_nothing,
     insert_subscriber,
     is_suppressed,
     list_subscribers,
@@ -137,7 +143,7 @@ def remove(engine: Engine, settings: Settings, address: str) -> Subscriber:
         conn.execute(deliveries.delete().where(deliveries.c.subscriber_id == row.id))
         conn.execute(subscribers.delete().where(subscribers.c.id == row.id))
         conn.execute(
-            insert_or_nothing(conn, suppressions).values(
+            insert_ignoring_duplicates(conn, suppressions).values(
                 email_hash=suppression_hash(row.email), reason="removed", created_at=utcnow()
             )
         )

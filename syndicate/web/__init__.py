@@ -2,7 +2,7 @@
 
 `create_app` builds it the way Flask's tutorial does: configuration, the site's database
 engine and templates on `app.extensions`, then one blueprint per group of pages. Views call
-the library (`subscribers`, `signup_limits`) and hold no SQL.
+the library (`subscribers`, `subscribers.limits`) and hold no SQL.
 """
 
 from __future__ import annotations

@@ -7,13 +7,10 @@ from pathlib import Path
 from flask import Blueprint, Response, send_from_directory
 from werkzeug.exceptions import NotFound
 
+from syndicate.feeds import FORMATS
 from syndicate.web.pages import site_settings
 
-FEED_TYPES = {
-    "atom.xml": "application/atom+xml",
-    "rss.xml": "application/rss+xml",
-    "feed.json": "application/feed+json",
-}
+FEED_TYPES = {fmt.filename: fmt.media_type for fmt in FORMATS}
 
 blueprint = Blueprint("feeds", __name__)
 

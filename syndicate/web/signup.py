@@ -13,7 +13,7 @@ from syndicate import subscribers
 from syndicate.errors import AddressError, DeliveryError, SignupLimitError
 from syndicate.newsletter.catalog import load_newsletters
 from syndicate.newsletter.definitions import Newsletter
-from syndicate.signup_limits import release_signup, reserve_signup
+from syndicate.subscribers.limits import release_signup, reserve_signup
 from syndicate.web.pages import (
     FORM_POLICY,
     content_policy,

@@ -13,7 +13,7 @@ from delivery_helpers import settings_for
 from requirements import BACKENDS
 
 from syndicate import feeds as publishing_feeds
-from syndicate.archive import list_articles, upsert_article
+from syndicate.articles import list_articles, upsert_article
 from syndicate.migrations import MIGRATIONS, DefaultNewsletter
 from syndicate.publishing import publish_articles
 from syndicate.store import (

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from syndicate.addresses import email_key, normalize_address
 from syndicate.config import Settings
 from syndicate.errors import SignupLimitError
 from syndicate.store import signup_attempts, utcnow, write_transaction
+from syndicate.subscribers.addresses import email_key, normalize_address
 
 WINDOW = timedelta(hours=1)
 

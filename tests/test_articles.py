@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from articles_factory import make_article
 
-from syndicate.archive import (
+from syndicate.articles import (
     get_article,
     list_articles,
     published_tags,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,19 +20,11 @@ from sqlalchemy.engine import Connection, Row
 from syndicate.config import Settings
 from syndicate.errors import UnknownArticleError
 from syndicate.model import Article, article_from_dict, article_to_dict
+from syndicate.safetext import xml_text
 from syndicate.store import article_tags, articles
 
 PUBLISHED = "published"
 UNPUBLISHED = "unpublished"
-
-
-# Characters XML 1.0 forbids (NUL among them, which PostgreSQL text cannot hold either).
-_XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_text(text: str) -> str:
-    """Drop the characters XML 1.0 cannot carry."""
-    return _XML_ILLEGAL.sub("", text)
 
 
 def _clean(value: Any) -> Any:

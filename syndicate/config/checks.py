@@ -1,0 +1,113 @@
+"""The checks a setting's value passes: each takes the key (for the message) and the raw value.
+
+Every failure is a ConfigError naming the key and what was expected.
+"""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from syndicate.errors import AddressError, ConfigError
+
+
+def as_text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def as_count(key: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
+    if isinstance(value, bool) or number < 0:
+        raise ConfigError(f"{key}: expected a whole number of 0 or more, got {value!r}")
+    return number
+
+
+def as_positive_count(key: str, value: Any) -> int:
+    number = as_count(key, value)
+    if number < 1:
+        raise ConfigError(f"{key}: expected a whole number of 1 or more, got {value!r}")
+    return number
+
+
+def as_number(key: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+    if isinstance(value, bool) or number < 0 or number != number:
+        raise ConfigError(f"{key}: expected a number of 0 or more, got {value!r}")
+    return number
+
+
+def as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def as_http_url(key: str, value: Any) -> str:
+    text = as_text(key, value)
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(
+            f"{key}: expected an http(s) URL such as https://news.example.com, got {text!r}"
+        )
+    return text.rstrip("/")
+
+
+def as_timezone(key: str, value: Any) -> str:
+    text = as_text(key, value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{key}: unknown timezone {text!r} (use a name such as Europe/Berlin)"
+        ) from None
+    return text
+
+
+def as_address(key: str, value: Any) -> str:
+    """Accept `addr@host` or `Display Name <addr@host>`; keep what was written."""
+    # Imported here: the subscribers package loads settings, so a top-level import would loop.
+    from syndicate.subscribers.addresses import normalize_address
+
+    text = as_text(key, value)
+    _, address = parseaddr(text)
+    try:
+        normalize_address(address)  # the one address check, as a subscriber's address passes
+    except AddressError as e:
+        where = key if address == text else f"{key}: in {text!r}"
+        raise ConfigError(f"{where}: {e}") from None
+    return text
+
+
+def as_smtp_url(key: str, value: Any) -> str:
+    text = as_text(key, value)
+    parts = urlsplit(text)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ConfigError(f"{key}: expected smtp://[user@]host[:port] or smtps://..., got {text!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"{key}: bad port in {text!r}") from None
+    return text
+
+
+def as_database_url(key: str, value: Any) -> str:
+    text = as_text(key, value)
+    if not (text.startswith("sqlite") or text.startswith("postgresql")):
+        raise ConfigError(
+            f"{key}: expected a sqlite:/// or postgresql+psycopg:// URL, got {text!r}"
+        )
+    return text

@@ -1,0 +1,168 @@
+"""The settings table: every setting's file key, variable and check, and the typed `Settings`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from syndicate.config import checks
+
+PLACEHOLDER_BASE_URL = "https://example.org"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: where it lives in syndicate.toml, its variable, and its check."""
+
+    field: str
+    toml: str
+    env: str
+    check: Callable[[str, Any], Any]
+
+
+KEYS: tuple[Key, ...] = (
+    Key("title", "site.title", "SYNDICATE_TITLE", checks.as_text),
+    Key("base_url", "site.base_url", "SYNDICATE_BASE_URL", checks.as_http_url),
+    Key("language", "site.language", "SYNDICATE_LANGUAGE", checks.as_text),
+    Key("timezone", "site.timezone", "SYNDICATE_TIMEZONE", checks.as_timezone),
+    Key("author", "site.author", "SYNDICATE_AUTHOR", checks.as_text),
+    Key("content_dir", "site.content_dir", "SYNDICATE_CONTENT_DIR", checks.as_text),
+    Key("feed_entries", "feeds.entries", "SYNDICATE_FEED_ENTRIES", checks.as_positive_count),
+    Key("newsletter_name", "newsletter.name", "SYNDICATE_NEWSLETTER", checks.as_text),
+    Key("newsletter_from", "newsletter.from", "SYNDICATE_FROM", checks.as_address),
+    Key("reply_to", "newsletter.reply_to", "SYNDICATE_REPLY_TO", checks.as_address),
+    Key(
+        "unsubscribe_mailto",
+        "newsletter.unsubscribe_mailto",
+        "SYNDICATE_UNSUBSCRIBE_MAILTO",
+        checks.as_address,
+    ),
+    Key(
+        "bounce_address", "newsletter.bounce_address", "SYNDICATE_BOUNCE_ADDRESS", checks.as_address
+    ),
+    Key("hold", "newsletter.hold", "SYNDICATE_HOLD", checks.as_bool),
+    Key("web_url", "web.url", "SYNDICATE_WEB_URL", checks.as_http_url),
+    Key("trusted_proxies", "web.trusted_proxies", "SYNDICATE_TRUSTED_PROXIES", checks.as_count),
+    Key("signup_limit", "web.signup_limit", "SYNDICATE_SIGNUP_LIMIT", checks.as_positive_count),
+    Key("database_url", "database.url", "SYNDICATE_DB", checks.as_database_url),
+    Key("smtp_url", "smtp.url", "SYNDICATE_SMTP_URL", checks.as_smtp_url),
+    Key("smtp_password", "smtp.password", "SYNDICATE_SMTP_PASSWORD", checks.as_text),
+    Key("smtp_timeout", "smtp.timeout", "SYNDICATE_SMTP_TIMEOUT", checks.as_number),
+    Key("smtp_ca_file", "smtp.ca_file", "SYNDICATE_SMTP_CA_FILE", checks.as_text),
+    Key("rate", "send.rate", "SYNDICATE_RATE", checks.as_number),
+    Key("connections", "send.connections", "SYNDICATE_CONNECTIONS", checks.as_positive_count),
+    Key("max_attempts", "send.max_attempts", "SYNDICATE_MAX_ATTEMPTS", checks.as_positive_count),
+    Key("retry_delay", "send.retry_delay", "SYNDICATE_RETRY_DELAY", checks.as_number),
+    Key(
+        "bounce_threshold",
+        "send.bounce_threshold",
+        "SYNDICATE_BOUNCE_THRESHOLD",
+        checks.as_positive_count,
+    ),
+    Key("secret", "", "SYNDICATE_SECRET", checks.as_text),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of one site, validated."""
+
+    site: Path
+    title: str
+    base_url: str = PLACEHOLDER_BASE_URL
+    language: str = "en"
+    timezone: str = "UTC"
+    author: str | None = None
+    content_dir: str = "content"
+    feed_entries: int = 20
+    newsletter_name: str | None = None
+    newsletter_from: str | None = None
+    reply_to: str | None = None
+    unsubscribe_mailto: str | None = None
+    bounce_address: str | None = None
+    hold: bool = False
+    web_url: str | None = None
+    trusted_proxies: int = 0
+    signup_limit: int = 5
+    database_url: str | None = None
+    smtp_url: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 30.0
+    smtp_ca_file: str | None = None
+    rate: float = 0.0
+    connections: int = 4
+    max_attempts: int = 5
+    retry_delay: float = 300.0
+    bounce_threshold: int = 3
+    secret: str | None = None
+
+    # Derived values: the defaults that depend on other settings.
+
+    @property
+    def site_author(self) -> str:
+        return self.author or self.title
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def is_placeholder_url(self) -> bool:
+        return self.base_url == PLACEHOLDER_BASE_URL
+
+    @property
+    def sender(self) -> str:
+        """The From header: `Name <address>`, or the address alone as configured."""
+        return self.newsletter_from or f"newsletter@{self.host}"
+
+    @property
+    def sender_address(self) -> str:
+        return parseaddr(self.sender)[1]
+
+    @property
+    def unsubscribe_address(self) -> str:
+        if self.unsubscribe_mailto:
+            return parseaddr(self.unsubscribe_mailto)[1]
+        return "unsubscribe@" + self.sender_address.rpartition("@")[2]
+
+    @property
+    def envelope_sender(self) -> str:
+        return parseaddr(self.bounce_address)[1] if self.bounce_address else self.sender_address
+
+    @property
+    def public_web_url(self) -> str:
+        return self.web_url or self.base_url
+
+    @property
+    def db_url(self) -> str:
+        """The database URL; a relative SQLite path is taken from the site folder."""
+        url = self.database_url or "sqlite:///syndicate.db"
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url[len(prefix) :].startswith(("/", ":memory:")):
+            return prefix + str(self.site / url[len(prefix) :])
+        return url
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def content_path(self) -> Path:
+        return self.site / self.content_dir
+
+    @property
+    def feeds_path(self) -> Path:
+        return self.site / "feeds"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.site / "outbox"
+
+    @property
+    def templates_path(self) -> Path:
+        return self.site / "templates"
