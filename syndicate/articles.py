@@ -19,12 +19,11 @@ from sqlalchemy.engine import Connection, Row
 
 from syndicate.config import Settings
 from syndicate.errors import UnknownArticleError
-from syndicate.model import Article, article_from_dict, article_to_dict
+from syndicate.model import Article, ArticleState, article_from_dict, article_to_dict
 from syndicate.safetext import xml_text
 from syndicate.store import article_tags, articles
 
-PUBLISHED = "published"
-UNPUBLISHED = "unpublished"
+PUBLISHED, UNPUBLISHED = ArticleState.PUBLISHED, ArticleState.UNPUBLISHED
 
 
 def _clean(value: Any) -> Any:

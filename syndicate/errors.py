@@ -4,6 +4,7 @@
     ├── SyndicateError                 a failure the user can act on; exit code 1 unless noted
     │   ├── ConfigError                a setting is missing or has a bad value
     │   ├── InputError                 an article file cannot be read or makes no sense
+    │   │   └── FetchError             a page cannot be fetched (network, status, type, size)
     │   ├── TemplateProblem            a template cannot be read or rendered
     │   ├── StoreError                 the database cannot be opened or used
     │   ├── UnknownArticleError        no stored article answers to a reference
@@ -73,6 +74,10 @@ class TemplateProblem(SyndicateError):
     exit_code = 1
 
 
+class FetchError(InputError):
+    """A page cannot be fetched: network failure, an error status, not HTML, too large."""
+
+
 class StoreError(SyndicateError):
     """The database cannot be opened or used."""
 
@@ -115,10 +120,11 @@ class DeliveryError(SyndicateError):
 class Refused(DeliveryError):
     """The server refused one recipient (or the message for it); others may still go."""
 
-    def __init__(self, code: int, reply: str, recipient: str = "") -> None:
+    def __init__(self, code: int, reply: str, recipient: str = "", phase: str = "RCPT") -> None:
         self.code = code
         self.reply = reply
         self.recipient = recipient
+        self.phase = phase  # the command refused: MAIL, RCPT or DATA
         who = f" {recipient}" if recipient else ""
         super().__init__(f"the mail server refused{who}: {code} {reply}")
 

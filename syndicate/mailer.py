@@ -156,18 +156,18 @@ class SMTPTransport:
                         f"the SMTP server {self.where} refuses the sender {sender}: "
                         f"{code} {_reply_text(reply)}"
                     )
-                raise Refused(code, _reply_text(reply), recipient)
+                raise Refused(code, _reply_text(reply), recipient, "MAIL")
             code, reply = _rcpt(smtp, recipient)
             if code not in (250, 251):
                 self._after_refusal(code)
-                raise Refused(code, _reply_text(reply), recipient)
+                raise Refused(code, _reply_text(reply), recipient, "RCPT")
             code, reply = smtp.data(message)
             if code != 250:
                 self._after_refusal(code)
-                raise Refused(code, _reply_text(reply), recipient)
+                raise Refused(code, _reply_text(reply), recipient, "DATA")
         except smtplib.SMTPResponseException as e:
             self._after_refusal(e.smtp_code)
-            raise Refused(e.smtp_code, _reply_text(e.smtp_error), recipient) from e
+            raise Refused(e.smtp_code, _reply_text(e.smtp_error), recipient, "DATA") from e
         except (smtplib.SMTPServerDisconnected, OSError) as e:
             self.close()
             raise ConnectionLost(f"lost the connection to the SMTP server {self.where}") from e

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from syndicate.states import ArticleState as ArticleState
+from syndicate.states import DeliveryKind as DeliveryKind
+from syndicate.states import DeliveryState as DeliveryState
+from syndicate.states import IssueState as IssueState
+from syndicate.states import SubscriberState
+
 
 @dataclass(frozen=True)
 class Paragraph:
@@ -205,7 +211,7 @@ class Subscriber:
     id: int
     email: str
     name: str | None
-    state: str  # pending | active | unsubscribed | bounced
+    state: SubscriberState
     created_at: datetime
     confirmed_at: datetime | None
     unsubscribed_at: datetime | None

@@ -27,7 +27,7 @@ from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
 from syndicate.newsletter.catalog import site_newsletters
 from syndicate.newsletter.issues import IssueOutcome, cancel_for_article, issues_for_article
-from syndicate.readers import read_article
+from syndicate.readers import read_source
 from syndicate.store import open_store, utcnow, write_transaction
 
 T = TypeVar("T")
@@ -200,17 +200,17 @@ def publish_articles(
 
 
 def read_articles(
-    paths: Sequence[Path], settings: Settings, overrides: Overrides, fmt: str | None = None
+    paths: Sequence[Path | str], settings: Settings, overrides: Overrides, fmt: str | None = None
 ) -> list[Article]:
-    """Read every file first, so one bad file stops the batch before anything is stored."""
+    """Read every file (or URL) first, so one bad one stops the batch before anything is stored."""
     if overrides.per_file and len(paths) > 1:
         raise InputError("--url, --published, --image and --author take a single file")
-    return [apply_overrides(read_article(path, settings, fmt), overrides) for path in paths]
+    return [apply_overrides(read_source(path, settings, fmt), overrides) for path in paths]
 
 
 def publish_files(
     settings: Settings,
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     overrides: Overrides | None = None,
     *,
     fmt: str | None = None,

@@ -1,7 +1,7 @@
 """The database: schema, migrations, connections. SQLite by default, PostgreSQL as an option.
 
 Queries that belong to one stage live with it (articles in `articles.py`, subscribers in
-`subscribers/`, deliveries in `delivery.py`); this module owns the tables they share.
+`subscribers/`, deliveries in `delivery/`); this module owns the tables they share.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate.config import Settings
 from syndicate.errors import StoreError
+from syndicate.model import ArticleState
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -64,7 +65,7 @@ articles = sa.Table(
     sa.Column("updated", UTCDateTime, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("data", sa.Text, nullable=False),  # article_to_dict as JSON
-    sa.Column("state", sa.String(20), nullable=False, default="published"),
+    sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -1,9 +1,11 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that tests can steer and inspect.
 
 It records every accepted message; it can answer 451 to chosen recipients a number of
-times, 550 to others, drop the connection after a number of messages, hold every message
-after a number of them until released (so a test knows a sender is mid-send), be stopped,
-and speak STARTTLS (a certificate made in the test by trustme) with AUTH. Import the fixtures
+times, 550 to others, any reply at RCPT or after DATA (to chosen recipients or to all),
+421 to a throttled domain, hold a message at DATA until the test lets it go, hold every
+message after a number of them until released (so a test knows a sender is mid-send), drop
+the connection after a number of messages, be stopped, and speak STARTTLS (a certificate
+made in the test by trustme) with AUTH. Import the fixtures
 (`smtp_server`, `tls_smtp_server`) through tests/conftest.py; the class is `SMTPServer`.
 """
 
@@ -55,6 +57,10 @@ class _Rules:
     reject: set[str] = field(default_factory=set)
     drop_after: int | None = None
     hold_after: int | None = None
+    # address ("*" for everyone) -> (phase, reply): RCPT answers at RCPT, DATA after DATA
+    answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    throttle: dict[str, int] = field(default_factory=dict)  # domain -> 421s left
+    gate: tuple[threading.Event, threading.Event] | None = None  # (reached, go)
 
 
 def free_port() -> int:
@@ -84,6 +90,14 @@ class _Handler:
     async def handle_DATA(self, smtp: SMTPProtocol, session: Session, envelope: Envelope) -> str:
         while self.server._should_hold():
             await asyncio.sleep(0.01)
+        gate = self.server._take_gate()
+        if gate is not None:
+            reached, go = gate
+            reached.set()
+            await asyncio.get_running_loop().run_in_executor(None, go.wait, 10)
+        refusal = self.server._data_verdict(envelope.rcpt_tos)
+        if refusal is not None:
+            return refusal
         if self.server._should_drop():
             assert smtp.transport is not None
             smtp.transport.close()
@@ -190,6 +204,29 @@ class SMTPServer:
         with self._lock:
             self._rules.hold_after = None
 
+    def answer(self, address: str, reply: str, *, at: str = "RCPT") -> None:
+        """Answer `reply` to `address` ("*": everyone) every time, at RCPT or after DATA."""
+        with self._lock:
+            self._rules.answers[address.lower()] = (at, reply)
+
+    def accept_all(self) -> None:
+        """Forget every answer set with `answer` and `reject`."""
+        with self._lock:
+            self._rules.answers.clear()
+            self._rules.reject.clear()
+
+    def throttle(self, domain: str, times: int = 1) -> None:
+        """Answer 421 4.7.0 to the next `times` recipients at `domain`, then accept them."""
+        with self._lock:
+            self._rules.throttle[domain.lower()] = times
+
+    def hold_next(self) -> tuple[threading.Event, threading.Event]:
+        """Hold the next message at DATA; return (reached, go): set go to let it through."""
+        gate = (threading.Event(), threading.Event())
+        with self._lock:
+            self._rules.gate = gate
+        return gate
+
     def recipients(self) -> Counter[str]:
         """Count the messages received per recipient address."""
         with self._lock:
@@ -200,6 +237,13 @@ class SMTPServer:
         with self._lock:
             if key in self._rules.reject:
                 return "550 5.1.1 no such mailbox here"
+            phase, reply = self._rules.answers.get(key) or self._rules.answers.get("*", ("", ""))
+            if phase == "RCPT":
+                return reply
+            domain = key.rpartition("@")[2]
+            if self._rules.throttle.get(domain, 0) > 0:
+                self._rules.throttle[domain] -= 1
+                return "421 4.7.0 too many messages from you, slow down"
             left = self._rules.defer.get(key, 0)
             if left > 0:
                 self._rules.defer[key] = left - 1
@@ -212,6 +256,19 @@ class SMTPServer:
         if held:
             self.holding.set()
         return held
+
+    def _data_verdict(self, recipients: list[str]) -> str | None:
+        with self._lock:
+            for address in [*(r.lower() for r in recipients), "*"]:
+                phase, reply = self._rules.answers.get(address, ("", ""))
+                if phase == "DATA":
+                    return reply
+        return None
+
+    def _take_gate(self) -> tuple[threading.Event, threading.Event] | None:
+        with self._lock:
+            gate, self._rules.gate = self._rules.gate, None
+        return gate
 
     def _should_drop(self) -> bool:
         with self._lock:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 import click
 
@@ -53,7 +52,7 @@ def _published(text: str, settings: Settings) -> datetime:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("files", nargs=-1, required=True)
 @click.option("--url", help="The article's canonical URL (one file only).")
 @click.option("--published", help="Publication date or time, ISO 8601 (one file only).")
 @click.option("--image", help="URL of the lead image (one file only).")
@@ -72,7 +71,7 @@ def _published(text: str, settings: Settings) -> datetime:
 @pass_settings
 def publish(
     settings: Settings,
-    files: tuple[Path, ...],
+    files: tuple[str, ...],
     url: str | None,
     published: str | None,
     image: str | None,
@@ -86,6 +85,8 @@ def publish(
 
     The first publish of an article fixes its feed id and publication time; publishing
     it again changes nothing unless the file changed.
+
+    FILES are article files, or URLs of pages to fetch.
 
     Example: syndicate publish content/launch.md --tag news
     """

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
+from syndicate.model import DeliveryState
 from syndicate.newsletter import issues
 
 
@@ -18,7 +19,9 @@ def _line(issue: issues.IssueSummary) -> str:
     day = issue.created_at.date().isoformat()
     progress = f"{counts['sent']}/{total} sent"
     extra = "".join(
-        f", {counts[state]} {state}" for state in ("due", "failed", "cancelled") if counts[state]
+        f", {counts[state]} {state}"
+        for state in (DeliveryState.DUE, DeliveryState.FAILED, DeliveryState.CANCELLED)
+        if counts[state]
     )
     return f"{issue.id:>4}  {issue.state:<9}  {day}  {progress}{extra}  {issue.subject}"
 

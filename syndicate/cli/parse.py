@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from syndicate.cli.base import main, pass_settings
+from syndicate.cli.base import main, pass_settings, warn
 from syndicate.cli.parse_summary import summarize
 from syndicate.config import Settings
-from syndicate.model import article_to_dict
+from syndicate.model import ListBlock, Paragraph, Quote, article_to_dict
 from syndicate.newsletter.definitions import is_site, route, site_definitions
-from syndicate.readers import FORMATS, read_article
+from syndicate.readers import FORMATS, read_source
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
 @click.option(
     "--format",
@@ -25,12 +24,14 @@ from syndicate.readers import FORMATS, read_article
     help="Read the file as this format instead of guessing from its extension.",
 )
 @pass_settings
-def parse(settings: Settings, file: Path, as_json: bool, fmt: str | None) -> None:
-    """Show what syndicate recovers from an article file, without storing anything.
+def parse(settings: Settings, file: str, as_json: bool, fmt: str | None) -> None:
+    """Show what syndicate recovers from an article file or a page's URL, storing nothing.
 
     Example: syndicate parse examples/harbour-festival.txt --json
     """
-    article = read_article(file, settings, fmt)
+    article = read_source(file, settings, fmt)
+    if not any(isinstance(block, Paragraph | ListBlock | Quote) for block in article.blocks):
+        warn(f"{file}: no body text was found")
     if as_json:
         data = article_to_dict(article)
         if is_site(settings):

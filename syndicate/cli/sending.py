@@ -44,7 +44,9 @@ def send(
     """Send the due newsletter and confirmation emails, then print a summary.
 
     Deferred (4xx) deliveries are retried by a later send with growing delays; a refused
-    mailbox (5xx) is marked bounced at once.
+    mailbox (5.1.x, 5.2.1) is marked bounced at once. A refusal of the message itself
+    (5.7.x spam, 552 too big, relaying denied) bounces nobody; several in a row hold the
+    issue until `syndicate newsletter release N`.
 
     Example: syndicate send --rate 10 --connections 4
     """

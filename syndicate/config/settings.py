@@ -64,6 +64,7 @@ KEYS: tuple[Key, ...] = (
         "SYNDICATE_BOUNCE_THRESHOLD",
         checks.as_positive_count,
     ),
+    Key("refusal_limit", "send.refusal_limit", "SYNDICATE_REFUSAL_LIMIT", checks.as_positive_count),
     Key("secret", "", "SYNDICATE_SECRET", checks.as_text),
 )
 
@@ -99,6 +100,7 @@ class Settings:
     max_attempts: int = 5
     retry_delay: float = 300.0
     bounce_threshold: int = 3
+    refusal_limit: int = 5
     secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from syndicate.config import Settings
 from syndicate.errors import IssueError
 from syndicate.mailer import send_now
-from syndicate.model import Article
+from syndicate.model import Article, DeliveryState, IssueState
 from syndicate.newsletter.definitions import Newsletter, Routing, route
 from syndicate.store import (
     UTCDateTime,
@@ -33,8 +33,8 @@ from syndicate.store import (
 )
 from syndicate.subscribers.addresses import normalize_address
 
-HELD, QUEUED, CANCELLED = "held", "queued", "cancelled"
-DELIVERY_STATES = ("due", "sending", "sent", "failed", "cancelled")
+HELD, QUEUED, CANCELLED = IssueState.HELD, IssueState.QUEUED, IssueState.CANCELLED
+DELIVERY_STATES = tuple(DeliveryState)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def _latest_issue(conn: Connection, article_pk: int, newsletter_id: int) -> sa.R
 
 def _has_gone_out(conn: Connection, issue_id: int) -> bool:
     query = sa.select(deliveries.c.id).where(
-        deliveries.c.issue_id == issue_id, deliveries.c.state.in_(("sending", "sent", "failed"))
+        deliveries.c.issue_id == issue_id,
+        deliveries.c.state.in_((DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.FAILED)),
     )
     return conn.execute(query.limit(1)).first() is not None
 
@@ -279,8 +280,8 @@ def _cancel_rows(conn: Connection, issue_ids: sa.ColumnElement[bool]) -> int:
     result = conn.execute(
         deliveries.update()
         .where(deliveries.c.issue_id.in_(sa.select(issues.c.id).where(issue_ids)))
-        .where(deliveries.c.state == "due")
-        .values(state="cancelled")
+        .where(deliveries.c.state == DeliveryState.DUE)
+        .values(state=DeliveryState.CANCELLED)
     )
     dropped = result.rowcount or 0  # read it now: psycopg reuses the cursor
     conn.execute(issues.update().where(issue_ids).values(state=CANCELLED, cancelled_at=utcnow()))

@@ -55,6 +55,12 @@ class Preview:
 
 def load_article(settings: Settings, file_or_id: str) -> Article:
     """Read an article file, or find a stored article by number, feed id or slug."""
+    from syndicate.readers.fetch import is_url
+
+    if is_url(file_or_id):
+        from syndicate.readers import read_source  # trafilatura is slow to import: only here
+
+        return read_source(file_or_id, settings)
     path = Path(file_or_id).expanduser()
     if path.exists():
         from syndicate.readers import read_article  # trafilatura is slow to import: only here

@@ -15,6 +15,7 @@ from syndicate.errors import DecodeProblem, InputError
 from syndicate.model import Article
 from syndicate.readers import html, markdown, text
 from syndicate.readers.assemble import Source
+from syndicate.readers.fetch import is_url, read_url
 from syndicate.readers.normalize import clean_text, decode
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -65,6 +66,15 @@ def reader_for(path: Path, fmt: str | None = None) -> Reader:
     known = ", ".join(ext for reader in READERS for ext in reader.extensions)
     what = f"extension {suffix!r}" if suffix else "no extension"
     raise InputError(f"{path}: unknown article format ({what}; expected {known}, or pass --format)")
+
+
+def read_source(ref: str | Path, settings: Settings, fmt: str | None = None) -> Article:
+    """Read an article file, or fetch and read the page when `ref` is a URL."""
+    if isinstance(ref, str) and is_url(ref):
+        if fmt not in (None, "html"):
+            raise InputError(f"{ref}: a fetched page is read as html, not {fmt}")
+        return read_url(ref, settings)
+    return read_article(Path(ref), settings, fmt)
 
 
 def read_article(path: Path, settings: Settings, fmt: str | None = None) -> Article:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from slugify import slugify
@@ -18,14 +20,18 @@ from syndicate.readers.signup import drop_signup
 
 @dataclass(frozen=True)
 class Source:
-    """The file being read, and the site it is read for."""
+    """The file (or fetched page) being read, and the site it is read for.
+
+    A fetched page has `url` set; its `path` is only a name for messages.
+    """
 
     path: Path
     settings: Settings
+    url: str | None = None
 
     def problem(self, message: str) -> InputError:
-        """Return the one-line error for this file."""
-        return InputError(f"{self.path}: {message}")
+        """Return the one-line error for this file or page."""
+        return InputError(f"{self.url or self.path}: {message}")
 
     def front_matter(self, text: str) -> tuple[Metadata, str]:
         """Return what the file's front matter says and the body after it."""
@@ -34,6 +40,32 @@ class Source:
             return metadata(data, self.settings.tz), body
         except FrontMatterProblem as e:
             raise self.problem(str(e)) from None
+
+
+TAG_LENGTH = 40
+
+
+def _short_tag(tag: str) -> str:
+    """Cut a tag to TAG_LENGTH characters at a word boundary."""
+    if len(tag) <= TAG_LENGTH:
+        return tag
+    cut = tag[: TAG_LENGTH + 1].rsplit(" ", 1)[0] if " " in tag[:TAG_LENGTH] else ""
+    return (cut or tag[:TAG_LENGTH]).rstrip(" ,;-")
+
+
+def tidy_tags(tags: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Trim, shorten and deduplicate tags (case-insensitively, the first spelling wins)."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        short = _short_tag(clean_line(tag))
+        if short and short.casefold() not in seen:
+            seen[short.casefold()] = short
+    return tuple(seen.values())
+
+
+def split_tags(values: list[str]) -> tuple[str, ...]:
+    """Split keyword lists written `a, b; c` into tags."""
+    return tidy_tags([part for value in values for part in re.split(r"[,;]", value)])
 
 
 def _dedupe_figures(blocks: list[Block]) -> list[Block]:
@@ -91,8 +123,9 @@ def finish(
                 published = at_midnight(day, settings.tz)
                 break
     if published is None:
-        published = file_time(source.path, settings.tz)
+        published = datetime.now(settings.tz) if source.url else file_time(source.path, settings.tz)
     described = meta.description() | {
+        "tags": tidy_tags(meta.tags),
         "published": published,
         "language": meta.language or settings.language,
     }
@@ -102,6 +135,6 @@ def finish(
         blocks=tuple(blocks),
         lead=lead,
         newsletter=newsletter or signup_name,
-        path=_relative_path(source.path, settings.site),
+        path=None if source.url else _relative_path(source.path, settings.site),
         **described,
     )

@@ -19,9 +19,43 @@ _TRAILING = re.compile(
 )
 
 
+# What web pages write before a credit, in the languages the reader meets.
+_LABEL = (
+    r"(?:photo(?:graph)?s?|image|picture|illustration|video|credits?|foto(?:grafía|grafie)?"
+    r"|фото(?:графия)?|bild|imagen|crédits?|crédito|source)"
+)
+# "... a bar.Credit Ed Murray/NJ Advance Media", "... the quay. Фото Anna Petrova": a label
+# right after the sentence, with or without a colon (screen-reader text glues it on).
+_GLUED = re.compile(
+    rf"(?<=[.!?\"”)])\s*{_LABEL}(?:\b|(?-i:(?=[A-ZА-Я])))\s*(?:[:.…]+\s*)?(?P<credit>[^.:]{{2,80}})$",
+    re.IGNORECASE,
+)
+_AGENCIES = r"(?:Getty Images|AFP|Reuters|AP Photo|AP|EPA|Shutterstock|Alamy|PA Images|PA|Bloomberg|dpa|Xinhua)"
+# "... the harbour. Getty Images", "... the harbour. Jane Doe/Reuters", "... Ed Murray/NJ Advance Media".
+_TRAILING_NAME = re.compile(
+    rf"(?<=[.!?\"”)])\s*(?P<credit>(?:[\w.'’\- ]{{2,40}}\s?/\s?)?{_AGENCIES}(?: via [\w .]+)?"
+    rf"|[A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){{0,3}} ?/ ?[A-Z][\w.&'’\- ]{{1,40}})$"
+)
+_LOOSE = (_PAREN, _TRAILING, _GLUED, _TRAILING_NAME)
+
+
+_LABEL_PREFIX = re.compile(
+    rf"^(?:{_LABEL}\s*){{1,2}}(?:by\s*)?(?:[:.…]+\s*|\s+(?=\S))", re.IGNORECASE
+)
+
+
+def clean_credit(credit: str) -> str | None:
+    """Strip the label and brackets from a credit written in an element of its own."""
+    return _LABEL_PREFIX.sub("", credit.strip("()[] ")).strip() or None
+
+
 def split_credit(line: str, *, loose: bool = False) -> tuple[str, str | None]:
-    """Split a caption line into its caption and the credit written after it, if any."""
-    for pattern in (_PAREN, _TRAILING) if loose else (_PAREN,):
+    """Split a caption line into its caption and the credit written after it, if any.
+
+    `loose` (HTML captions) also takes labels without brackets, glued-on credits, agency
+    names and a trailing `Name/Agency`; a pasted page's captions need the brackets.
+    """
+    for pattern in _LOOSE if loose else (_PAREN,):
         match = pattern.search(line)
         if match and match.group("credit"):
             return line[: match.start()].rstrip(), match.group("credit").strip()

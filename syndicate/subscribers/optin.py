@@ -18,7 +18,7 @@ from syndicate.errors import (
     TokenError,
 )
 from syndicate.mailer import send_now
-from syndicate.model import Subscriber
+from syndicate.model import DeliveryState, Subscriber, SubscriberState
 from syndicate.newsletter.catalog import by_slugs, choose, site_newsletters
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
@@ -72,7 +72,13 @@ def signup(
         row = row_by_address(conn, email)
         if row is None:
             new_id = insert_subscriber(
-                conn, email, display, state="pending", method=method, client=client, now=now
+                conn,
+                email,
+                display,
+                state=SubscriberState.PENDING,
+                method=method,
+                client=client,
+                now=now,
             )
             row = row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
         elif row.state in GONE:
@@ -80,7 +86,7 @@ def signup(
                 subscribers.update()
                 .where(subscribers.c.id == row.id)
                 .values(
-                    state="pending",
+                    state=SubscriberState.PENDING,
                     name=display or row.name,
                     signup_method=method,
                     signup_client=client[:100] if client else None,
@@ -139,7 +145,7 @@ def subscriber_for_token(
         row = row_by_id(conn, subscriber_id)
     if row is None:
         raise NoLongerListedError("this link names an address that is no longer on the list")
-    if purpose == "confirm" and row.state != "active":
+    if purpose == "confirm" and row.state != SubscriberState.ACTIVE:
         _check_confirmable(row, issued)
     return as_subscriber(row)
 
@@ -183,9 +189,9 @@ def confirm(
             .where(
                 deliveries.c.subscriber_id == subscriber_id,
                 deliveries.c.kind == "confirm",
-                deliveries.c.state == "due",
+                deliveries.c.state == DeliveryState.DUE,
             )
-            .values(state="cancelled")
+            .values(state=DeliveryState.CANCELLED)
         )
         return as_subscriber(row_by_id(conn, subscriber_id))
 
@@ -238,8 +244,11 @@ def mark_bounced(conn: Connection, subscriber_id: int, reply: str) -> None:
     leave(conn, subscriber_id, None, method="bounce", now=utcnow())
     conn.execute(
         subscribers.update()
-        .where(subscribers.c.id == subscriber_id, subscribers.c.state.in_(("pending", "active")))
-        .values(state="bounced", bounced_at=utcnow(), bounce_reply=reply[:2000])
+        .where(
+            subscribers.c.id == subscriber_id,
+            subscribers.c.state.in_((SubscriberState.PENDING, SubscriberState.ACTIVE)),
+        )
+        .values(state=SubscriberState.BOUNCED, bounced_at=utcnow(), bounce_reply=reply[:2000])
     )
     cancel_due(conn, subscriber_id)
 
@@ -259,7 +268,11 @@ def record_soft_bounce(conn: Connection, subscriber_id: int, threshold: int) -> 
             subscribers.c.id == subscriber_id
         )
     ).first()
-    if count is None or count.soft_bounces < threshold or count.state not in ("pending", "active"):
+    if (
+        count is None
+        or count.soft_bounces < threshold
+        or count.state not in (SubscriberState.PENDING, SubscriberState.ACTIVE)
+    ):
         return False
     mark_bounced(conn, subscriber_id, f"{count.soft_bounces} deliveries deferred until given up")
     return True

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import AddressError
-from syndicate.model import Subscriber
+from syndicate.model import DeliveryState, Subscriber, SubscriberState
 from syndicate.safetext import one_line
 from syndicate.store import (
     deliveries,
@@ -24,8 +24,8 @@ from syndicate.store import (
 from syndicate.subscribers.addresses import email_key, normalize_address, suppression_hash
 from syndicate.subscribers.tokens import make_token
 
-STATES = ("pending", "active", "unsubscribed", "bounced")
-GONE = ("unsubscribed", "bounced")
+STATES = tuple(state.value for state in SubscriberState)  # plain text, for click.Choice
+GONE = (SubscriberState.UNSUBSCRIBED, SubscriberState.BOUNCED)
 NAME_LIMIT = 200
 
 
@@ -56,7 +56,7 @@ def as_subscriber(row: Any) -> Subscriber:
         id=row.id,
         email=row.email,
         name=row.name,
-        state=row.state,
+        state=SubscriberState(row.state),
         created_at=row.created_at,
         confirmed_at=row.confirmed_at,
         unsubscribed_at=row.unsubscribed_at,
@@ -173,7 +173,7 @@ def insert_subscriber(
         "signup_client": client[:100] if client else None,
         "soft_bounces": 0,
     }
-    if state == "active":
+    if state == SubscriberState.ACTIVE:
         values.update(
             confirmed_at=now, confirm_method=method, confirm_client=values["signup_client"]
         )
@@ -193,8 +193,8 @@ def cancel_due(conn: Connection, subscriber_id: int) -> int:
     """Cancel a subscriber's deliveries that have not gone out; return how many."""
     result = conn.execute(
         deliveries.update()
-        .where(deliveries.c.subscriber_id == subscriber_id, deliveries.c.state == "due")
-        .values(state="cancelled")
+        .where(deliveries.c.subscriber_id == subscriber_id, deliveries.c.state == DeliveryState.DUE)
+        .values(state=DeliveryState.CANCELLED)
     )
     return result.rowcount or 0
 
@@ -206,7 +206,7 @@ def queue_confirmation(conn: Connection, subscriber_id: int, now: datetime) -> N
             kind="confirm",
             issue_id=None,
             subscriber_id=subscriber_id,
-            state="due",
+            state=DeliveryState.DUE,
             attempts=0,
             due_at=now,
         )

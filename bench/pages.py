@@ -1,0 +1,150 @@
+"""Score the HTML reader against trafilatura alone on the same pages.
+
+Each page `NAME.html` in the corpus folders has `NAME.json` beside it with what a careful
+reader recovers: title, dek, authors, date, lead image URL, body paragraphs, and
+boilerplate snippets that must stay out. Prints each figure for syndicate and for
+trafilatura (`bare_extraction` with metadata), and pages per second.
+
+bench/pages/ holds pages of the project's own writing; other folders given on the
+command line (pages fetched from elsewhere, kept out of the repository) are scored too.
+
+Usage: python bench/pages.py [FOLDER ...]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Guess:
+    title: str = ""
+    dek: str = ""
+    authors: list[str] = field(default_factory=list)
+    date: str = ""
+    lead: str = ""
+    body: str = ""
+    captions: str = ""
+
+
+def tokens(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text.casefold()))
+
+
+def f1(ours: str, truth: str) -> float:
+    a, b = tokens(ours), tokens(truth)
+    common = sum((a & b).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(a.values()), common / sum(b.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def syndicate_guess(path: Path, settings: Any) -> Guess:
+    from syndicate.model import Figure
+    from syndicate.readers import read_article
+
+    article = read_article(path, settings)
+    texts = [getattr(b, "text", "") or " ".join(getattr(b, "items", ())) for b in article.blocks]
+    captions = [b.caption for b in article.blocks if isinstance(b, Figure)]
+    return Guess(
+        title=article.title,
+        dek=article.dek or "",
+        authors=list(article.authors),
+        date=article.published.isoformat() if article.published else "",
+        lead=(article.lead.src or "") if article.lead else "",
+        body="\n".join(t for t in texts if t),
+        captions="\n".join(captions),
+    )
+
+
+def trafilatura_guess(path: Path) -> Guess:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(path.read_text(encoding="utf-8"), with_metadata=True)
+    if doc is None:
+        return Guess()
+    data = doc if isinstance(doc, dict) else doc.as_dict()
+    return Guess(
+        title=data.get("title") or "",
+        dek=data.get("description") or "",
+        authors=[a.strip() for a in (data.get("author") or "").split(";") if a.strip()],
+        date=data.get("date") or "",
+        lead=data.get("image") or "",
+        body=data.get("text") or "",
+    )
+
+
+def same_date(guess: str, truth: str) -> bool:
+    """A date counts when it gives the same day and, where the truth has one, the same time."""
+    from datetime import datetime
+
+    if not guess:
+        return False
+    try:
+        ours, real = datetime.fromisoformat(guess), datetime.fromisoformat(truth)
+    except ValueError:
+        return False
+    if "T" not in guess:
+        return False  # a day without its time loses the time the page gave
+    return ours == real
+
+
+def score(guesses: list[tuple[Guess, dict[str, Any]]], seconds: float) -> dict[str, str]:
+    n = len(guesses)
+    snippets = sum(len(t["boilerplate"]) for _, t in guesses)
+    kept_out = sum(s not in f"{g.body}\n{g.captions}" for g, t in guesses for s in t["boilerplate"])
+    return {
+        "title exact": f"{sum(g.title == t['title'] for g, t in guesses)}/{n}",
+        "dek": f"{sum(g.dek == t['dek'] for g, t in guesses)}/{n}",
+        "authors": f"{sum(g.authors == t['authors'] for g, t in guesses)}/{n}",
+        "date": f"{sum(same_date(g.date, t['date']) for g, t in guesses)}/{n}",
+        "lead image": f"{sum(g.lead == t['lead'] for g, t in guesses)}/{n}",
+        "body token F1": f"{sum(f1(g.body, chr(10).join(t['body'])) for g, t in guesses) / n:.3f}",
+        "boilerplate kept out": f"{kept_out}/{snippets}",
+        "pages/s": f"{n / seconds:.1f}",
+    }
+
+
+def main(folders: list[Path]) -> None:
+    from syndicate.config import load_settings
+
+    pages = [p for folder in folders for p in sorted(folder.glob("*.html"))]
+    pages = [p for p in pages if p.with_suffix(".json").is_file()]
+    if not pages:
+        sys.exit("no pages with a .json beside them")
+    truths = [json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in pages]
+    settings = load_settings(Path(tempfile.mkdtemp()) / "site")
+    import trafilatura  # noqa: F401 - imported before timing, for both
+
+    results = {}
+    readers = (
+        ("syndicate", lambda p: syndicate_guess(p, settings)),
+        ("trafilatura", trafilatura_guess),
+    )
+    for _, guess in readers:
+        guess(pages[0])  # warm up: caches and lazy imports are not what is measured
+    for name, guess in readers:
+        start = time.perf_counter()
+        guesses = [guess(p) for p in pages]
+        results[name] = score(list(zip(guesses, truths, strict=True)), time.perf_counter() - start)
+    print(f"{len(pages)} pages")
+    print(f"{'':<22}{'syndicate':>12}{'trafilatura':>14}")
+    for key in results["syndicate"]:
+        print(f"{key:<22}{results['syndicate'][key]:>12}{results['trafilatura'][key]:>14}")
+    ratio = float(results["trafilatura"]["pages/s"]) / float(results["syndicate"]["pages/s"])
+    print(f"time per page, syndicate / trafilatura: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main([HERE / "pages", *(Path(a) for a in sys.argv[1:])])

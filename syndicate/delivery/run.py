@@ -1,0 +1,136 @@
+"""What the workers of one send share, and the summary a send returns."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum, auto
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from syndicate.config import Settings, site_secret
+from syndicate.delivery.claims import claim_statements
+from syndicate.delivery.direct import Direct
+from syndicate.delivery.guards import DomainBackoff, FirstRecipients, RefusalStreak
+from syndicate.delivery.pacing import Budget, RateLimit
+from syndicate.store import issues, newsletters, utcnow
+
+Progress = Callable[[int], None]
+
+
+class Outcome(StrEnum):
+    """What became of one delivery in a run: a field of SendSummary each."""
+
+    SENT = auto()
+    DEFERRED = auto()
+    BOUNCED = auto()
+    FAILED = auto()
+    SKIPPED = auto()
+
+
+@dataclass(frozen=True)
+class SendSummary:
+    """What one `send` did (or, in a dry run, would do)."""
+
+    sent: int = 0
+    deferred: int = 0
+    bounced: int = 0
+    failed: int = 0
+    skipped: int = 0
+    due: int = 0
+    dry_run: bool = False
+    problems: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Return the summary line printed at the end of a run."""
+        if self.dry_run:
+            return f"dry run: {self.due} deliveries due, nothing sent"
+        return (
+            f"sent {self.sent}, deferred {self.deferred}, bounced {self.bounced}, "
+            f"failed {self.failed}, skipped {self.skipped}"
+        )
+
+
+class Run:
+    """State shared by the worker threads of one send."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        rate: float,
+        limit: int | None,
+        progress: Progress | None,
+    ) -> None:
+        self.engine = engine
+        # The secret is read once per run, not once per unsubscribe link signed.
+        self.settings = replace(settings, secret=site_secret(settings))
+        self.envelope_sender = settings.envelope_sender  # parsed once, not per message
+        self.started = utcnow()
+        self.rate = RateLimit(rate)
+        self.budget = Budget(limit)
+        self.progress = progress
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.counts: Counter[Outcome] = Counter()
+        self.problems: list[str] = []
+        self.error: BaseException | None = None
+        self.templates: dict[int, tuple[bytes, str | None]] = {}
+        # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
+        # the threads of one sender take turns here instead of spinning on the file lock.
+        self.sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self.direct = Direct(engine)
+        self.claims = claim_statements(engine.dialect.name == "postgresql")
+        self.streak = RefusalStreak(settings.refusal_limit)
+        self.first = FirstRecipients()
+        self.domains = DomainBackoff(settings.retry_delay)
+
+    def tally(self, outcome: Outcome, problem: str | None = None) -> None:
+        """Count one delivery's outcome (and note its problem, if any)."""
+        with self.lock:
+            self.counts[outcome] += 1
+            if problem:
+                self.problems.append(problem)
+            if self.progress is not None:
+                self.progress(1)
+
+    def fail(self, error: BaseException) -> None:
+        """Stop every worker; the first error is the one `send_due` raises."""
+        with self.lock:
+            if self.error is None:
+                self.error = error
+        self.stop.set()
+
+    def template(self, issue_id: int) -> tuple[bytes, str | None]:
+        """Return an issue's message with placeholders and its newsletter's slug (for the
+        unsubscribe link), read once per run."""
+        with self.lock:
+            cached = self.templates.get(issue_id)
+        if cached is None:
+            with self.engine.connect() as conn:
+                query = (
+                    sa.select(issues.c.message, newsletters.c.slug)
+                    .outerjoin(newsletters, newsletters.c.id == issues.c.newsletter_id)
+                    .where(issues.c.id == issue_id)
+                )
+                message, slug = conn.execute(query).one()
+            cached = (bytes(message), slug)
+            with self.lock:
+                self.templates[issue_id] = cached
+        return cached
+
+    def summary(self, due: int) -> SendSummary:
+        """Return what the run did."""
+        counts = self.counts
+        return SendSummary(
+            sent=counts[Outcome.SENT],
+            deferred=counts[Outcome.DEFERRED],
+            bounced=counts[Outcome.BOUNCED],
+            failed=counts[Outcome.FAILED],
+            skipped=counts[Outcome.SKIPPED],
+            due=due,
+            problems=tuple(self.problems),
+        )

@@ -1,0 +1,223 @@
+"""Each field of an HTML page's article, chosen from the page's own data first.
+
+Structured data (JSON-LD, Open Graph, `article:*`, Twitter cards, `itemprop`, `<meta>`)
+comes first, then the visible page near the headline, then trafilatura's guess. What
+sidebars and teasers say is never taken: their boxes are gone before this runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import lxml.etree
+import lxml.html
+
+from syndicate.readers.html_images import absolute, pick_lead
+from syndicate.readers.html_meta import first, linked_images, linked_keywords, linked_names
+from syndicate.readers.normalize import clean_line
+
+_DEK_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:dek|standfirst|sub-?title|subhead(?:line)?|summary|lede|excerpt|strapline"
+    r"|intro|teaser-?text|article-?description|chapo|chapeau|vorspann|entradilla)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_BYLINE_CLASS = re.compile(r"byline|author|autor|auteur|firma", re.IGNORECASE)
+_TITLE_SEPARATORS = " |-–—:·•»/"
+_SEPARATOR_AFTER = re.compile(r"\s*[|\-–—:·•»/]")
+_SEPARATOR_BEFORE = re.compile(r"[|\-–—:·•»/]\s*$")
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_BYLINE_LABEL = re.compile(
+    r"^(?:by|par|von|por|de|text|words|written by|reporting by|story by|texte|texto|текст"
+    r"|autor(?:in)?|author|auteur)\b\s*:?\s*",
+    re.IGNORECASE,
+)
+# Where a byline's names end: a date, a time, "Updated", a month glued on in capitals.
+_BYLINE_END = re.compile(
+    rf"\s*(?:[|•·,]\s*)?(?:\b(?:{_MONTHS})\b\.?\s*\d|\b(?:{_MONTHS})$|\d|updated|published|posted|publié|publiziert|veröffentlicht|publicado"
+    r"|aktualisiert|mis à jour|actualizado)",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the field choosers read: the page, its story, its data and trafilatura's guess."""
+
+    tree: lxml.html.HtmlElement
+    root: lxml.html.HtmlElement
+    meta: dict[str, list[str]]
+    linked: dict[str, Any]
+    base: str | None
+    h1: str | None
+    dek_element: str | None
+    byline: str | None
+    times: tuple[str, ...]
+
+
+def visible_parts(root: lxml.html.HtmlElement) -> tuple[str | None, str | None, str | None]:
+    """Return the story's headline, standfirst and byline as the page shows them.
+
+    A standfirst comes after the headline (a sidebar's summary before it is another
+    story's); a byline is the first author element of the story itself.
+    """
+    h1 = next(root.iter("h1"), None)
+    headline = clean_line(h1.text_content()) if h1 is not None else None
+    after_h1 = h1 is None
+    dek = byline = None
+    for element in root.iter():
+        if element is h1:
+            after_h1 = True
+            continue
+        if not isinstance(element.tag, str) or element.tag in {"a", "li", "figcaption"}:
+            continue
+        marks = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('rel') or ''}"
+        wants_dek = dek is None and after_h1 and element.tag in {"p", "div", "h2", "span"}
+        if wants_dek and _DEK_CLASS.search(marks):
+            text = clean_line(element.text_content())
+            dek = text if 4 <= len(text.split()) <= 60 else None
+        if byline is None and _BYLINE_CLASS.search(marks):
+            text = clean_line(element.text_content())
+            byline = text if 1 <= len(text.split()) <= 16 else None
+    return headline or None, dek, byline
+
+
+def _strip_tail(raw: str, clean: str) -> str | None:
+    """Return `clean` when `raw` is it plus a site name, author or kicker across a separator."""
+    lower, part = raw.casefold(), clean.casefold()
+    if lower == part:
+        return clean
+    if lower.startswith(part) and _SEPARATOR_AFTER.match(raw[len(clean) :]):
+        return clean
+    if lower.endswith(part) and _SEPARATOR_BEFORE.search(raw[: len(raw) - len(clean)]):
+        return clean
+    return None
+
+
+def title(page: Page, document: lxml.etree._Element) -> str:
+    """The headline: the page's own title, without a site name, author or SEO tail."""
+    clean = [t for t in (page.linked.get("headline"), page.h1) if isinstance(t, str) and t.strip()]
+    clean = [clean_line(t) for t in clean]
+    raw = clean_line(
+        first(page.meta, "og:title", "twitter:title", "headline")
+        or (clean[0] if clean else "")
+        or document.get("title")
+        or ""
+    )
+    for candidate in clean:
+        if found := _strip_tail(raw, candidate):
+            return found
+    sites = site_names(page)
+    if clean and (not raw or raw.casefold() in {s.casefold() for s in sites}):
+        return clean[0]
+    for site in sites:
+        if len(raw) > len(site) and raw.casefold().endswith(site.casefold()):
+            rest = raw[: len(raw) - len(site)]
+            if rest[-3:].strip(_TITLE_SEPARATORS) == "" and rest.strip(_TITLE_SEPARATORS):
+                return rest.rstrip(_TITLE_SEPARATORS)
+    return raw
+
+
+def site_names(page: Page) -> tuple[str, ...]:
+    """The names of the site and its publisher: never a byline, never a title."""
+    names = [
+        *page.meta.get("og:site_name", []),
+        *page.meta.get("application-name", []),
+        *linked_names(page.linked.get("publisher"), people=False),
+    ]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def dek(page: Page, document: lxml.etree._Element) -> str | None:
+    """The standfirst: the element after the headline, else the page's description."""
+    described = first(page.meta, "og:description", "description", "twitter:description")
+    linked = page.linked.get("description")
+    return (
+        page.dek_element
+        or described
+        or (clean_line(linked) if isinstance(linked, str) else None)
+        or clean_line(document.get("description") or "")
+        or None
+    )
+
+
+def byline_names(text: str, organisations: tuple[str, ...]) -> tuple[str, ...]:
+    """Split a byline into names: no "By", no dateline, no label, no organisation."""
+    text = _BYLINE_LABEL.sub("", clean_line(text))
+    if end := _BYLINE_END.search(text):
+        text = text[: end.start()]
+    names = []
+    orgs = {o.casefold() for o in organisations}
+    for part in _NAME_SPLIT.split(text):
+        name = _BYLINE_LABEL.sub("", part.strip(" .|-–—:")).strip()
+        if name and len(name.split()) <= 5 and name.casefold() not in orgs and "/" not in name:
+            names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def authors(page: Page, document: lxml.etree._Element) -> tuple[str, ...]:
+    """The journalists: JSON-LD people, the visible byline, `<meta name=author>`, trafilatura."""
+    orgs = site_names(page)
+    people = linked_names(page.linked.get("author"), people=True)
+    sources = [
+        ", ".join(people),
+        page.byline or "",
+        ", ".join(a for a in page.meta.get("author", []) if "://" not in a),
+        ", ".join(page.meta.get("article:author", [])) if not first(page.meta, "author") else "",
+        (document.get("author") or "").replace(";", ","),
+    ]
+    for source in sources:
+        if "://" in source:
+            continue
+        names = byline_names(source, orgs)
+        if names:
+            return names
+    return ()
+
+
+def date_candidates(page: Page, document: lxml.etree._Element) -> list[str]:
+    """Publication dates the page gives, the most reliable first."""
+    found = [
+        first(page.meta, "article:published_time", "og:article:published_time"),
+        page.linked.get("datePublished"),
+        first(page.meta, "datepublished", "date", "dc.date", "dc.date.issued", "pubdate"),
+        first(page.meta, "publishdate", "publish-date", "sailthru.date", "parsely-pub-date"),
+        *page.times,
+        document.get("date"),
+    ]
+    return [value for value in found if isinstance(value, str) and value.strip()]
+
+
+def lead_image(page: Page) -> tuple[str | None, str | None]:
+    """The article's own picture from the page's data: address and alt text."""
+    candidates = [
+        *linked_images(page.linked),
+        *page.meta.get("og:image", []),
+        *page.meta.get("og:image:url", []),
+        *page.meta.get("og:image:secure_url", []),
+        *page.meta.get("twitter:image", []),
+        *page.meta.get("twitter:image:src", []),
+        *page.meta.get("image", []),
+    ]
+    urls = [url for c in candidates if (url := absolute(c, page.base))]
+    alt = first(page.meta, "og:image:alt", "twitter:image:alt")
+    return pick_lead(urls), alt
+
+
+def tags(page: Page, document: lxml.etree._Element) -> list[str]:
+    """The page's keywords, from the first source that gives any (split by the caller)."""
+    for values in (
+        page.meta.get("article:tag", []),
+        linked_keywords(page.linked),
+        page.meta.get("news_keywords", []),
+        page.meta.get("keywords", []),
+        [(document.get("tags") or "").replace(";", ",")],
+    ):
+        if any(v.strip() for v in values):
+            return values
+    return []

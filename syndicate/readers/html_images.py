@@ -1,0 +1,142 @@
+"""Images as a browser would load them: past lazy-loading placeholders, made absolute."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import lxml.html
+
+# Attributes lazy-loading scripts keep the real address in, most specific first.
+_LAZY_ATTRIBUTES = (
+    "data-src",
+    "data-lazy-src",
+    "data-original",
+    "data-lazy",
+    "data-url",
+    "data-hi-res-src",
+    "data-full-src",
+)
+_SRCSET_ATTRIBUTES = ("srcset", "data-srcset", "data-lazy-srcset")
+_SPACER = re.compile(
+    r"(?:^|/)(?:blank|spacer|pixel|transparent|placeholder|lazy|grey|gray|empty|1x1|clear)"
+    r"[\w-]*\.(?:gif|png|svg|jpe?g|webp)(?:$|\?)",
+    re.IGNORECASE,
+)
+# Not the article's own picture: site furniture.
+_FURNITURE = re.compile(
+    r"logo|avatar|icon|favicon|sprite|badge|placeholder|default[-_]?image", re.I
+)
+# Query parameters that draw text or a logo over a social card (imgix, the Guardian, ...).
+_OVERLAY = re.compile(r"overlay|watermark|^mark|^blend|^txt|^text", re.IGNORECASE)
+
+
+def is_placeholder(src: str | None) -> bool:
+    """Tell whether an image address is a stand-in (data: URI, spacer GIF) or empty."""
+    if not src or not src.strip():
+        return True
+    value = src.strip()
+    return value.lower().startswith(("data:", "about:", "javascript:")) or bool(
+        _SPACER.search(value)
+    )
+
+
+def largest_candidate(srcset: str | None) -> str | None:
+    """Return the widest (or densest) candidate of a `srcset` value."""
+    best: tuple[float, str] | None = None
+    for candidate in (srcset or "").split(","):
+        parts = candidate.split()
+        if not parts or is_placeholder(parts[0]):
+            continue
+        size = 1.0
+        if len(parts) > 1 and re.fullmatch(r"\d+(?:\.\d+)?[wx]", parts[1]):
+            size = float(parts[1][:-1])
+        if best is None or size > best[0]:
+            best = (size, parts[0])
+    return best[1] if best else None
+
+
+def absolute(src: str | None, base: str | None) -> str | None:
+    """Make `src` absolute against the page's address; None when it cannot be loaded."""
+    if is_placeholder(src):
+        return None
+    assert src is not None
+    value = src.strip()
+    if value.startswith("//"):
+        value = "https:" + value
+    try:
+        joined = urljoin(base, value) if base else value
+        parts = urlsplit(joined)
+    except ValueError:
+        return None
+    return joined if parts.scheme in {"http", "https"} and parts.netloc else None
+
+
+def _from_img(img: lxml.html.HtmlElement) -> str | None:
+    src = img.get("src")
+    if not is_placeholder(src):
+        return src
+    for name in _LAZY_ATTRIBUTES:
+        if not is_placeholder(img.get(name)):
+            return img.get(name)
+    for name in _SRCSET_ATTRIBUTES:
+        found = largest_candidate(img.get(name))
+        if found:
+            return found
+    return None
+
+
+def _from_sources(picture: lxml.html.HtmlElement) -> str | None:
+    """Return the largest candidate of a `<picture>`'s `<source>` elements."""
+    for source in picture.iter("source"):
+        for name in _SRCSET_ATTRIBUTES:
+            if found := largest_candidate(source.get(name)):
+                return found
+    return None
+
+
+def _from_noscript(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Return the `<img>` of a `<noscript>` fallback, parsed or kept as text."""
+    img = next(element.iter("img"), None)
+    if img is not None or not (element.text or "").strip():
+        return img
+    try:
+        fragment = lxml.html.fragment_fromstring(element.text, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    return next(fragment.iter("img"), None)
+
+
+def image_of(container: lxml.html.HtmlElement, base: str | None) -> tuple[str | None, str | None]:
+    """Return the address and alt text of the image a container shows, as a browser loads it."""
+    alt: str | None = None
+    for img in container.iter("img"):
+        alt = alt or img.get("alt")
+        found = _from_img(img)
+        picture = next(img.iterancestors("picture"), None)
+        if found is None and picture is not None:
+            found = _from_sources(picture)
+        if found is not None and (url := absolute(found, base)):
+            return url, alt
+    for noscript in container.iter("noscript"):
+        img = _from_noscript(noscript)
+        if img is not None and (url := absolute(_from_img(img), base)):
+            return url, alt or img.get("alt")
+    return None, alt
+
+
+def is_furniture(url: str) -> bool:
+    """Tell whether an image address names a logo, avatar or icon."""
+    return bool(_FURNITURE.search(urlsplit(url).path))
+
+
+def has_overlay(url: str) -> bool:
+    """Tell whether an image address asks the image server to draw over the picture."""
+    return any(_OVERLAY.search(key) for key, _ in parse_qsl(urlsplit(url).query))
+
+
+def pick_lead(candidates: list[str]) -> str | None:
+    """Choose the article's own image: no furniture, and a plain image over a social card."""
+    usable = [url for url in dict.fromkeys(candidates) if not is_furniture(url)]
+    plain = [url for url in usable if not has_overlay(url)]
+    return next(iter(plain or usable), None)

@@ -1,0 +1,50 @@
+"""Every state a stored row can be in, one StrEnum per table.
+
+The values are the text the database has always held, so rows written before the enums
+read back unchanged; a StrEnum member is a str, so it binds and compares as its value.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SubscriberState(StrEnum):
+    """Where an address stands on the list."""
+
+    PENDING = "pending"  # signed up, not confirmed yet
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+
+
+class DeliveryState(StrEnum):
+    """Where one message to one subscriber stands."""
+
+    DUE = "due"
+    SENDING = "sending"  # claimed by a sender
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class IssueState(StrEnum):
+    """Where a newsletter issue stands."""
+
+    HELD = "held"  # waiting for review (`newsletter release`)
+    QUEUED = "queued"  # deliveries made
+    CANCELLED = "cancelled"
+
+
+class ArticleState(StrEnum):
+    """Whether a stored article is in the feeds."""
+
+    PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"
+
+
+class DeliveryKind(StrEnum):
+    """What a delivery carries."""
+
+    ISSUE = "issue"  # a newsletter issue
+    CONFIRM = "confirm"  # a signup's confirmation email
