@@ -24,6 +24,7 @@ from syndicate.safetext import xml_text
 from syndicate.store import article_tags, articles
 
 PUBLISHED, UNPUBLISHED = ArticleState.PUBLISHED, ArticleState.UNPUBLISHED
+SCHEDULED = ArticleState.SCHEDULED  # dated in the future: not in the feeds until its time
 
 
 def _clean(value: Any) -> Any:
@@ -79,7 +80,7 @@ def _stored(row: Row) -> StoredArticle:
     return StoredArticle(pk=row.pk, state=row.state, article=article, path=row.path, key=row.key)
 
 
-def _find_row(conn: Connection, article: Article) -> Row | None:
+def find_row(conn: Connection, article: Article) -> Row | None:
     """Find the stored article this one is, by front matter id, then URL, then source path."""
     if article.key:
         row = conn.execute(sa.select(articles).where(articles.c.key == article.key)).first()
@@ -123,7 +124,9 @@ def _write_tags(conn: Connection, pk: int, article: Article) -> None:
         conn.execute(article_tags.insert(), rows)
 
 
-def _columns(article: Article, path: str | None, key: str | None) -> dict[str, object]:
+def _columns(
+    article: Article, path: str | None, key: str | None, state: str = PUBLISHED
+) -> dict[str, object]:
     assert article.published is not None and article.updated is not None
     return {
         "key": key,
@@ -134,8 +137,9 @@ def _columns(article: Article, path: str | None, key: str | None) -> dict[str, o
         "published": article.published,
         "updated": article.updated,
         "content_hash": article.content_hash,
+        "text_hash": article.text_hash,
         "data": json.dumps(article_to_dict(article), ensure_ascii=False, sort_keys=True),
-        "state": PUBLISHED,
+        "state": state,
     }
 
 
@@ -147,49 +151,99 @@ def upsert_article(
     now: datetime,
     touched: set[str] | None = None,
 ) -> tuple[StoredArticle, str]:
-    """Store `article`; return it as stored and whether it was "new", "updated" or "unchanged".
+    """Store `article`; return it as stored and "new", "updated", "scheduled" or "unchanged".
 
-    The slugs of the tags whose feeds change (the article's old and new tags) are added
-    to `touched`, so the caller rebuilds those tag feeds alone.
+    "new" is an article's first publication (stored now, or scheduled before and due
+    now); a future date stores it "scheduled", out of the feeds. The slugs of the tags
+    whose feeds change (the article's old and new tags) are added to `touched`, so the
+    caller rebuilds those tag feeds alone.
     """
     touched = set() if touched is None else touched
     now = seconds(now.astimezone(settings.tz))
     article = xml_safe(article)
-    row = _find_row(conn, article)
+    row = find_row(conn, article)
     if row is None:
-        published = seconds(article.published or now)
-        updated = seconds(article.updated) if article.updated else published
-        final = article.with_changes(
-            id=_feed_id(conn, settings, article, published),
-            published=published,
-            updated=max(updated, published),
-        )
-        values = _columns(final, article.path, article.key)
-        inserted = conn.execute(
-            articles.insert().values(feed_id=final.id, created_at=now, **values)
-        ).inserted_primary_key
-        assert inserted is not None
-        pk = int(inserted[0])
-        _write_tags(conn, pk, final)
-        touched.update(tag_slug(tag) for tag in final.tags)
-        return StoredArticle(pk, PUBLISHED, final, article.path, article.key), "new"
+        return _insert(conn, settings, article, now, touched)
+    return _update(conn, article, row, now, touched)
 
+
+def _insert(
+    conn: Connection, settings: Settings, article: Article, now: datetime, touched: set[str]
+) -> tuple[StoredArticle, str]:
+    published = seconds(article.published or now)
+    updated = seconds(article.updated) if article.updated else published
+    state = SCHEDULED if published > now else PUBLISHED
+    final = article.with_changes(
+        id=_feed_id(conn, settings, article, published),
+        published=published,
+        updated=max(updated, published),
+    )
+    values = _columns(final, article.path, article.key, state)
+    inserted = conn.execute(
+        articles.insert().values(feed_id=final.id, created_at=now, **values)
+    ).inserted_primary_key
+    assert inserted is not None
+    pk = int(inserted[0])
+    _write_tags(conn, pk, final)
+    if state == PUBLISHED:
+        touched.update(tag_slug(tag) for tag in final.tags)
+    status = "new" if state == PUBLISHED else SCHEDULED
+    return StoredArticle(pk, state, final, article.path, article.key), status
+
+
+def _update(
+    conn: Connection, article: Article, row: Row, now: datetime, touched: set[str]
+) -> tuple[StoredArticle, str]:
     stored = _stored(row)
     old = stored.article
     assert old.published is not None and old.updated is not None
-    candidate = article.with_changes(id=row.feed_id, published=old.published, updated=old.updated)
-    if candidate.content_hash == row.content_hash and row.state == PUBLISHED:
+    published, state = old.published, PUBLISHED
+    if row.state == SCHEDULED:  # not out yet: its date may still move
+        published = seconds(article.published) if article.published else old.published
+        state = SCHEDULED if published > now else PUBLISHED
+    candidate = article.with_changes(id=row.feed_id, published=published, updated=old.updated)
+    if candidate.content_hash == row.content_hash and row.state == state:
         return stored, "unchanged"
     given = seconds(article.updated) if article.updated else None
-    updated = given if given and given > old.updated else max(now, old.updated)
+    if row.state == SCHEDULED:
+        updated, status = (
+            max(given or published, published),
+            "new" if state == PUBLISHED else SCHEDULED,
+        )
+    else:
+        updated = given if given and given > old.updated else max(now, old.updated)
+        status = "updated"
     path, key = article.path or row.path, article.key or row.key
     final = candidate.with_changes(updated=updated, path=path, key=key)
     conn.execute(
-        articles.update().where(articles.c.pk == row.pk).values(**_columns(final, path, key))
+        articles.update().where(articles.c.pk == row.pk).values(**_columns(final, path, key, state))
     )
     _write_tags(conn, row.pk, final)
-    touched.update(tag_slug(tag) for tag in (*old.tags, *final.tags))
-    return StoredArticle(row.pk, PUBLISHED, final, path, key), "updated"
+    if state == PUBLISHED:
+        touched.update(tag_slug(tag) for tag in (*old.tags, *final.tags))
+    return StoredArticle(row.pk, state, final, path, key), status
+
+
+def publish_due(conn: Connection, now: datetime, touched: set[str]) -> list[StoredArticle]:
+    """Publish the scheduled articles whose time has come; return them."""
+    query = sa.select(articles).where(articles.c.state == SCHEDULED, articles.c.published <= now)
+    due = [_stored(row) for row in conn.execute(query.order_by(articles.c.published))]
+    if due:
+        conn.execute(
+            articles.update()
+            .where(articles.c.pk.in_([item.pk for item in due]))
+            .values(state=PUBLISHED)
+        )
+    for item in due:
+        touched.update(tag_slug(tag) for tag in item.article.tags)
+    return [StoredArticle(i.pk, PUBLISHED, i.article, i.path, i.key) for i in due]
+
+
+def same_text(conn: Connection, article: Article) -> StoredArticle | None:
+    """Return the first stored article (any state) whose title and text are this one's."""
+    query = sa.select(articles).where(articles.c.text_hash == article.text_hash)
+    row = conn.execute(query.order_by(articles.c.pk).limit(1)).first()
+    return _stored(row) if row is not None else None
 
 
 def list_articles(
@@ -198,8 +252,12 @@ def list_articles(
     tag_slug: str | None = None,
     limit: int | None = None,
     include_unpublished: bool = False,
+    include_scheduled: bool = False,
 ) -> list[StoredArticle]:
-    """Return stored articles newest first, optionally only one tag's, at most `limit`."""
+    """Return stored articles newest first, optionally only one tag's, at most `limit`.
+
+    Only published ones (what the feeds show), unless asked for the others.
+    """
     if tag_slug is None:
         query = sa.select(articles).order_by(articles.c.published.desc(), articles.c.pk.desc())
     else:
@@ -212,7 +270,8 @@ def list_articles(
             .order_by(article_tags.c.published.desc(), article_tags.c.article_pk.desc())
         )
     if not include_unpublished:
-        query = query.where(articles.c.state == PUBLISHED)
+        shown = (PUBLISHED, SCHEDULED) if include_scheduled else (PUBLISHED,)
+        query = query.where(articles.c.state.in_(shown))
     if limit is not None:
         query = query.limit(limit)
     return [_stored(row) for row in conn.execute(query)]

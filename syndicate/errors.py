@@ -22,6 +22,8 @@
     │   ├── LockedError                another process holds a lock this one needs
     │   │   └── RunLockedError         another `syndicate run` is going on the site
     │   └── ListenError                the web server cannot listen where it was told
+    ├── KeyboardInterrupt
+    │   └── Interrupted                SIGINT or SIGTERM stopped a send; exit 130 or 143
     └── ValueError
         ├── DecodeProblem              the readers': bytes that are not text
         ├── DateProblem                the readers': a value that is not a date
@@ -34,6 +36,7 @@ must tell errors apart catches a class, never a message.
 """
 
 import re
+import signal
 
 # What SQLAlchemy appends to a driver's message: the statement, its parameters, a help link.
 _STATEMENT_AND_LINK = re.compile(r"\n(?:\[SQL: |\[parameters: |\(Background on this error at: )")
@@ -201,3 +204,19 @@ class DateProblem(ValueError):
 
 class FrontMatterProblem(ValueError):
     """The front matter is not valid YAML or a value has the wrong shape."""
+
+
+# Not an error: a signal that stops a send --------------------------------------------------
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived; `sent` counts what the interrupted send got out."""
+
+    def __init__(self, signum: int = signal.SIGINT, sent: int = 0) -> None:
+        super().__init__(signum, sent)
+        self.signum = signum
+        self.sent = sent
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

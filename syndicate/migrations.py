@@ -20,11 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
+    articles,
     issue_articles,
     issues,
     memberships,
     metadata,
     newsletters,
+    notices,
     schema_version,
     utcnow,
 )
@@ -35,7 +37,7 @@ from syndicate.store import (
 
 @dataclass(frozen=True)
 class DefaultNewsletter:
-    """The newsletter a migration to version 3 puts every existing subscriber and issue on."""
+    """The newsletter a migration to version 4 puts every existing subscriber and issue on."""
 
     slug: str
     name: str
@@ -60,6 +62,22 @@ def _tag_dates(conn: Connection, _default: DefaultNewsletter) -> None:
             index.create(conn)
 
 
+def _guardrails(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 3: articles carry a hash of their text (duplicates); the notices table."""
+    import json
+
+    from syndicate.model import article_from_dict
+
+    conn.execute(sa.text("ALTER TABLE articles ADD COLUMN text_hash VARCHAR(64)"))
+    for index in articles.indexes:
+        if index.name == "ix_articles_text_hash":
+            index.create(conn)
+    for pk, data in conn.execute(sa.select(articles.c.pk, articles.c.data)).all():
+        digest = article_from_dict(json.loads(data)).text_hash
+        conn.execute(articles.update().where(articles.c.pk == pk).values(text_hash=digest))
+    notices.create(conn)
+
+
 # Each subscriber's state and consent becomes its membership of the one newsletter; a
 # bounced address keeps its bounce on the subscriber and its membership ends with it.
 _MEMBERSHIPS_V3 = """
@@ -76,7 +94,7 @@ FROM subscribers
 
 
 def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
-    """Version 3: newsletters, memberships, and issues linked to their articles by a join table.
+    """Version 4: newsletters, memberships, and issues linked to their articles by a join table.
 
     The site's one newsletter is stored, every subscriber becomes its member with the
     state and consent it had, and every issue (with its deliveries, untouched) is its issue.
@@ -99,7 +117,7 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _newsletters]
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _newsletters]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")
 

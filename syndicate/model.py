@@ -78,6 +78,8 @@ class Description:
     tags: tuple[str, ...] = ()
     # The front matter `id`: what makes a file the same article again.
     key: str | None = None
+    # Front matter `draft: true`: never published. Not stored (a stored article is none).
+    draft: bool = False
 
     def description(self) -> dict[str, Any]:
         """Return these fields alone, as keyword arguments for another Description."""
@@ -96,6 +98,8 @@ class Article(Description):
     id: str | None = None
     # The file it was read from.
     path: str | None = None
+    # What the reader noticed and the user should hear (an unknown front matter key).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def with_changes(self, **changes: Any) -> Article:
         return replace(self, **changes)
@@ -106,6 +110,23 @@ class Article(Description):
         body = {k: v for k, v in article_to_dict(self).items() if k not in {"id", "updated"}}
         encoded = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(encoded).hexdigest()
+
+    @property
+    def body_text(self) -> str:
+        """The article's running text: paragraphs, quotes and lists (no headings, captions)."""
+        parts: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph | Quote):
+                parts.append(block.text)
+            elif isinstance(block, ListBlock):
+                parts.extend(block.items)
+        return "\n".join(parts)
+
+    @property
+    def text_hash(self) -> str:
+        """Hash the title and the running text alone, words compared case-blind."""
+        words = " ".join(f"{self.title}\n{self.body_text}".casefold().split())
+        return hashlib.sha256(words.encode("utf-8")).hexdigest()
 
 
 def figure_to_dict(figure: Figure) -> dict[str, Any]:

@@ -18,11 +18,20 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.articles import StoredArticle, tag_slug, unpublish_article, upsert_article
+from syndicate.articles import (
+    StoredArticle,
+    find_row,
+    publish_due,
+    tag_slug,
+    unpublish_article,
+    upsert_article,
+    xml_safe,
+)
 from syndicate.atomic import atomic_files
 from syndicate.config import Settings
 from syndicate.errors import FeedWriteError, InputError
 from syndicate.feeds import prune_tag_feeds, render_feed_files
+from syndicate.guardrails import Allow, Refusal, refusal, too_old
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
 from syndicate.newsletter.catalog import site_newsletters
@@ -55,14 +64,36 @@ class PublishResult:
 
     article_pk: int
     article: Article
-    status: str
+    status: str  # new | updated | unchanged | scheduled
     issues: tuple[IssueOutcome, ...] = ()  # the newsletter issues made or refreshed
+    too_old: bool = False  # dated more than newsletter.max_age back: feeds only, no email
     routing_note: str | None = None  # the line that says a signup name was not ours
 
     @property
     def issue(self) -> IssueOutcome | None:
         """The first issue made or refreshed, if any."""
         return self.issues[0] if self.issues else None
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """How a batch is published: the command line's choices."""
+
+    send_email: bool = True
+    resend: bool = False
+    allow: Allow = Allow()
+    # True (`publish`): a refused file stops the batch with an error, nothing stored.
+    # False (`run`): it is skipped and reported, and the others go on.
+    strict: bool = True
+    dry_run: bool = False  # do it all in a transaction that is rolled back; write no file
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a batch did: one result per article stored, and the files refused."""
+
+    results: tuple[PublishResult, ...]
+    refused: tuple[Refusal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,12 +154,18 @@ def apply_overrides(article: Article, overrides: Overrides) -> Article:
 Change = Callable[[Connection], tuple[T, set[str] | None]]
 
 
-def _change_feeds(engine: Engine, settings: Settings, change: Change[T]) -> tuple[T, FeedChange]:
+def _change_feeds(
+    engine: Engine, settings: Settings, change: Change[T], *, dry_run: bool = False
+) -> tuple[T, FeedChange]:
     """Run `change` on the store and rebuild the feeds it touched, all or nothing.
 
     Only the main feed and the tag feeds of the changed articles are rendered: the cost of
-    a publish follows the feed size, not the size of the archive.
+    a publish follows the feed size, not the size of the archive. A dry run makes the
+    change in a transaction it rolls back, and writes no file.
     """
+    if dry_run:
+        with write_transaction(engine, roll_back=True) as conn:
+            return change(conn)[0], FeedChange((), ())
     with site_lock(settings, "publish"):
         try:
             with atomic_files() as batch, write_transaction(engine) as conn:
@@ -157,23 +194,81 @@ def create_issues(
     """Create the newsletter issue of each newly published article (the newsletter's hook).
 
     Called inside the publish transaction, so an issue exists exactly when its article
-    does. `send_email` is False for `publish --no-email`; `resend` makes a new issue even
-    for an article whose issue went out already.
+    does. Only an article's first publication makes an issue (an edit refreshes an unsent
+    one); not one dated more than newsletter.max_age back. `send_email` is False for
+    `--no-email`; `resend` makes a new issue even for an article whose issue went out.
     """
     if not send_email:
         return list(results)
     newsletters = site_newsletters(conn, settings)
     made = []
     for result in results:
-        if result.status == "unchanged" and not resend:
+        wanted = (
+            resend or result.status == "updated" or (result.status == "new" and not result.too_old)
+        )
+        if not wanted:
             made.append(result)
             continue
         outcomes, routing = issues_for_article(
-            conn, settings, newsletters, result.article_pk, result.article, resend=resend
+            conn,
+            settings,
+            newsletters,
+            result.article_pk,
+            result.article,
+            resend=resend,
+            first=result.status == "new",
         )
-        note = routing.describe(result.article.title)
+        note = routing.describe(result.article.title) if result.status == "new" else None
         made.append(replace(result, issues=tuple(outcomes), routing_note=note))
     return made
+
+
+def _store_batch(
+    conn: Connection,
+    settings: Settings,
+    articles: Sequence[Article],
+    options: PublishOptions,
+    touched: set[str],
+) -> Published:
+    """Publish what is due and store `articles`, minding the guardrails; make the issues."""
+    now = seconds_now()
+    results = [PublishResult(s.pk, s.article, "new") for s in publish_due(conn, now, touched)]
+    refused: list[Refusal] = []
+    for article in articles:
+        row = find_row(conn, xml_safe(article))
+        stop = refusal(conn, settings, article, row, options.allow)
+        if stop is not None:
+            if options.strict:
+                raise InputError(stop.line())
+            refused.append(stop)
+            continue
+        stored, status = upsert_article(conn, settings, article, now=now, touched=touched)
+        published = stored.article.published
+        old = row is None and published is not None and too_old(settings, published, now)
+        results.append(PublishResult(stored.pk, stored.article, status, too_old=old))
+    made = create_issues(
+        conn, settings, results, send_email=options.send_email, resend=options.resend
+    )
+    return Published(tuple(made), tuple(refused))
+
+
+def seconds_now() -> datetime:
+    return utcnow().replace(microsecond=0)
+
+
+def publish_batch(
+    engine: Engine,
+    settings: Settings,
+    articles: Sequence[Article],
+    options: PublishOptions = PublishOptions(),
+) -> tuple[Published, FeedChange]:
+    """Store `articles` as one batch (scheduled ones due now too) and rebuild the feeds."""
+
+    def store(conn: Connection) -> tuple[Published, set[str]]:
+        touched: set[str] = set()
+        return _store_batch(conn, settings, articles, options, touched), touched
+
+    return _change_feeds(engine, settings, store, dry_run=options.dry_run)
 
 
 def publish_articles(
@@ -185,18 +280,9 @@ def publish_articles(
     resend: bool = False,
 ) -> tuple[list[PublishResult], FeedChange]:
     """Store `articles` as one batch and rebuild the feeds; return one result per article."""
-
-    def store(conn: Connection) -> tuple[list[PublishResult], set[str]]:
-        now = utcnow()
-        results = []
-        touched: set[str] = set()
-        for article in articles:
-            stored, status = upsert_article(conn, settings, article, now=now, touched=touched)
-            results.append(PublishResult(stored.pk, stored.article, status))
-        made = create_issues(conn, settings, results, send_email=send_email, resend=resend)
-        return made, touched
-
-    return _change_feeds(engine, settings, store)
+    options = PublishOptions(send_email=send_email, resend=resend)
+    published, change = publish_batch(engine, settings, articles, options)
+    return list(published.results), change
 
 
 def read_articles(
@@ -214,29 +300,38 @@ def publish_files(
     overrides: Overrides | None = None,
     *,
     fmt: str | None = None,
-    send_email: bool = True,
-    resend: bool = False,
+    options: PublishOptions = PublishOptions(),
 ) -> list[PublishResult]:
-    """Read, store and publish `paths` as one batch; return one result per file."""
+    """Read, store and publish `paths` as one batch; return one result per article stored.
+
+    A file the guardrails refuse stops the batch (InputError), unless `options` says skip.
+    """
     articles = read_articles(paths, settings, overrides or Overrides(), fmt)
     engine = open_store(settings)
     try:
-        results, _ = publish_articles(
-            engine, settings, articles, send_email=send_email, resend=resend
-        )
+        published, _ = publish_batch(engine, settings, articles, options)
     finally:
         engine.dispose()
-    return results
+    return list(published.results)
 
 
 def rebuild_feeds(settings: Settings) -> FeedChange:
     """Write the feed files again from the store (after a settings or template change)."""
+    return refresh_feeds(settings)[1]
+
+
+def refresh_feeds(settings: Settings) -> tuple[list[PublishResult], FeedChange]:
+    """Publish the scheduled articles whose time has come, then write the feeds again."""
+
+    def due_now(conn: Connection) -> tuple[list[PublishResult], None]:
+        published = _store_batch(conn, settings, [], PublishOptions(), set())
+        return list(published.results), None
+
     engine = open_store(settings)
     try:
-        _, change = _change_feeds(engine, settings, lambda conn: (None, None))
+        return _change_feeds(engine, settings, due_now)
     finally:
         engine.dispose()
-    return change
 
 
 def cancel_issues(conn: Connection, article_pk: int) -> None:

@@ -1,47 +1,61 @@
 """The cron job: publish what is new or changed in the content folder, then send what is due.
 
-One run at a time per site: a second run started while one is going exits at once (the
-site's "run" lock, an flock the kernel drops when a run dies, so a crash leaves no stale
-lock behind).
+One run at a time per site: a second run started while one is going stops at once and
+quietly (the site's "run" lock, an flock the kernel drops when a run dies, so a crash
+leaves no stale lock behind). What a run says about a file (skipped, and why; a warning)
+it says once: cron mails every run's output.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from syndicate.config import Settings
-from syndicate.delivery import SendSummary, send_due
+from syndicate.delivery import SendSummary, count_due, send_due
 from syndicate.errors import DeliveryError, LockedError, RunLockedError, SyndicateError
+from syndicate.guardrails import originals_first
 from syndicate.locks import site_lock
-from syndicate.publishing import Overrides, PublishResult, publish_articles, read_articles
+from syndicate.model import Article
+from syndicate.notices import Notice, first_told
+from syndicate.publishing import (
+    Overrides,
+    PublishOptions,
+    PublishResult,
+    publish_batch,
+    read_articles,
+)
 from syndicate.readers import READERS
 from syndicate.store import open_store
 
 
 @dataclass(frozen=True)
 class RunReport:
-    """What one `syndicate run` did: articles published, files skipped, mail sent."""
+    """What one `syndicate run` did (or, dry, would do): published, skipped, sent."""
 
     published: tuple[PublishResult, ...] = ()
-    skipped_files: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # files not published, and why (a guardrail: exit 0)
+    errors: tuple[str, ...] = ()  # files that cannot be read (exit 1 the first time)
+    warnings: tuple[str, ...] = ()
     send_summary: SendSummary | None = None  # None when the sender could not run
     send_error: str | None = None
+    busy: str | None = None  # another run holds the site: this one did nothing
+    due: int = 0  # a dry run: deliveries a send would work through now
 
     @property
     def ok(self) -> bool:
-        return not self.skipped_files and self.send_error is None
+        return not self.errors and self.send_error is None
 
 
 def content_files(settings: Settings) -> list[Path]:
-    """Return the article files of the content folder, in a stable order."""
+    """Return the article files of the content folder, originals before their copies."""
     folder = settings.content_path
     if not folder.is_dir():
         return []
     known = {ext for reader in READERS for ext in reader.extensions}
-    return sorted(
+    return originals_first(
         path
         for path in folder.rglob("*")
         if path.is_file()
@@ -65,25 +79,60 @@ def run_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
-def run(settings: Settings) -> RunReport:
-    """Publish the content folder's new and changed files, then send every due delivery."""
-    with run_lock(settings):
-        articles, skipped = [], []
-        for path in content_files(settings):
-            try:
-                articles.extend(read_articles([path], settings, Overrides()))
-            except SyndicateError as e:  # one bad file must not stop the others
-                skipped.append(str(e))
-        engine = open_store(settings)
+def _read(settings: Settings) -> tuple[list[Article], list[Notice], list[Notice]]:
+    """Read every content file: the articles, the files that failed, the warnings."""
+    articles: list[Article] = []
+    errors: list[Notice] = []
+    warnings: list[Notice] = []
+    for path in content_files(settings):
         try:
-            published: list[PublishResult] = []
-            if articles:
-                results, _ = publish_articles(engine, settings, articles)
-                published = [r for r in results if r.status != "unchanged"]
-            try:
-                summary = send_due(engine, settings)
-            except DeliveryError as e:
-                return RunReport(tuple(published), tuple(skipped), None, str(e))
-        finally:
-            engine.dispose()
-    return RunReport(tuple(published), tuple(skipped), summary)
+            (article,) = read_articles([path], settings, Overrides())
+        except SyndicateError as e:  # one bad file must not stop the others
+            errors.append((str(path), str(e)))
+            continue
+        articles.append(article)
+        warnings.extend((str(path), message) for message in article.warnings)
+    return articles, errors, warnings
+
+
+def run(settings: Settings, *, send_email: bool = True, dry_run: bool = False) -> RunReport:
+    """Publish the content folder's new and changed files, then send every due delivery.
+
+    A dry run does the publishing in a transaction it rolls back and sends nothing.
+    """
+    try:
+        with run_lock(settings):
+            return _run(settings, send_email=send_email, dry_run=dry_run)
+    except RunLockedError as e:
+        return RunReport(busy=str(e))
+
+
+def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
+    articles, errors, warnings = _read(settings)
+    engine = open_store(settings)
+    try:
+        options = PublishOptions(send_email=send_email, strict=False, dry_run=dry_run)
+        batch, _ = publish_batch(engine, settings, articles, options)
+        published = tuple(r for r in batch.results if r.status != "unchanged")
+        refused = [(refusal.path, refusal.line()) for refusal in batch.refused]
+        if dry_run:
+            due = count_due(engine)
+            return RunReport(published, _lines(refused), _lines(errors), _lines(warnings), due=due)
+        told = set(first_told(engine, [*errors, *warnings, *refused]))
+        report = RunReport(
+            published, _lines(refused, told), _lines(errors, told), _lines(warnings, told)
+        )
+        try:
+            summary = send_due(engine, settings)
+        except DeliveryError as e:
+            return replace(report, send_error=str(e))
+    finally:
+        engine.dispose()
+    return replace(report, send_summary=summary)
+
+
+def _lines(notices: list[Notice], told: set[Notice] | None = None) -> tuple[str, ...]:
+    """Return the lines of `notices` (only those in `told`, when given)."""
+    return tuple(
+        line for notice in notices if told is None or notice in told for line in [notice[1]]
+    )

@@ -40,6 +40,7 @@ class ArticleState(StrEnum):
     """Whether a stored article is in the feeds."""
 
     PUBLISHED = "published"
+    SCHEDULED = "scheduled"  # dated in the future: stored, not in the feeds until its time
     UNPUBLISHED = "unpublished"
 
 

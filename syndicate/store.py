@@ -64,7 +64,10 @@ articles = sa.Table(
     sa.Column("published", UTCDateTime, nullable=False, index=True),
     sa.Column("updated", UTCDateTime, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
+    # Title and body alone (Article.text_hash): finds a copy saved under another name.
+    sa.Column("text_hash", sa.String(64), index=True),
     sa.Column("data", sa.Text, nullable=False),  # article_to_dict as JSON
+    # published | scheduled (dated in the future: not in the feeds yet) | unpublished
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
@@ -194,6 +197,16 @@ deliveries = sa.Table(
     sa.Index("deliveries_due", "state", "due_at"),
 )
 
+# What `run` has told the user about a file of the content folder (a skip, a warning), so
+# each is said once, not every ten minutes; a row goes when its reason does.
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("path", sa.String(2000), primary_key=True),
+    sa.Column("message", sa.String(2000), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
 signup_attempts = sa.Table(
     "signup_attempts",
     metadata,
@@ -255,14 +268,19 @@ def open_store(settings: Settings) -> Engine:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """Open a transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE)."""
+def write_transaction(engine: Engine, *, roll_back: bool = False) -> Iterator[Connection]:
+    """Open a transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE).
+
+    With `roll_back`, whatever the block wrote is undone at its end (a dry run).
+    """
     try:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
+            with conn.begin() as transaction:
                 yield conn
+                if roll_back:
+                    transaction.rollback()
     except SQLAlchemyError as e:
         raise StoreError(f"database error: {e}") from e
 

@@ -105,6 +105,8 @@ def site(tmp_path: Path, database_url: str | None) -> Iterator[Path]:
     folder = tmp_path / "site"
     (folder / "content").mkdir(parents=True)
     config = '[site]\ntitle = "The Example Desk"\nbase_url = "https://news.example.com"\n'
+    # The suite's articles are dated in 2025: mail them however old (newsletter.max_age).
+    config += "\n[newsletter]\nmax_age = 0\n"
     if database_url:
         config += f'\n[database]\nurl = "{database_url}"\n'
     (folder / "syndicate.toml").write_text(config, encoding="utf-8")

@@ -42,3 +42,16 @@ def write_file(folder: Path, name: str, data: bytes | str) -> Path:
     path = folder / name
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     return path
+
+
+def add_settings(site: Path, section: str, *lines: str) -> None:
+    """Add `key = value` lines to a section of the site's syndicate.toml, made if missing."""
+    path = site / "syndicate.toml"
+    text = path.read_text(encoding="utf-8")
+    header = f"[{section}]\n"
+    added = "".join(f"{line}\n" for line in lines)
+    if header in text:
+        text = text.replace(header, header + added, 1)
+    else:
+        text += f"\n{header}{added}"
+    path.write_text(text, encoding="utf-8")

@@ -56,7 +56,8 @@ class _Rules:
     defer: dict[str, int] = field(default_factory=dict)
     reject: set[str] = field(default_factory=set)
     drop_after: int | None = None
-    hold_after: int | None = None
+    hold_after: int | None = None  # hold every message from this count on
+    hold_at: int | None = None  # hold only the message of this count
     # address ("*" for everyone) -> (phase, reply): RCPT answers at RCPT, DATA after DATA
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     throttle: dict[str, int] = field(default_factory=dict)  # domain -> 421s left
@@ -88,8 +89,10 @@ class _Handler:
         return verdict
 
     async def handle_DATA(self, smtp: SMTPProtocol, session: Session, envelope: Envelope) -> str:
-        while self.server._should_hold():
-            await asyncio.sleep(0.01)
+        if self.server._should_hold():
+            # Keep the client waiting for the reply, off the event loop, until released.
+            self.server.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.server.released.wait)
         gate = self.server._take_gate()
         if gate is not None:
             reached, go = gate
@@ -138,8 +141,9 @@ class SMTPServer:
         self._lock = threading.Lock()
         self._rules = _Rules()
         self._delivered = 0
-        self.holding = threading.Event()  # set once a message is being held
         self.messages: list[Received] = []
+        self.holding = threading.Event()  # set while a message waits for `release()`
+        self.released = threading.Event()
         kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": self.port}
         if tls:
             ca = trustme.CA()
@@ -198,11 +202,21 @@ class SMTPServer:
         """Keep every message after `messages` more waiting for its reply until `release`."""
         with self._lock:
             self._rules.hold_after = self._delivered + messages
+        self.holding.clear()
+        self.released.clear()
+
+    def hold_at(self, number: int) -> None:
+        """Keep the `number`th message from now waiting for its reply until `release()`."""
+        with self._lock:
+            self._rules.hold_at = self._delivered + number
+        self.holding.clear()
+        self.released.clear()
 
     def release(self) -> None:
         """Answer the held messages (and all later ones) again."""
         with self._lock:
             self._rules.hold_after = None
+        self.released.set()
 
     def answer(self, address: str, reply: str, *, at: str = "RCPT") -> None:
         """Answer `reply` to `address` ("*": everyone) every time, at RCPT or after DATA."""
@@ -252,10 +266,12 @@ class SMTPServer:
 
     def _should_hold(self) -> bool:
         with self._lock:
-            held = self._rules.hold_after is not None and self._delivered >= self._rules.hold_after
-        if held:
-            self.holding.set()
-        return held
+            if self._rules.hold_after is not None and self._delivered >= self._rules.hold_after:
+                return True
+            if self._rules.hold_at is not None and self._delivered + 1 >= self._rules.hold_at:
+                self._rules.hold_at = None
+                return True
+            return False
 
     def _data_verdict(self, recipients: list[str]) -> str | None:
         with self._lock:
@@ -288,6 +304,7 @@ def smtp_server(tmp_path: Path) -> Iterator[SMTPServer]:
     """A plain SMTP server on 127.0.0.1 (no TLS, no AUTH)."""
     server = SMTPServer(tmp_path).start()
     yield server
+    server.release()  # a held message must not keep the server from stopping
     server.stop()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, sync_playwright
-from site_helpers import cli, store
+from site_helpers import add_settings, cli, store
 from smtp_server import SMTPServer, free_port
 
 from syndicate.config import Settings, load_settings
@@ -96,8 +96,7 @@ def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
 ) -> None:
     port = free_port()
     web_url = f"http://127.0.0.1:{port}"
-    with (site / "syndicate.toml").open("a", encoding="utf-8") as handle:
-        handle.write('\n[newsletter]\nname = "The Harbour Letter"\n')
+    add_settings(site, "newsletter", 'name = "The Harbour Letter"')
     env = {**os.environ, **smtp_server.env(), "SYNDICATE_WEB_URL": web_url}
     settings = load_settings(site, environ=env)
     address = "reader@example.net"

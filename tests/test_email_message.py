@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,12 @@ names = st.one_of(
 url_tails = st.text(string.ascii_letters + string.digits + "=&%?;-_.~/+:@!$'()*,", max_size=120)
 urls = st.builds(lambda tail: f"https://news.example.com/unsubscribe/{tail}", url_tails)
 message_ids = st.builds(lambda left, domain: f"<{left}@{domain}>", local_parts, domains)
-recipients = st.builds(Recipient, addresses, names, urls, message_ids)
+# The Date of each copy is the moment it is made: any moment, in any zone.
+zones = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(minutes=minutes)))
+moments = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2200, 1, 1), timezones=zones
+)
+recipients = st.builds(Recipient, addresses, names, urls, message_ids, moments)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +68,8 @@ def issue(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 def test_spliced_message_equals_the_directly_built_one(issue, recipient: Recipient) -> None:  # type: ignore[no-untyped-def]
     settings, rendered, template = issue
     spliced = personalize(template, recipient)
-    direct = build_message(settings, rendered, recipient, date=DATE)
+    assert recipient.date is not None
+    direct = build_message(settings, rendered, recipient, date=recipient.date)
     ours, theirs = parse(spliced), parse(direct)
     assert list(ours.items()) == list(theirs.items())
     assert parts(ours) == parts(theirs)
@@ -80,6 +87,7 @@ def test_spliced_message_equals_the_directly_built_one(issue, recipient: Recipie
     assert f'href="{recipient.unsubscribe_url.replace("&", "&amp;")}"'.replace("'", "&#39;") in html
     assert ours["To"].addresses[0].addr_spec == recipient.address
     assert ours["Message-ID"].strip() == recipient.message_id
+    assert ours["Date"].datetime == recipient.date.replace(microsecond=0)
     assert ours["List-Unsubscribe"].strip().startswith(f"<{recipient.unsubscribe_url}>, <mailto:")
 
 

@@ -23,6 +23,7 @@ date: 2025-05-02
 ---
 
 The stone steps down to the harbour reopen on Saturday after a month of repairs.
+Masons replaced the worn treads and a new handrail runs the whole way down.
 """
 
 

@@ -20,6 +20,10 @@ from syndicate.model import Article, Paragraph
 from syndicate.publishing import publish_articles, rebuild_feeds, unpublish
 
 BASE = "https://news.example.com"
+# Running text enough for an article (the guardrails refuse fewer than 20 words).
+FILLER = (
+    "The harbour board met on Monday and agreed to repaint the old lighthouse before the summer."
+)
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -227,7 +231,9 @@ def test_article_html_is_sanitized_with_absolute_urls(settings: Settings) -> Non
         '<iframe src="https://evil.example"></iframe>'
     )
     article = make_article(
-        1, url=f"{BASE}/2025/story", blocks=(Paragraph("Read this and that", hostile),)
+        1,
+        url=f"{BASE}/2025/story",
+        blocks=(Paragraph("Read this and that", hostile), Paragraph(FILLER, FILLER)),
     )
     publish(settings, article)
     bodies = [

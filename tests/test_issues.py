@@ -120,8 +120,16 @@ def test_unpublish_cancels_unsent_deliveries(site: Path) -> None:
     assert result.exit_code == 0, result.output
     assert delivery_states(site) == {"cancelled": 2}
     assert _issues(site)[0].state == "cancelled"
-    # Publishing it again does not quietly mail it to everyone: that takes --resend.
-    again = cli(site, "publish", str(site / "content" / "ferry.md"))
+    # Publishing the file again is refused: an unpublished article stays out.
+    path = site / "content" / "ferry.md"
+    refused = cli(site, "publish", str(path))
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: ferry.md: article 1 was unpublished; it stays out until "
+        "`syndicate publish content/ferry.md --republish`\n"
+    )
+    # --republish brings it back, and does not quietly mail it to everyone: that takes --resend.
+    again = cli(site, "publish", str(path), "--republish")
     assert again.exit_code == 0 and "issue" not in again.output
     assert len(_issues(site)) == 1
 

@@ -42,8 +42,8 @@ def test_seed_is_recovered_exactly(seed: Path, conf: Settings) -> None:
     assert article.lead.caption.startswith("Assistant to the President of Azerbaijan")
     assert article.lead.caption.endswith("February 18, 2025.")
     assert article.lead.credit == "Courtesy"
-    assert article.published is not None and article.published.date().isoformat() == "2025-02-18"
-    assert article.published.isoformat() == "2025-02-18T00:00:00+00:00"
+    # No dateline: the date in the photo caption is not the publication date (issue 11).
+    assert article.published is None
     assert article.newsletter == "The Jerusalem Post Newsletter"
     assert article.source is None and article.authors == () and article.url is None
     assert kinds(article) == ["paragraph"] * 4 + ["figure", "heading"] + ["paragraph"] * 7
@@ -134,14 +134,27 @@ def test_front_matter_date_wins_and_date_only_is_midnight_in_the_site_zone(
     assert article.key == "story-1"
 
 
-def test_without_any_date_the_file_time_is_used(tmp_path: Path, conf: Settings) -> None:
-    path = write_file(tmp_path, "m.txt", "Headline\n\nDek.\n\nNothing dated here.\n")
-    import os
+def test_without_a_dateline_there_is_no_date(tmp_path: Path, conf: Settings) -> None:
+    # Not the file's time, nor a date in a caption or the body: the first publish fixes it.
+    text = (
+        "Headline\n\nDek.\n\nThe quay in 1998, on March 3, 1998.  (photo credit: Archive)\n\n"
+        "The market opened on February 9, 2020, and never closed.\n"
+    )
+    path = write_file(tmp_path, "m.txt", text)
+    assert read_article(path, conf).published is None
 
-    os.utime(path, (1_700_000_000, 1_700_000_000))
-    article = read_article(path, conf)
-    assert article.published == datetime.fromtimestamp(1_700_000_000, conf.tz)
-    assert article.published.tzinfo is not None
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [("March 3, 2025", "published"), ("Published: March 3, 2025", "published"),
+     ("Updated: 3 March 2025", "updated")],
+)  # fmt: skip
+def test_a_dateline_dates_the_article(
+    tmp_path: Path, conf: Settings, line: str, field: str
+) -> None:
+    text = f"Headline\n\nDek line.\n\n{line}\n\nThe body starts here, on another day.\n"
+    article = read_article(write_file(tmp_path, "d.txt", text), conf)
+    assert getattr(article, field) == datetime(2025, 3, 3, tzinfo=conf.tz)
 
 
 def test_bad_front_matter_is_one_line_naming_the_file(tmp_path: Path, conf: Settings) -> None:
@@ -205,7 +218,7 @@ def test_any_text_gives_clean_article_or_input_error(text: str) -> None:
             return
         assert article.title
         assert not XML_ILLEGAL.search(all_text(article))
-        assert article.published is not None and article.published.tzinfo is not None
+        assert article.published is None or article.published.tzinfo is not None
 
 
 def test_a_byline_before_the_body_gives_authors_and_date(tmp_path: Path, conf: Settings) -> None:

@@ -11,7 +11,7 @@ from site_helpers import cli
 
 from syndicate.config import load_settings
 from syndicate.newsletter import preview
-from syndicate.publishing import publish_files
+from syndicate.publishing import PublishOptions, publish_files
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "library-reopening.md"
@@ -50,7 +50,7 @@ def test_render_to_another_folder(site: Path, tmp_path: Path) -> None:
 
 def test_render_a_stored_article_by_slug_and_number(site: Path) -> None:
     settings = load_settings(site, environ={})
-    [published] = publish_files(settings, [EXAMPLE], send_email=False)
+    [published] = publish_files(settings, [EXAMPLE], options=PublishOptions(send_email=False))
     for ref in (SLUG, str(published.article_pk)):
         result = run(site, ref)
         assert result.exit_code == 0, result.output
@@ -68,7 +68,8 @@ def test_render_a_missing_article_is_one_clear_line(site: Path) -> None:
 
 
 def test_render_an_unknown_stored_article_is_one_clear_line(site: Path) -> None:
-    publish_files(load_settings(site, environ={}), [EXAMPLE], send_email=False)
+    settings = load_settings(site, environ={})
+    publish_files(settings, [EXAMPLE], options=PublishOptions(send_email=False))
     result = run(site, "9999")
     assert result.exit_code == 1
     assert result.output == (

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, Response
 from flask.testing import FlaskClient
-from site_helpers import store
+from site_helpers import add_settings, store
 from smtp_server import free_port
 from werkzeug.test import TestResponse
 
@@ -33,7 +33,8 @@ WEB_URL = "https://news.example.com/newsletter"
 
 def configure(site: Path, **web: Any) -> Settings:
     """Add a [newsletter] name and [web] settings to the site and load it."""
-    lines = ["", "[newsletter]", 'name = "The Harbour Letter"', "", "[web]", f'url = "{WEB_URL}"']
+    add_settings(site, "newsletter", 'name = "The Harbour Letter"')
+    lines = ["", "[web]", f'url = "{WEB_URL}"']
     lines += [
         f"{key} = {value!r}" if isinstance(value, str) else f"{key} = {value}"
         for key, value in web.items()

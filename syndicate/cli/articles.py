@@ -9,17 +9,25 @@ from datetime import datetime
 import click
 
 from syndicate.articles import list_articles
-from syndicate.cli.base import main, pass_settings, site_store, warn_placeholder
+from syndicate.cli.base import (
+    main,
+    pass_settings,
+    require_base_url,
+    site_store,
+    warn_placeholder,
+)
 from syndicate.config import Settings
 from syndicate.errors import DateProblem, InputError
 from syndicate.feeds import FEED_FILES
+from syndicate.guardrails import Allow
 from syndicate.model import article_to_dict
 from syndicate.publishing import (
     Overrides,
+    PublishOptions,
     PublishResult,
     parse_published,
     publish_files,
-    rebuild_feeds,
+    refresh_feeds,
     unpublish,
 )
 from syndicate.readers.dates import checked
@@ -35,11 +43,26 @@ def echo_published(settings: Settings, results: Sequence[PublishResult]) -> None
     """Print one line per published article (and its issue), then where the feeds are."""
     for result in results:
         click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
+        if result.status == "scheduled" and result.article.published is not None:
+            when = result.article.published.isoformat()
+            click.echo(f"           not in the feeds, no email until {when}")
         if result.routing_note:
             click.echo(f"           {result.routing_note}")
         for issue in result.issues:
             click.echo(f"           {issue.describe()}")
     echo_feed_paths(settings)
+
+
+def echo_too_old(settings: Settings, results: Sequence[PublishResult]) -> None:
+    """Say in one line which new articles went to the feeds only, being old."""
+    old = [r.article.path or r.article.title for r in results if r.too_old]
+    if old:
+        days = f"{settings.max_age / 86400:g} days"
+        click.echo(
+            f"not mailed: {len(old)} dated more than {days} back (newsletter.max_age), "
+            f"in the feeds only: {', '.join(old)}",
+            err=True,
+        )
 
 
 def _published(text: str, settings: Settings) -> datetime:
@@ -68,6 +91,12 @@ def _published(text: str, settings: Settings) -> datetime:
 @click.option(
     "--resend", is_flag=True, help="Make a new newsletter issue even if this one went out."
 )
+@click.option(
+    "--allow-duplicate",
+    is_flag=True,
+    help="Publish even when a stored article has the same title and text.",
+)
+@click.option("--republish", is_flag=True, help="Bring an unpublished article back.")
 @pass_settings
 def publish(
     settings: Settings,
@@ -80,6 +109,8 @@ def publish(
     fmt: str | None,
     no_email: bool,
     resend: bool,
+    allow_duplicate: bool,
+    republish: bool,
 ) -> None:
     """Publish articles: store them (all or none) and rebuild the feeds.
 
@@ -92,7 +123,7 @@ def publish(
     """
     if len(files) > 1 and any(v is not None for v in (url, published, image, author)):
         raise click.UsageError("--url, --published, --image and --author take a single file")
-    warn_placeholder(settings)
+    require_base_url(settings)
     overrides = Overrides(
         url=url,
         published=_published(published, settings) if published else None,
@@ -102,10 +133,14 @@ def publish(
     )
     if resend and no_email:
         raise click.UsageError("--resend and --no-email contradict each other")
-    results = publish_files(
-        settings, files, overrides, fmt=fmt, send_email=not no_email, resend=resend
+    options = PublishOptions(
+        send_email=not no_email,
+        resend=resend,
+        allow=Allow(duplicate=allow_duplicate, republish=republish),
     )
+    results = publish_files(settings, files, overrides, fmt=fmt, options=options)
     echo_published(settings, results)
+    echo_too_old(settings, results)
 
 
 @main.command()
@@ -116,7 +151,11 @@ def feeds(settings: Settings) -> None:
     Example: syndicate feeds
     """
     warn_placeholder(settings)
-    change = rebuild_feeds(settings)
+    due, change = refresh_feeds(settings)
+    for result in due:
+        click.echo(f"{result.status:<9}  {result.article.id}  {result.article.title}")
+        if result.issue is not None:
+            click.echo(f"           {result.issue.describe()}")
     click.echo(f"{len(change.written)} feed files written, {len(change.removed)} removed")
     echo_feed_paths(settings)
 
@@ -126,12 +165,12 @@ def feeds(settings: Settings) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 @pass_settings
 def articles(settings: Settings, show_all: bool, as_json: bool) -> None:
-    """List the stored articles, newest first.
+    """List the stored articles, newest first (scheduled ones too; --all: unpublished too).
 
     Example: syndicate articles --all
     """
     with site_store(settings) as engine, engine.connect() as conn:
-        stored = list_articles(conn, include_unpublished=show_all)
+        stored = list_articles(conn, include_unpublished=show_all, include_scheduled=True)
     for item in stored:
         article = item.article
         if as_json:

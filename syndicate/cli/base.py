@@ -13,8 +13,8 @@ import click
 from sqlalchemy.engine import Engine
 
 from syndicate import __version__
-from syndicate.config import Settings, load_settings
-from syndicate.errors import SyndicateError
+from syndicate.config import CONFIG_FILE, Settings, load_settings
+from syndicate.errors import ConfigError, SyndicateError
 from syndicate.store import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,10 +28,26 @@ class State:
     overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
 
-    def settings(self) -> Settings:
+    def settings(self, *, site_required: bool = True) -> Settings:
+        """Return the site's settings; refuse a folder that is not a site (nothing created)."""
+        if site_required:
+            require_site(self.site)
         if self._settings is None:
             self._settings = load_settings(self.site, **self.overrides)
         return self._settings
+
+
+def require_site(site: Path | None) -> None:
+    """Refuse a folder that is not a site: a mistyped --site must not become a new one.
+
+    A site holds syndicate.toml (only `init` writes one), or a syndicate.db made by a
+    release from before `init` was required.
+    """
+    folder = site if site is not None else Path(".")
+    if (folder / CONFIG_FILE).exists() or (folder / "syndicate.db").is_file():
+        return
+    shown = str(folder) if site is not None else str(folder.resolve())
+    raise ConfigError(f"{shown} is not a syndicate site (run: syndicate init {shown})")
 
 
 class SyndicateGroup(click.Group):
@@ -61,16 +77,28 @@ def main(ctx: click.Context, site: Path | None) -> None:
     ctx.obj = State(site=site)
 
 
-def pass_settings(command: F) -> F:
-    """Give a command the validated Settings of the chosen site as its first argument."""
-
+def _passing_settings(command: F, *, site_required: bool) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         state = click.get_current_context().find_object(State)
         assert state is not None, "commands run under the syndicate group"
-        return command(state.settings(), *args, **kwargs)
+        return command(state.settings(site_required=site_required), *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def pass_settings(command: F) -> F:
+    """Give a command the validated Settings of the chosen site as its first argument.
+
+    The folder must be a site: every command but `init`, `parse` and `render FILE` reads
+    or writes one, and a mistyped --site must end in one Error line, nothing created.
+    """
+    return _passing_settings(command, site_required=True)
+
+
+def pass_settings_anywhere(command: F) -> F:
+    """Like pass_settings, for the commands that work outside a site (parse, render FILE)."""
+    return _passing_settings(command, site_required=False)
 
 
 @contextmanager
@@ -94,4 +122,13 @@ def warn_placeholder(settings: Settings) -> None:
             f"site.base_url is the placeholder {settings.base_url}: set it "
             "(syndicate.toml or SYNDICATE_BASE_URL) before publishing for real; "
             "entry ids are permanent and built from it."
+        )
+
+
+def require_base_url(settings: Settings) -> None:
+    """Refuse to publish under the placeholder address: entry ids built from it are permanent."""
+    if settings.is_placeholder_url:
+        raise ConfigError(
+            "site.base_url is not set: set it in syndicate.toml or SYNDICATE_BASE_URL "
+            "first (entry ids are built from it and never change)"
         )

@@ -23,6 +23,8 @@ def _line(issue: issues.IssueSummary) -> str:
         for state in (DeliveryState.DUE, DeliveryState.FAILED, DeliveryState.CANCELLED)
         if counts[state]
     )
+    if issue.waits_until is not None and issue.state == "queued":
+        extra += f", goes at {issue.waits_until:%Y-%m-%d %H:%M:%S} UTC"
     return f"{issue.id:>4}  {issue.state:<9}  {day}  {progress}{extra}  {issue.subject}"
 
 

@@ -21,7 +21,7 @@ def _short(text: str, width: int = _WIDTH - 16) -> str:
 
 def summarize(article: Article) -> str:
     """Describe an article in a few aligned lines, one per field and one per block."""
-    when = article.published.isoformat() if article.published else "-"
+    when = article.published.isoformat() if article.published else "- (fixed at the first publish)"
     fields = [
         ("title", article.title),
         ("dek", article.dek or "-"),
@@ -35,6 +35,8 @@ def summarize(article: Article) -> str:
         ("newsletter", article.newsletter or "-"),
         ("lead", _figure(article.lead) if article.lead else "-"),
     ]
+    if article.draft:
+        fields.insert(0, ("draft", "yes (draft: true): never published"))
     lines = [f"{name + ':':<12}{value}" for name, value in fields]
     counts: dict[str, int] = {}
     for block in article.blocks:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from syndicate.cli.base import main, pass_settings, warn
+from syndicate.cli.base import State, main, pass_settings_anywhere, require_site, warn
 from syndicate.config import Settings
 from syndicate.newsletter.preview import write_preview
 
@@ -24,7 +24,7 @@ from syndicate.newsletter.preview import write_preview
 @click.option(
     "--screenshot", is_flag=True, help="Also write 600px and 375px wide PNGs (needs chromium)."
 )
-@pass_settings
+@pass_settings_anywhere
 def render(
     settings: Settings,
     file_or_id: str,
@@ -39,6 +39,9 @@ def render(
 
     Example: syndicate render examples/harbour-festival.txt --screenshot
     """
+    if not Path(file_or_id).is_file():  # a stored article's number or id: the site's
+        state = click.get_current_context().find_object(State)
+        require_site(state.site if state else None)
     preview = write_preview(settings, file_or_id, to=to, out=out, screenshot=screenshot)
     for message in preview.warnings:
         warn(message)

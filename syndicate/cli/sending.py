@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
-from syndicate.cli.articles import echo_published
-from syndicate.cli.base import main, pass_settings, site_store
+from syndicate.cli.articles import echo_published, echo_too_old
+from syndicate.cli.base import main, pass_settings, require_base_url, site_store, warn
 from syndicate.config import Settings
 from syndicate.delivery import SendSummary, count_due, send_due
+from syndicate.errors import Interrupted
+from syndicate.interrupts import deliveries_left, signals_interrupt
+from syndicate.run import RunReport, run
+
+
+@contextmanager
+def reporting_interrupts(settings: Settings) -> Iterator[None]:
+    """On SIGINT or SIGTERM: one line on where the send stopped, exit 130 or 143."""
+    with signals_interrupt():
+        try:
+            yield
+        except KeyboardInterrupt as e:
+            stop = e if isinstance(e, Interrupted) else Interrupted()
+            left = deliveries_left(settings)
+            click.echo(
+                f"interrupted: {stop.sent} sent, {left} left; the next send continues", err=True
+            )
+            raise click.exceptions.Exit(stop.exit_code) from None
 
 
 def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
@@ -50,7 +70,7 @@ def send(
 
     Example: syndicate send --rate 10 --connections 4
     """
-    with site_store(settings) as engine:
+    with reporting_interrupts(settings), site_store(settings) as engine:
         go = functools.partial(
             send_due,
             engine,
@@ -71,25 +91,57 @@ def send(
 
 @main.command("run")
 @click.option("--quiet", is_flag=True, help="Print only problems (for cron).")
+@click.option("--dry-run", is_flag=True, help="Print what the run would do; change nothing.")
+@click.option("--no-email", is_flag=True, help="Publish to the feeds only: no newsletter issue.")
 @pass_settings
-def run_command(settings: Settings, quiet: bool) -> None:
+def run_command(settings: Settings, quiet: bool, dry_run: bool, no_email: bool) -> None:
     """Publish the new and changed files of the content folder, then send what is due.
 
     Meant for cron (crontab: `*/10 * * * * syndicate --site /srv/news run --quiet`); a
-    second run started while one is going exits at once.
+    second run started while one is going stops at once (exit 0). A file that is not
+    published (a draft, a copy, no body text, unpublished) is said once, not every run.
 
     Example: syndicate --site /srv/news run --quiet
     """
-    from syndicate.run import run
-
-    report = run(settings)
+    require_base_url(settings)
+    with reporting_interrupts(settings):
+        report = run(settings, send_email=not no_email, dry_run=dry_run)
+    if report.busy is not None:
+        if not quiet:
+            click.echo(report.busy)
+        return
+    if dry_run:
+        _echo_plan(report)
+        return
     if report.published and not quiet:
         echo_published(settings, report.published)
-    for problem in report.skipped_files:
+    echo_too_old(settings, report.published)
+    for message in report.warnings:
+        warn(message)
+    for problem in (*report.skipped, *report.errors):
         click.echo(f"skipped: {problem}", err=True)
     if report.send_summary is not None:
         _report(settings, report.send_summary, quiet=quiet)
     if report.send_error is not None:
         raise click.ClickException(report.send_error)
-    if report.skipped_files:
-        raise click.ClickException(f"{len(report.skipped_files)} files could not be published")
+    if report.errors:
+        raise click.ClickException(f"{len(report.errors)} files could not be published")
+
+
+def _echo_plan(report: RunReport) -> None:
+    """Print what a dry run found: each file to publish or skip and why, each issue."""
+    click.echo("dry run: nothing is written or sent")
+    for result in report.published:
+        where = result.article.path or result.article.title
+        click.echo(f"publish  {result.status:<9}  {where}  {result.article.title}")
+        if result.issue is not None:
+            issue = result.issue
+            who = "subscriber" if issue.deliveries == 1 else "subscribers"
+            click.echo(f"         issue of {issue.newsletter}: {issue.deliveries} {who}")
+        elif result.too_old:
+            click.echo("         no email: dated more than newsletter.max_age back")
+    for message in report.warnings:
+        click.echo(f"warning  {message}")
+    for problem in (*report.skipped, *report.errors):
+        click.echo(f"skip     {problem}")
+    click.echo(f"send     {report.due} deliveries due now")

@@ -6,6 +6,7 @@ import click
 
 from syndicate.cli.base import main, pass_settings, warn
 from syndicate.config import Settings
+from syndicate.errors import ConfigError
 
 
 @main.command()
@@ -20,6 +21,11 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     """
     from syndicate.web.serve import serve as serve_app
 
+    if not settings.web_url and settings.is_placeholder_url:
+        raise ConfigError(
+            "web.url is not set, nor site.base_url: the links in confirmation emails would "
+            "point nowhere (set SYNDICATE_WEB_URL, or web.url in syndicate.toml)"
+        )
     if not settings.web_url:
         warn(
             f"web.url is not set: links in emails point at {settings.base_url}; "

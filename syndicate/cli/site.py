@@ -22,7 +22,30 @@ def init(state: State, folder: Path | None) -> None:
     """
     settings, created = init_site(folder or state.site or Path("."))
     verb = "created" if created else "kept the existing"
-    click.echo(f"{verb} {settings.site / 'syndicate.toml'}")
+    config = settings.site / "syndicate.toml"
+    click.echo(f"{verb} {config}")
+    unset = [
+        (key, variable, why)
+        for key, variable, why, missing in (
+            (
+                "site.base_url",
+                "SYNDICATE_BASE_URL",
+                "the public address; entry ids are built from it and never change",
+                settings.is_placeholder_url,
+            ),
+            (
+                "newsletter.from",
+                "SYNDICATE_FROM",
+                "who the newsletter comes from",
+                not settings.newsletter_from,
+            ),
+        )
+        if missing
+    ]
+    if unset:
+        click.echo(f"first set, in {config} (or the environment):")
+        for key, variable, why in unset:
+            click.echo(f"  {key:<16} ({variable}): {why}")
     click.echo(
         f"put articles in {settings.content_path}/ and run: syndicate --site {settings.site} run"
     )

@@ -5,6 +5,7 @@ Every failure is a ConfigError naming the key and what was expected.
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,22 @@ def as_number(key: str, value: Any) -> float:
     if isinstance(value, bool) or number < 0 or number != number:
         raise ConfigError(f"{key}: expected a number of 0 or more, got {value!r}")
     return number
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)?")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def as_duration(key: str, value: Any) -> float:
+    """Read a duration in seconds: a number of seconds, or `30s`, `10m`, `2h`, `7d`."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    match = _DURATION.fullmatch(value.strip().lower()) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            f"{key}: expected a duration such as 0, 90s, 10m, 2h or 7d, got {value!r}"
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
 
 
 def as_bool(key: str, value: Any) -> bool:

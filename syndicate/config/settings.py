@@ -46,6 +46,8 @@ KEYS: tuple[Key, ...] = (
         "bounce_address", "newsletter.bounce_address", "SYNDICATE_BOUNCE_ADDRESS", checks.as_address
     ),
     Key("hold", "newsletter.hold", "SYNDICATE_HOLD", checks.as_bool),
+    Key("max_age", "newsletter.max_age", "SYNDICATE_MAX_AGE", checks.as_duration),
+    Key("delay", "newsletter.delay", "SYNDICATE_DELAY", checks.as_duration),
     Key("web_url", "web.url", "SYNDICATE_WEB_URL", checks.as_http_url),
     Key("trusted_proxies", "web.trusted_proxies", "SYNDICATE_TRUSTED_PROXIES", checks.as_count),
     Key("signup_limit", "web.signup_limit", "SYNDICATE_SIGNUP_LIMIT", checks.as_positive_count),
@@ -87,6 +89,8 @@ class Settings:
     unsubscribe_mailto: str | None = None
     bounce_address: str | None = None
     hold: bool = False
+    max_age: float = 7 * 86400.0  # seconds; 0: no check
+    delay: float = 0.0  # seconds a new issue waits, so `newsletter cancel` can undo it
     web_url: str | None = None
     trusted_proxies: int = 0
     signup_limit: int = 5

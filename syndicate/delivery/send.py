@@ -12,6 +12,7 @@ from syndicate.delivery.outcomes import apply_bounces
 from syndicate.delivery.run import Outcome, Progress, Run, SendSummary
 from syndicate.delivery.worker import Worker
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
+from syndicate.interrupts import stopped
 from syndicate.mailer import Transport, open_transport
 from syndicate.store import write_transaction
 
@@ -66,14 +67,14 @@ def _run_workers(run: Run, workers: list[Worker]) -> None:
     for thread in threads:
         thread.start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.2)
-    except KeyboardInterrupt:
+        for worker in workers:
+            while not worker.finished.wait(0.2):
+                pass
+    except KeyboardInterrupt as interrupt:
         run.stop.set()  # each worker finishes its message on the wire and gives back the rest
-        for thread in threads:
-            thread.join()
-        raise
+        for worker in workers:
+            worker.finished.wait()
+        raise stopped(interrupt, sent=run.counts[Outcome.SENT]) from interrupt
 
 
 def _settle_bounces(engine: Engine, run: Run) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -34,6 +35,9 @@ class Worker:
         self.name = worker_name()
         self.lost_in_a_row = 0
         self.conn: Connection | None = None  # the worker's own, open while loop() runs
+        # Set when loop() is over. Waited on instead of Thread.join: a join interrupted by
+        # Ctrl-C marks the thread finished while it still runs (CPython before 3.13).
+        self.finished = threading.Event()
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -110,6 +114,7 @@ class Worker:
         finally:
             self.conn = None
             self.transport.close()
+            self.finished.set()
 
     def work_through(self, rows: list[Claimed]) -> None:
         """Deliver a claimed batch; give back what is left when stopping or reconnecting."""

@@ -10,7 +10,7 @@ newsletters reaches a member of more than one of them once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -47,10 +47,16 @@ class IssueOutcome:
     subject: str
     truncated: bool
     newsletter: str = ""  # its slug
+    waits_until: datetime | None = None  # newsletter.delay: not sent before this
 
     def describe(self) -> str:
         """Return the one line `publish` prints about the issue."""
         cut = " (cut to fit the 102 KB limit, with a link to the rest)" if self.truncated else ""
+        if self.waits_until is not None:
+            when = self.waits_until.strftime("%Y-%m-%d %H:%M:%S UTC")
+            cut += (
+                f"; it waits until {when} (`syndicate newsletter cancel {self.issue_id}` stops it)"
+            )
         cut += f" [{self.newsletter}]" if self.newsletter else ""
         if self.action == HELD:
             return f"issue {self.issue_id} held for review: syndicate newsletter release {self.issue_id}{cut}"
@@ -71,17 +77,26 @@ class IssueSummary:
     created_at: datetime
     queued_at: datetime | None
     counts: dict[str, int]
+    waits_until: datetime | None = None  # the first due delivery, when still ahead
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    subject: str
+    message: bytes
+    truncated: bool
 
 
 def _render(
     settings: Settings, article: Article, newsletter: Newsletter, now: datetime
-) -> tuple[str, bytes, bool]:
+) -> _Rendered:
     # Imported here: the renderer pulls in premailer and lxml, which `send` never needs.
     from syndicate.newsletter.message import build_template
     from syndicate.newsletter.render import render_issue
 
     rendered = render_issue(settings, article, newsletter)
-    return rendered.subject, build_template(settings, rendered, date=now), rendered.truncated
+    message = build_template(settings, rendered, date=now)
+    return _Rendered(rendered.subject, message, rendered.truncated)
 
 
 def _latest_issue(conn: Connection, article_pk: int, newsletter_id: int) -> sa.Row | None:
@@ -111,6 +126,7 @@ def issues_for_article(
     article: Article,
     *,
     resend: bool = False,
+    first: bool = True,
 ) -> tuple[list[IssueOutcome], Routing]:
     """Make (or refresh) the issues of a just-published article, one per newsletter it goes to.
 
@@ -120,7 +136,9 @@ def issues_for_article(
     routing = route(newsletters, article)
     now = utcnow()
     made = [
-        create_issue(conn, settings, article_pk, article, newsletter, resend=resend, now=now)
+        create_issue(
+            conn, settings, article_pk, article, newsletter, resend=resend, first=first, now=now
+        )
         for newsletter in newsletters
         if newsletter.slug in routing.slugs
     ]
@@ -136,15 +154,19 @@ def create_issue(
     *,
     resend: bool = False,
     now: datetime | None = None,
+    first: bool = True,
 ) -> IssueOutcome | None:
     """Make (or refresh) `newsletter`'s issue of a just-published article.
 
     Returns None when nothing changed: the article's issue exists with the same content,
     some of it already went out, or it was cancelled (then only `resend=True` makes a new
-    one: nobody gets an article twice by accident). Runs inside the caller's transaction.
+    one: nobody gets an article twice by accident); or, for an edit (`first=False`), when
+    the article has no issue to refresh. Runs inside the caller's transaction.
     """
     now = now or utcnow()
     existing = None if resend else _latest_issue(conn, article_pk, newsletter.id)
+    if existing is None and not first and not resend:
+        return None
     if existing is not None:
         if (
             existing.state == CANCELLED
@@ -152,23 +174,25 @@ def create_issue(
             or _has_gone_out(conn, existing.id)
         ):
             return None
-        subject, message, truncated = _render(settings, article, newsletter, now)
+        made = _render(settings, article, newsletter, now)
         conn.execute(
             issues.update()
             .where(issues.c.id == existing.id)
-            .values(subject=subject, message=message, content_hash=article.content_hash)
+            .values(subject=made.subject, message=made.message, content_hash=article.content_hash)
         )
-        return IssueOutcome(existing.id, "updated", 0, subject, truncated, newsletter.slug)
+        return IssueOutcome(
+            existing.id, "updated", 0, made.subject, made.truncated, newsletter.slug
+        )
 
-    subject, message, truncated = _render(settings, article, newsletter, now)
+    made = _render(settings, article, newsletter, now)
     inserted = conn.execute(
         issues.insert().values(
             article_pk=article_pk,
             newsletter_id=newsletter.id,
             state=HELD,
-            subject=subject,
+            subject=made.subject,
             content_hash=article.content_hash,
-            message=message,
+            message=made.message,
             created_at=now,
         )
     ).inserted_primary_key
@@ -176,9 +200,14 @@ def create_issue(
     issue_id = int(inserted[0])
     conn.execute(issue_articles.insert().values(issue_id=issue_id, article_pk=article_pk))
     if settings.hold:
-        return IssueOutcome(issue_id, HELD, 0, subject, truncated, newsletter.slug)
-    queued = queue_issue(conn, issue_id, now=now)
-    return IssueOutcome(issue_id, QUEUED, queued, subject, truncated, newsletter.slug)
+        return IssueOutcome(issue_id, HELD, 0, made.subject, made.truncated, newsletter.slug)
+    # newsletter.delay holds the deliveries back for a while: a cancel then is an undo.
+    due = now + timedelta(seconds=settings.delay)
+    queued = queue_issue(conn, issue_id, now=now, due=due)
+    waits = due if settings.delay else None
+    return IssueOutcome(
+        issue_id, QUEUED, queued, made.subject, made.truncated, newsletter.slug, waits
+    )
 
 
 def _siblings(conn: Connection, issue_id: int) -> sa.Select[tuple[int]] | None:
@@ -198,8 +227,11 @@ def _siblings(conn: Connection, issue_id: int) -> sa.Select[tuple[int]] | None:
     return siblings if conn.execute(siblings.limit(1)).first() is not None else None
 
 
-def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None) -> int:
-    """Queue an issue: one due delivery per active member of its newsletter; return how many.
+def queue_issue(
+    conn: Connection, issue_id: int, *, now: datetime | None = None, due: datetime | None = None
+) -> int:
+    """Queue an issue: one delivery per active member of its newsletter, due at `due`
+    (default: now); return how many were added.
 
     Idempotent: a subscriber who already has a delivery of this issue gets no second one,
     nor does one who has a delivery of an issue made together with it (the same article
@@ -214,9 +246,9 @@ def queue_issue(conn: Connection, issue_id: int, *, now: datetime | None = None)
             sa.literal("issue", sa.String),
             sa.literal(issue_id, sa.Integer),
             memberships.c.subscriber_id,
-            sa.literal("due", sa.String),
+            sa.literal(DeliveryState.DUE.value, sa.String),
             sa.literal(0, sa.Integer),
-            sa.literal(now, UTCDateTime()),
+            sa.literal(due or now, UTCDateTime()),
         )
         .select_from(memberships.join(subscribers, subscribers.c.id == memberships.c.subscriber_id))
         .where(
@@ -336,6 +368,21 @@ def _counts(conn: Connection, issue_ids: list[int]) -> dict[int, dict[str, int]]
     return counts
 
 
+def _waiting(conn: Connection, issue_ids: list[int]) -> dict[int, datetime]:
+    """Return when each issue still held back by newsletter.delay sends its first copy."""
+    query = (
+        sa.select(deliveries.c.issue_id, sa.func.min(deliveries.c.due_at))
+        .where(deliveries.c.issue_id.in_(issue_ids), deliveries.c.state == "due")
+        .group_by(deliveries.c.issue_id)
+    )
+    now = utcnow()
+    found = {}
+    for issue_id, due in conn.execute(query):  # min() keeps the column's type: aware UTC
+        if due is not None and due > now:
+            found[int(issue_id)] = due
+    return found
+
+
 def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummary]:
     """Return the issues, newest first, each with its deliveries counted by state."""
     query = sa.select(
@@ -349,6 +396,7 @@ def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummar
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit) if limit else query).all()
         counts = _counts(conn, [row.id for row in rows])
+        waiting = _waiting(conn, [row.id for row in rows])
     return [
         IssueSummary(
             row.id,
@@ -358,6 +406,7 @@ def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummar
             row.created_at,
             row.queued_at,
             counts[row.id],
+            waiting.get(row.id),
         )
         for row in rows
     ]

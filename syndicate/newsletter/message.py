@@ -53,6 +53,8 @@ class Recipient:
     name: str | None
     unsubscribe_url: str
     message_id: str
+    # The Date header: the moment the copy is made (sent), unless a test fixes it.
+    date: datetime | None = None
 
 
 def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:

@@ -4,7 +4,7 @@
 without building a message again. The splice works like this, and `message.build_message`
 (the direct build for one recipient) is the reference it is tested against:
 
-* Headers. The three personal header fields (To, Message-ID, List-Unsubscribe) are
+* Headers. The personal header fields (To, Date, Message-ID, List-Unsubscribe) are
   regenerated whole, through the same policy calls the generator makes
   (`header_store_parse` then `fold_binary`), so folding, the 998-octet limit and RFC 2047
   for non-ASCII names come out exactly as `EmailMessage` writes them, and a CR or LF can
@@ -29,9 +29,11 @@ from __future__ import annotations
 import binascii
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import quoprimime
 from email.headerregistry import Address
 from email.parser import BytesHeaderParser
+from email.utils import format_datetime
 from functools import lru_cache
 
 from syndicate.newsletter.message import (
@@ -49,7 +51,7 @@ from syndicate.newsletter.render import (
 )
 
 CRLF = b"\r\n"
-PERSONAL_HEADERS = {"to", "message-id", "list-unsubscribe"}
+PERSONAL_HEADERS = {"to", "date", "message-id", "list-unsubscribe"}
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,11 @@ def _header(name: str, value: object) -> bytes:
     return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
 
 
+def _date_header(moment: datetime) -> bytes:
+    """Write the Date field as the generator does (a formatted date always fits a line)."""
+    return f"Date: {format_datetime(moment)}\r\n".encode("ascii")
+
+
 def personalize(template: bytes, recipient: Recipient) -> bytes:
     """Return one recipient's message, spliced into the issue's template bytes."""
     to: Address | str
@@ -184,6 +191,8 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
             lowered = segment.name.lower()
             if lowered == "to":
                 out.append(_header(segment.name, to))
+            elif lowered == "date":
+                out.append(_date_header(recipient.date or datetime.now(UTC)))
             elif lowered == "message-id":
                 out.append(_header(segment.name, mid))
             else:  # List-Unsubscribe: "<url>, <mailto:...>", written raw as _assemble does

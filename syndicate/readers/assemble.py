@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from slugify import slugify
@@ -12,7 +11,6 @@ from slugify import slugify
 from syndicate.config import Settings
 from syndicate.errors import FrontMatterProblem, InputError
 from syndicate.model import Article, Block, Figure, Paragraph
-from syndicate.readers.dates import at_midnight, file_time, find_date
 from syndicate.readers.frontmatter import Metadata, metadata, split
 from syndicate.readers.normalize import clean_line
 from syndicate.readers.signup import drop_signup
@@ -113,22 +111,16 @@ def finish(
     lead = meta.image or found_lead
     if meta.image and found_lead and found_lead.src not in (None, meta.image.src):
         blocks.insert(0, found_lead)  # the front matter image leads; the page's own stays
-    published = meta.published
-    if published is None:
-        captions = [b.caption for b in ([lead] if lead else []) + blocks if isinstance(b, Figure)]
-        first = next((b.text for b in blocks if isinstance(b, Paragraph)), "")
-        for text in [*captions, meta.dek or "", first]:
-            day = find_date(text)
-            if day is not None:
-                published = at_midnight(day, settings.tz)
-                break
-    if published is None:
-        published = datetime.now(settings.tz) if source.url else file_time(source.path, settings.tz)
+    # The date is the front matter's, the page metadata's or the dateline's; never one in
+    # a caption or the body (an archive photo would date a new article years back), nor
+    # the file's time. Without one it stays None: the first publish fixes it then.
     described = meta.description() | {
         "tags": tidy_tags(meta.tags),
-        "published": published,
         "language": meta.language or settings.language,
     }
+    warnings = tuple(
+        f"{source.path}: unknown front matter key {key!r} (ignored)" for key in meta.unknown_keys
+    )
     return Article(
         title=title,
         slug=slugify(title, max_length=80, word_boundary=True) or "article",
@@ -136,5 +128,6 @@ def finish(
         lead=lead,
         newsletter=newsletter or signup_name,
         path=None if source.url else _relative_path(source.path, settings.site),
+        warnings=warnings,
         **described,
     )

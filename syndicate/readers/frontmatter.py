@@ -19,12 +19,24 @@ from syndicate.readers.normalize import clean_line
 _BLOCK = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
+# Every key `metadata` reads; README.md lists them. Any other key is reported, so a typo
+# such as `drat: true` does not pass silently.
+KNOWN_KEYS = frozenset(
+    {
+        "id", "title", "dek", "summary", "description", "author", "authors", "date",
+        "published", "updated", "url", "source", "language", "lang", "tags", "image",
+        "image_alt", "image_caption", "image_credit", "draft",
+    }
+)  # fmt: skip
+
+
 @dataclass(frozen=True, kw_only=True)
 class Metadata(Description):
     """What a file says about itself, before the reader looks at the body."""
 
     title: str | None = None
     image: Figure | None = None
+    unknown_keys: tuple[str, ...] = ()
 
 
 def split(text: str) -> tuple[dict[str, Any], str]:
@@ -90,6 +102,13 @@ def _date(data: dict[str, Any], name: str, tz: ZoneInfo) -> datetime | None:
         raise FrontMatterProblem(f"front matter {name}: {e}") from None
 
 
+def _flag(data: dict[str, Any], name: str) -> bool:
+    value = data.get(name)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise FrontMatterProblem(f"front matter {name}: expected true or false, got {value!r}")
+
+
 def _url(data: dict[str, Any], name: str) -> str | None:
     value = _text(data, name)
     if value is None:
@@ -125,4 +144,6 @@ def metadata(data: dict[str, Any], tz: ZoneInfo) -> Metadata:
         tags=_list(data, "tags", commas=True),
         image=image,
         key=key,
+        draft=_flag(data, "draft"),
+        unknown_keys=tuple(sorted(set(data) - KNOWN_KEYS)),
     )

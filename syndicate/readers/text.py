@@ -10,6 +10,7 @@ from syndicate.model import Article, Block, Heading, Paragraph
 from syndicate.readers.assemble import Source, finish
 from syndicate.readers.captions import credit_only, read_captions, split_credit
 from syndicate.readers.dates import at_midnight, find_date
+from syndicate.readers.frontmatter import Metadata
 from syndicate.readers.normalize import plain
 
 EXTENSIONS = (".txt", ".text")
@@ -52,8 +53,13 @@ def _is_heading(line: str) -> bool:
     )
 
 
+_DATELINE_LABEL = re.compile(r"^(?:published|updated|posted)\b\s*:?\s*", re.IGNORECASE)
+
+
 def _is_dateline(lines: list[str]) -> bool:
-    return len(lines) == 1 and len(lines[0]) <= 40 and find_date(lines[0]) is not None
+    """Tell a dateline: one short line that is a date, perhaps after `Published:`."""
+    bare = _DATELINE_LABEL.sub("", lines[0]) if len(lines) == 1 else ""
+    return len(lines) == 1 and len(bare) <= 40 and find_date(bare) is not None
 
 
 def _byline(line: str) -> tuple[tuple[str, ...], date | None] | None:
@@ -79,6 +85,17 @@ def _title_like(line: str) -> bool:
         and credit_only(line) is None
         and any(ch.isalpha() for ch in line)
     )
+
+
+def _dateline(meta: Metadata, line: str, source: Source) -> Metadata:
+    """Date the article by a dateline (`Published: ...`, `Updated: ...` or a bare date)."""
+    day = find_date(line)
+    if day is None:
+        return meta
+    moment = at_midnight(day, source.settings.tz)
+    if line.casefold().startswith("updated"):
+        return meta if meta.updated else replace(meta, updated=moment)
+    return meta if meta.published else replace(meta, published=moment)
 
 
 def read(source: Source, text: str) -> Article:
@@ -123,9 +140,7 @@ def read(source: Source, text: str) -> Article:
             if meta.published is None and day is not None:
                 meta = replace(meta, published=at_midnight(day, source.settings.tz))
         elif before_body and _is_dateline(lines):
-            day = find_date(lines[0])
-            if meta.published is None and day is not None:
-                meta = replace(meta, published=at_midnight(day, source.settings.tz))
+            meta = _dateline(meta, lines[0], source)
         elif (
             len(lines) == 1
             and index < len(chunks) - 1
