@@ -35,11 +35,12 @@ CULTURE = """\
 ---
 id: gallery-reopens
 title: The harbour gallery reopens with a local show
-date: 2025-06-14
 tags: [Culture]
 ---
 
 The gallery on the north pier reopens on Saturday with work by twelve local painters.
+
+Entry stays free, and the café on the ground floor opens an hour earlier on market days.
 """
 
 MEMBERS = {

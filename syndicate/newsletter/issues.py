@@ -46,8 +46,9 @@ class IssueOutcome:
     deliveries: int
     subject: str
     truncated: bool
-    newsletter: str = ""  # its slug
+    newsletter: str = ""  # its name
     waits_until: datetime | None = None  # newsletter.delay: not sent before this
+    slug: str = ""  # the newsletter's
 
     def describe(self) -> str:
         """Return the one line `publish` prints about the issue."""
@@ -57,7 +58,7 @@ class IssueOutcome:
             cut += (
                 f"; it waits until {when} (`syndicate newsletter cancel {self.issue_id}` stops it)"
             )
-        cut += f" [{self.newsletter}]" if self.newsletter else ""
+        cut += f" [{self.slug}]" if self.slug else ""
         if self.action == HELD:
             return f"issue {self.issue_id} held for review: syndicate newsletter release {self.issue_id}{cut}"
         if self.action == QUEUED:
@@ -181,7 +182,14 @@ def create_issue(
             .values(subject=made.subject, message=made.message, content_hash=article.content_hash)
         )
         return IssueOutcome(
-            existing.id, "updated", 0, made.subject, made.truncated, newsletter.slug
+            existing.id,
+            "updated",
+            0,
+            made.subject,
+            made.truncated,
+            newsletter.name,
+            None,
+            newsletter.slug,
         )
 
     made = _render(settings, article, newsletter, now)
@@ -200,13 +208,22 @@ def create_issue(
     issue_id = int(inserted[0])
     conn.execute(issue_articles.insert().values(issue_id=issue_id, article_pk=article_pk))
     if settings.hold:
-        return IssueOutcome(issue_id, HELD, 0, made.subject, made.truncated, newsletter.slug)
+        return IssueOutcome(
+            issue_id, HELD, 0, made.subject, made.truncated, newsletter.name, None, newsletter.slug
+        )
     # newsletter.delay holds the deliveries back for a while: a cancel then is an undo.
     due = now + timedelta(seconds=settings.delay)
     queued = queue_issue(conn, issue_id, now=now, due=due)
     waits = due if settings.delay else None
     return IssueOutcome(
-        issue_id, QUEUED, queued, made.subject, made.truncated, newsletter.slug, waits
+        issue_id,
+        QUEUED,
+        queued,
+        made.subject,
+        made.truncated,
+        newsletter.name,
+        waits,
+        newsletter.slug,
     )
 
 
