@@ -9,7 +9,7 @@ newsletters reaches a member of more than one of them once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,14 +20,11 @@ from syndicate.errors import IssueError
 from syndicate.mailer import send_now
 from syndicate.model import Article, DeliveryState, IssueState
 from syndicate.newsletter.definitions import Newsletter, Routing, route
+from syndicate.newsletter.queueing import queue_issue
 from syndicate.store import (
-    UTCDateTime,
     deliveries,
-    insert_ignoring_duplicates,
     issue_articles,
     issues,
-    memberships,
-    subscribers,
     utcnow,
     write_transaction,
 )
@@ -169,29 +166,7 @@ def create_issue(
     if existing is None and not first and not resend:
         return None
     if existing is not None:
-        if (
-            existing.state == CANCELLED
-            or existing.content_hash == article.content_hash
-            or _has_gone_out(conn, existing.id)
-        ):
-            return None
-        made = _render(settings, article, newsletter, now)
-        conn.execute(
-            issues.update()
-            .where(issues.c.id == existing.id)
-            .values(subject=made.subject, message=made.message, content_hash=article.content_hash)
-        )
-        return IssueOutcome(
-            existing.id,
-            "updated",
-            0,
-            made.subject,
-            made.truncated,
-            newsletter.name,
-            None,
-            newsletter.slug,
-        )
-
+        return _refresh(conn, settings, existing, article, newsletter, now)
     made = _render(settings, article, newsletter, now)
     inserted = conn.execute(
         issues.insert().values(
@@ -207,93 +182,48 @@ def create_issue(
     assert inserted is not None
     issue_id = int(inserted[0])
     conn.execute(issue_articles.insert().values(issue_id=issue_id, article_pk=article_pk))
+    outcome = IssueOutcome(
+        issue_id, HELD, 0, made.subject, made.truncated, newsletter.name, slug=newsletter.slug
+    )
     if settings.hold:
-        return IssueOutcome(
-            issue_id, HELD, 0, made.subject, made.truncated, newsletter.name, None, newsletter.slug
-        )
+        return outcome
     # newsletter.delay holds the deliveries back for a while: a cancel then is an undo.
     due = now + timedelta(seconds=settings.delay)
     queued = queue_issue(conn, issue_id, now=now, due=due)
     waits = due if settings.delay else None
+    return replace(outcome, action=QUEUED, deliveries=queued, waits_until=waits)
+
+
+def _refresh(
+    conn: Connection,
+    settings: Settings,
+    existing: sa.Row,
+    article: Article,
+    newsletter: Newsletter,
+    now: datetime,
+) -> IssueOutcome | None:
+    """Render an edited article into its unsent issue; None when that is not wanted."""
+    if (
+        existing.state == CANCELLED
+        or existing.content_hash == article.content_hash
+        or _has_gone_out(conn, existing.id)
+    ):
+        return None
+    made = _render(settings, article, newsletter, now)
+    conn.execute(
+        issues.update()
+        .where(issues.c.id == existing.id)
+        .values(subject=made.subject, message=made.message, content_hash=article.content_hash)
+    )
     return IssueOutcome(
-        issue_id,
-        QUEUED,
-        queued,
+        existing.id,
+        "updated",
+        0,
         made.subject,
         made.truncated,
         newsletter.name,
-        waits,
-        newsletter.slug,
+        slug=newsletter.slug,
     )
-
-
-def _siblings(conn: Connection, issue_id: int) -> sa.Select[tuple[int]] | None:
-    """Return a query for the issues made together with this one for the same article
-    (None when there are none, the usual case, which then costs nothing more)."""
-    row = conn.execute(sa.select(issues.c.created_at).where(issues.c.id == issue_id)).one()
-    mine = sa.select(issue_articles.c.article_pk).where(issue_articles.c.issue_id == issue_id)
-    siblings = (
-        sa.select(issues.c.id)
-        .join(issue_articles, issue_articles.c.issue_id == issues.c.id)
-        .where(
-            issue_articles.c.article_pk.in_(mine),
-            issues.c.id != issue_id,
-            issues.c.created_at == row.created_at,
-        )
-    )
-    return siblings if conn.execute(siblings.limit(1)).first() is not None else None
-
-
-def queue_issue(
-    conn: Connection, issue_id: int, *, now: datetime | None = None, due: datetime | None = None
-) -> int:
-    """Queue an issue: one delivery per active member of its newsletter, due at `due`
-    (default: now); return how many were added.
-
-    Idempotent: a subscriber who already has a delivery of this issue gets no second one,
-    nor does one who has a delivery of an issue made together with it (the same article
-    in another of their newsletters).
-    """
-    now = now or utcnow()
-    newsletter_id = conn.execute(
-        sa.select(issues.c.newsletter_id).where(issues.c.id == issue_id)
-    ).scalar_one()
-    rows = (
-        sa.select(
-            sa.literal("issue", sa.String),
-            sa.literal(issue_id, sa.Integer),
-            memberships.c.subscriber_id,
-            sa.literal(DeliveryState.DUE.value, sa.String),
-            sa.literal(0, sa.Integer),
-            sa.literal(due or now, UTCDateTime()),
-        )
-        .select_from(memberships.join(subscribers, subscribers.c.id == memberships.c.subscriber_id))
-        .where(
-            memberships.c.newsletter_id == newsletter_id,
-            memberships.c.state == "active",
-            subscribers.c.state == "active",
-        )
-    )
-    siblings = _siblings(conn, issue_id)
-    if siblings is not None:
-        had = sa.select(deliveries.c.id).where(
-            deliveries.c.subscriber_id == memberships.c.subscriber_id,
-            deliveries.c.issue_id.in_(siblings),
-        )
-        rows = rows.where(~had.exists())
-    # The unique (issue, subscriber) index skips who has a delivery already: a NOT EXISTS
-    # per row cost 3.5x the plain INSERT ... SELECT on a million (bench/queue.py).
-    insert = insert_ignoring_duplicates(
-        conn, deliveries, index_elements=["issue_id", "subscriber_id"]
-    )
-    result = conn.execute(
-        insert.from_select(
-            ["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows
-        ).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT counts only if asked
-    )
-    added = max(result.rowcount or 0, 0)
-    conn.execute(issues.update().where(issues.c.id == issue_id).values(state=QUEUED, queued_at=now))
-    return added
 
 
 def _issue(conn: Connection, issue_id: int) -> sa.Row:

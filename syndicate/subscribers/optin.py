@@ -69,30 +69,7 @@ def signup(
     now = utcnow()
     with write_transaction(engine) as conn:
         chosen = [n.id for n in choose(conn, settings, newsletters)]
-        row = row_by_address(conn, email)
-        if row is None:
-            new_id = insert_subscriber(
-                conn,
-                email,
-                display,
-                state=SubscriberState.PENDING,
-                method=method,
-                client=client,
-                now=now,
-            )
-            row = row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
-        elif row.state in GONE:
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.id == row.id)
-                .values(
-                    state=SubscriberState.PENDING,
-                    name=display or row.name,
-                    signup_method=method,
-                    signup_client=client[:100] if client else None,
-                    soft_bounces=0,
-                )
-            )
+        row = _signed_up_row(conn, email, display, method=method, client=client, now=now)
         join(conn, row.id, chosen, state=PENDING, method=method, client=client, now=now)
         refresh_state(conn, row.id, method=method, now=now)
         waiting = PENDING in membership_states(conn, row.id).values()
@@ -109,6 +86,44 @@ def signup(
         raise DeliveryError(
             f"{e}; the confirmation email for {email} is queued for the next `syndicate send`"
         ) from e
+
+
+def _signed_up_row(
+    conn: Connection,
+    email: str,
+    display: str | None,
+    *,
+    method: str,
+    client: str | None,
+    now: datetime,
+) -> Any:
+    """Return the subscriber row a signup makes: new and pending, or one that had left and is
+    pending again."""
+    row = row_by_address(conn, email)
+    if row is None:
+        new_id = insert_subscriber(
+            conn,
+            email,
+            display,
+            state=SubscriberState.PENDING,
+            method=method,
+            client=client,
+            now=now,
+        )
+        row = row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
+    elif row.state in GONE:
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == row.id)
+            .values(
+                state=SubscriberState.PENDING,
+                name=display or row.name,
+                signup_method=method,
+                signup_client=client[:100] if client else None,
+                soft_bounces=0,
+            )
+        )
+    return row_by_id(conn, row.id)
 
 
 def send_confirmation(settings: Settings, subscriber: Subscriber) -> str:
