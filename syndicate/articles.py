@@ -14,13 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from slugify import slugify
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from syndicate.config import Settings
 from syndicate.errors import UnknownArticleError
 from syndicate.model import Article, ArticleState, article_from_dict, article_to_dict
 from syndicate.safetext import xml_text
-from syndicate.store import article_tags, articles, storable_id
+from syndicate.store import TableRow, article_tags, articles, storable_id
 from syndicate.tag_slugs import slug_for, tag_key
 
 PUBLISHED, UNPUBLISHED = ArticleState.PUBLISHED, ArticleState.UNPUBLISHED
@@ -68,12 +68,12 @@ def seconds(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def _stored(row: Row) -> StoredArticle:
+def _stored(row: TableRow) -> StoredArticle:
     article = article_from_dict(json.loads(row.data)).with_changes(key=row.key, path=row.path)
     return StoredArticle(pk=row.pk, state=row.state, article=article, path=row.path, key=row.key)
 
 
-def find_row(conn: Connection, article: Article) -> Row | None:
+def find_row(conn: Connection, article: Article) -> TableRow | None:
     """Find the stored article this one is, by front matter id, then URL, then source path."""
     if article.key:
         row = conn.execute(sa.select(articles).where(articles.c.key == article.key)).first()
@@ -185,7 +185,7 @@ def _insert(
 
 
 def _update(
-    conn: Connection, article: Article, row: Row, now: datetime, touched: set[str]
+    conn: Connection, article: Article, row: TableRow, now: datetime, touched: set[str]
 ) -> tuple[StoredArticle, str]:
     stored = _stored(row)
     old = stored.article

@@ -147,14 +147,15 @@ def make_feed(settings: Settings, stored: list[StoredArticle], *, folder: str, t
     )
 
 
-class _FeedMedia(BaseExtension):
+# feedgen ships no type information, so its extension bases are Any to mypy.
+class _FeedMedia(BaseExtension):  # type: ignore[misc]
     """Declare the namespaces the entry extension writes."""
 
     def extend_ns(self) -> dict[str, str]:
         return {"media": MEDIA_NS, "dc": DC_NS}
 
 
-class _EntryMedia(BaseEntryExtension):
+class _EntryMedia(BaseEntryExtension):  # type: ignore[misc]  # untyped base, as above
     """Add what feedgen's own entry API gets wrong: the lead image and RSS authors."""
 
     def __init__(self) -> None:

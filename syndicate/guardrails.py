@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from syndicate.articles import UNPUBLISHED, same_text
 from syndicate.config import Settings
 from syndicate.model import Article
+from syndicate.store import TableRow
 
 MIN_WORDS = 20  # fewer words of running text: a stray note, not an article
 
@@ -87,7 +88,7 @@ def shown_path(article: Article, settings: Settings) -> str:
 
 
 def refusal(
-    conn: Connection, settings: Settings, article: Article, row: Row | None, allow: Allow
+    conn: Connection, settings: Settings, article: Article, row: TableRow | None, allow: Allow
 ) -> Refusal | None:
     """Return why `article` (stored as `row`, if at all) must not be published, or None."""
     name = shown_path(article, settings)

@@ -155,7 +155,9 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
             index.create(conn)
     values = {"slug": default.slug, "name": default.name, "is_default": default.is_default}
     inserted = conn.execute(newsletters.insert().values(created_at=utcnow(), **values))
-    newsletter_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
+    key = inserted.inserted_primary_key
+    assert key is not None  # an INSERT of one row hands back its key
+    newsletter_id = int(key[0])
     conn.execute(issues.update().values(newsletter_id=newsletter_id))
     pairs = sa.select(issues.c.id, issues.c.article_pk, sa.literal(0, sa.Integer))
     conn.execute(issue_articles.insert().from_select(["issue_id", "article_pk", "position"], pairs))

@@ -12,7 +12,7 @@ from syndicate.states import ArticleState as ArticleState
 from syndicate.states import DeliveryKind as DeliveryKind
 from syndicate.states import DeliveryState as DeliveryState
 from syndicate.states import IssueState as IssueState
-from syndicate.states import SubscriberState
+from syndicate.states import SubscriberState as SubscriberState
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class SiteStatus:
         data = asdict(self)
         data["issue_counts"] = self.issue_counts()
         data["failed"] = self.failed
-        return _iso(data)
+        return {key: _iso(value) for key, value in data.items()}
 
 
 def _iso(value: Any) -> Any:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +22,10 @@ from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.model import ArticleState
 from syndicate.permissions import private_database
+
+# A row read through the Core (`sa.select` over the tables below): its columns by name, each
+# typed by its column, which SQLAlchemy cannot carry through a select of a whole table.
+TableRow: TypeAlias = sa.Row[*tuple[Any, ...]]
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -332,5 +336,6 @@ def insert_ignoring_duplicates(
     Both backends write it ON CONFLICT DO NOTHING; with `index_elements`, only a clash on
     that unique index is skipped, and any other one still raises.
     """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)

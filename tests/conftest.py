@@ -57,12 +57,13 @@ def postgres_server() -> Iterator[str]:
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset; harmless for a test server.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import pgserver
+        # pgserver re-exports get_server without marking it public; take it from its module.
+        from pgserver.postgres_server import get_server
 
         # Not under pytest's 0700 temporary folder: run as root, pgserver starts the server
         # as a user of its own, which must reach the data folder.
         data = tempfile.mkdtemp(prefix="syndicate-pg-")
-        server = pgserver.get_server(data, cleanup_mode="stop")
+        server = get_server(data, cleanup_mode="stop")
     uri = server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
     yield uri
     server.cleanup()

@@ -77,6 +77,14 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
+def plain_body(message: EmailMessage) -> str:
+    """Return the text/plain body a mail client would show; the message must have one."""
+    body = message.get_body(("plain",))
+    assert body is not None, "no text/plain body"
+    text: str = body.get_content()
+    return text
+
+
 def parts(message: EmailMessage) -> tuple[str, ...]:
     """Return the decoded text and HTML parts of a newsletter email, with \\n line ends."""
     text_part, html_part = message.iter_parts()

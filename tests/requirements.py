@@ -18,7 +18,7 @@ from collections import defaultdict
 import pytest
 
 REQUIRE_ALL = pytest.StashKey[bool]()
-MISSING = pytest.StashKey[dict[str, list[str]]]()
+MISSING = pytest.StashKey[defaultdict[str, list[str]]]()
 
 # marker -> (program, how to install it)
 PROGRAMS = {
@@ -37,7 +37,8 @@ PGSERVER = ("pgserver", "pip install pgserver (wheels for CPython 3.10-3.12 on x
 def configure(config: pytest.Config) -> None:
     """Read SYNDICATE_TEST_REQUIRE before the autouse fixture clears SYNDICATE_* variables."""
     config.stash[REQUIRE_ALL] = os.environ.get("SYNDICATE_TEST_REQUIRE", "") == "all"
-    config.stash[MISSING] = defaultdict(list)
+    missing: defaultdict[str, list[str]] = defaultdict(list)
+    config.stash[MISSING] = missing
 
 
 def _missing_for(item: pytest.Item) -> tuple[str, str] | None:
@@ -67,7 +68,7 @@ def check(item: pytest.Item) -> None:
 
 def summarize(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """Name each missing program, its install command and the tests it skipped."""
-    missing = config.stash.get(MISSING, {})
+    missing = config.stash.get(MISSING, None)
     if not missing:
         return
     terminalreporter.section("skipped for want of a program")

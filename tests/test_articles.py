@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from articles_factory import make_article
+from sqlalchemy.engine import Engine
 
 from syndicate.articles import (
     get_article,
@@ -16,6 +17,7 @@ from syndicate.articles import (
     unpublish_article,
     upsert_article,
 )
+from syndicate.config import Settings
 from syndicate.errors import UnknownArticleError
 from syndicate.store import article_tags, articles, write_transaction
 from syndicate.tag_slugs import tag_slug
@@ -23,7 +25,9 @@ from syndicate.tag_slugs import tag_slug
 NOW = datetime(2025, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-def test_first_publish_mints_a_tag_uri_from_host_date_and_slug(settings, engine) -> None:
+def test_first_publish_mints_a_tag_uri_from_host_date_and_slug(
+    settings: Settings, engine: Engine
+) -> None:
     with write_transaction(engine) as conn:
         stored, status = upsert_article(conn, settings, make_article(1), now=NOW)
     assert status == "new"
@@ -32,7 +36,7 @@ def test_first_publish_mints_a_tag_uri_from_host_date_and_slug(settings, engine)
     assert stored.article.updated == stored.article.published
 
 
-def test_same_article_again_is_unchanged(settings, engine) -> None:
+def test_same_article_again_is_unchanged(settings: Settings, engine: Engine) -> None:
     with write_transaction(engine) as conn:
         first, _ = upsert_article(conn, settings, make_article(1), now=NOW)
         again, status = upsert_article(conn, settings, make_article(1), now=NOW + timedelta(1))
@@ -40,7 +44,9 @@ def test_same_article_again_is_unchanged(settings, engine) -> None:
     assert again.article == first.article
 
 
-def test_edited_headline_keeps_id_and_published_and_moves_updated(settings, engine) -> None:
+def test_edited_headline_keeps_id_and_published_and_moves_updated(
+    settings: Settings, engine: Engine
+) -> None:
     with write_transaction(engine) as conn:
         first, _ = upsert_article(conn, settings, make_article(1), now=NOW)
         edited = make_article(1, title="Cycle lanes plan approved", slug="cycle-lanes-approved")
@@ -54,7 +60,9 @@ def test_edited_headline_keeps_id_and_published_and_moves_updated(settings, engi
     assert stored.article.title == "Cycle lanes plan approved"
 
 
-def test_identity_order_front_matter_id_then_url_then_path(settings, engine) -> None:
+def test_identity_order_front_matter_id_then_url_then_path(
+    settings: Settings, engine: Engine
+) -> None:
     with write_transaction(engine) as conn:
         by_key, _ = upsert_article(conn, settings, make_article(1, key="k-1"), now=NOW)
         moved = make_article(1, key="k-1", path="content/renamed.md", body="Moved file.")
@@ -84,7 +92,7 @@ TAG_URI = re.compile(
 )
 
 
-def test_ids_are_valid_tag_uris_whatever_the_slug(settings, engine) -> None:
+def test_ids_are_valid_tag_uris_whatever_the_slug(settings: Settings, engine: Engine) -> None:
     odd = make_article(1, slug="שלום עולם / 🎉", path="a.md")
     empty = make_article(2, slug="", path="b.md")
     with write_transaction(engine) as conn:
@@ -93,14 +101,16 @@ def test_ids_are_valid_tag_uris_whatever_the_slug(settings, engine) -> None:
     assert all(TAG_URI.match(feed_id) for feed_id in ids), ids
 
 
-def test_same_slug_and_day_gets_a_distinct_id(settings, engine) -> None:
+def test_same_slug_and_day_gets_a_distinct_id(settings: Settings, engine: Engine) -> None:
     with write_transaction(engine) as conn:
         one, _ = upsert_article(conn, settings, make_article(1), now=NOW)
         two, _ = upsert_article(conn, settings, make_article(1, path="b.md"), now=NOW)
     assert two.feed_id == one.feed_id + "-2"
 
 
-def test_list_newest_first_with_limit_tags_and_unpublish(settings, engine) -> None:
+def test_list_newest_first_with_limit_tags_and_unpublish(
+    settings: Settings, engine: Engine
+) -> None:
     with write_transaction(engine) as conn:
         for number in range(1, 6):
             tags = ("Transport", "City Hall") if number % 2 else ("Transport",)
@@ -116,11 +126,11 @@ def test_list_newest_first_with_limit_tags_and_unpublish(settings, engine) -> No
         # Re-publishing an unpublished article brings it back as "updated".
         back, status = upsert_article(conn, settings, make_article(5, tags=("x",)), now=NOW)
         assert status == "updated" and back.pk == 5
-        tags = conn.execute(sa.select(article_tags.c.tag).where(article_tags.c.article_pk == 5))
-        assert [row.tag for row in tags] == ["x"]
+        kept = conn.execute(sa.select(article_tags.c.tag).where(article_tags.c.article_pk == 5))
+        assert [row.tag for row in kept] == ["x"]
 
 
-def test_get_article_by_number_id_or_slug(settings, engine) -> None:
+def test_get_article_by_number_id_or_slug(settings: Settings, engine: Engine) -> None:
     with write_transaction(engine) as conn:
         stored, _ = upsert_article(conn, settings, make_article(1), now=NOW)
         assert get_article(conn, str(stored.pk)).pk == stored.pk
@@ -130,7 +140,7 @@ def test_get_article_by_number_id_or_slug(settings, engine) -> None:
             get_article(conn, "nope")
 
 
-def test_stored_row_keeps_the_article_with_its_zone(settings, engine) -> None:
+def test_stored_row_keeps_the_article_with_its_zone(settings: Settings, engine: Engine) -> None:
     from zoneinfo import ZoneInfo
 
     jerusalem = datetime(2025, 2, 18, tzinfo=ZoneInfo("Asia/Jerusalem"))
@@ -139,6 +149,7 @@ def test_stored_row_keeps_the_article_with_its_zone(settings, engine) -> None:
         row = conn.execute(sa.select(articles)).one()
         (stored,) = list_articles(conn)
     assert row.content_hash == stored.article.content_hash
+    assert stored.article.published is not None
     assert stored.article.published.utcoffset() == timedelta(hours=2)
     assert stored.article.published == jerusalem
 

@@ -8,13 +8,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 import sqlalchemy as sa
 from delivery_helpers import add_active, delivery_states, write_article
 from site_helpers import cli, store
 
-from syndicate import atomic
 from syndicate.atomic import remove_stale_temporaries
 from syndicate.store import subscribers
 
@@ -99,31 +99,31 @@ def test_send_sweeps_the_outbox_and_a_full_disk_leaves_no_half_message(
     real_fdopen = os.fdopen
 
     class FullDisk:
-        def __init__(self, handle: object) -> None:
+        def __init__(self, handle: IO[bytes]) -> None:
             self.handle = handle
 
         def __enter__(self) -> FullDisk:
             return self
 
         def __exit__(self, *exc: object) -> None:
-            self.handle.close()  # type: ignore[attr-defined]
+            self.handle.close()
 
         def write(self, data: bytes) -> int:
-            self.handle.write(data[:100])  # type: ignore[attr-defined]
-            self.handle.flush()  # type: ignore[attr-defined]
+            self.handle.write(data[:100])
+            self.handle.flush()
             raise OSError(28, "No space left on device")
 
-    def fdopen(fd: int, mode: str = "r", *args: object, **kwargs: object) -> object:
-        handle = real_fdopen(fd, mode, *args, **kwargs)  # type: ignore[call-overload]
+    def fdopen(fd: int, mode: str = "r", *args: Any, **kwargs: Any) -> IO[Any] | FullDisk:
+        handle = real_fdopen(fd, mode, *args, **kwargs)
         return FullDisk(handle) if mode == "wb" else handle
 
-    monkeypatch.setattr(atomic.os, "fdopen", fdopen)
+    monkeypatch.setattr("syndicate.atomic.os.fdopen", fdopen)
     result = cli(site, "send")
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr and "stay due" in result.stderr
     assert list(outbox.iterdir()) == []  # the stale one swept, the truncated one removed
     assert delivery_states(site) == {"due": 2}  # what it says: they stay due
 
-    monkeypatch.setattr(atomic.os, "fdopen", real_fdopen)
+    monkeypatch.setattr("syndicate.atomic.os.fdopen", real_fdopen)
     assert cli(site, "send").exit_code == 0
     assert delivery_states(site) == {"written": 2}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import mailbox
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from email_samples import DATE, parse, parts, sample_article, site_settings
 
+from syndicate.model import Article
 from syndicate.newsletter.message import Recipient, build_message
 from syndicate.newsletter.render import render_issue
 from syndicate.readers import read_article
@@ -27,11 +29,12 @@ READER = Recipient(
 
 def _email(site: Path, seed: Path, source: str) -> bytes:
     settings = site_settings(site, newsletter_from="The Example Desk <newsletter@news.example.com>")
-    article = {
+    readers: dict[str, Callable[[], Article]] = {
         "own": sample_article,
         "seed": lambda: read_article(seed, settings),
         "example": lambda: read_article(ROOT / "examples" / "library-reopening.md", settings),
-    }[source]()
+    }
+    article = readers[source]()
     return build_message(settings, render_issue(settings, article), READER, date=DATE)
 
 

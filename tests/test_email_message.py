@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.newsletter.message import (
     Recipient,
@@ -21,7 +22,7 @@ from syndicate.newsletter.message import (
     confirmation_message,
     message_id,
 )
-from syndicate.newsletter.render import render_issue
+from syndicate.newsletter.render import RenderedIssue, render_issue
 from syndicate.newsletter.splice import personalize
 
 LOCAL = string.ascii_letters + string.digits + "._+-"
@@ -48,9 +49,12 @@ moments = st.datetimes(
 )
 recipients = st.builds(Recipient, addresses, names, urls, message_ids, moments)
 
+# The issue every test here sends: its settings, its rendering and its message template.
+Issue = tuple[Settings, RenderedIssue, bytes]
+
 
 @pytest.fixture(scope="module")
-def issue(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def issue(tmp_path_factory: pytest.TempPathFactory) -> Issue:
     site = tmp_path_factory.mktemp("site")
     (site / "syndicate.toml").write_text(
         '[site]\ntitle = "The Example Desk"\nbase_url = "https://news.example.com"\n',
@@ -65,7 +69,7 @@ def issue(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
 @hypothesis_settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipient=recipients)
-def test_spliced_message_equals_the_directly_built_one(issue, recipient: Recipient) -> None:  # type: ignore[no-untyped-def]
+def test_spliced_message_equals_the_directly_built_one(issue: Issue, recipient: Recipient) -> None:
     settings, rendered, template = issue
     spliced = personalize(template, recipient)
     assert recipient.date is not None
@@ -91,7 +95,7 @@ def test_spliced_message_equals_the_directly_built_one(issue, recipient: Recipie
     assert ours["List-Unsubscribe"].strip().startswith(f"<{recipient.unsubscribe_url}>, <mailto:")
 
 
-def test_a_name_with_line_breaks_cannot_add_a_header(issue) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_with_line_breaks_cannot_add_a_header(issue: Issue) -> None:
     _, _, template = issue
     recipient = Recipient(
         "reader@example.net",
@@ -110,14 +114,14 @@ def test_a_name_with_line_breaks_cannot_add_a_header(issue) -> None:  # type: ig
     "address",
     ["reader@example.net\r\nBcc: x@example.org", "two words@example.net", "zoë@example.net"],
 )
-def test_unusable_addresses_are_refused(issue, address: str) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_addresses_are_refused(issue: Issue, address: str) -> None:
     _, _, template = issue
     recipient = Recipient(address, None, "https://news.example.com/u/x", "<1@news.example.com>")
     with pytest.raises(AddressError):
         personalize(template, recipient)
 
 
-def test_template_keeps_placeholders_and_the_issue_headers(issue) -> None:  # type: ignore[no-untyped-def]
+def test_template_keeps_placeholders_and_the_issue_headers(issue: Issue) -> None:
     _, _, template = issue
     message = parse(template)
     assert message["Subject"] == "Ferries return to Zürich’s lake — «finally»"
@@ -162,7 +166,7 @@ def test_confirmation_message(site: Path) -> None:
     assert 'style="' in html and "<style>" in html
 
 
-def test_a_long_unsubscribe_url_stays_whole_and_unencoded(issue) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_unsubscribe_url_stays_whole_and_unencoded(issue: Issue) -> None:
     # Mail clients read List-Unsubscribe as raw URIs: RFC 2047 words there break one-click.
     settings, rendered, template = issue
     url = "https://news.example.com/unsubscribe/" + "Ab9-_" * 30

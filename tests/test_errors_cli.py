@@ -7,6 +7,7 @@ Unreadable files are a link to /proc/self/mem: reading it fails with EIO even fo
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,9 @@ def test_unreadable_csv(site: Path) -> None:
     ],
     ids=["folder", "binary", "empty"],
 )
-def test_broken_secret_file_is_named_not_used(site: Path, make, problem: str) -> None:  # type: ignore[no-untyped-def]
+def test_broken_secret_file_is_named_not_used(
+    site: Path, make: Callable[[Path], object], problem: str
+) -> None:
     secret = site / ".syndicate-secret"
     make(secret)
     result = cli(site, "signup", "reader@example.net")

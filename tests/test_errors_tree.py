@@ -74,7 +74,10 @@ def subclasses(cls: type[errors.SyndicateError]) -> Iterator[type[errors.Syndica
 
 
 def test_every_syndicate_error_carries_an_exit_code() -> None:
-    tree = [errors.SyndicateError, *subclasses(errors.SyndicateError)]
+    tree: list[type[errors.SyndicateError]] = [
+        errors.SyndicateError,
+        *subclasses(errors.SyndicateError),
+    ]
     assert len(tree) > 15
     for cls in tree:
         assert type(cls.exit_code) is int and cls.exit_code in (1, 2), cls.__name__

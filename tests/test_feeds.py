@@ -6,6 +6,7 @@ import html
 import json
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 import feedgen.entry
 import feedgen.feed
@@ -39,8 +40,8 @@ def parsed(path: Path) -> feedparser.FeedParserDict:
     return feed
 
 
-def json_feed(path: Path) -> dict:
-    document = json.loads(path.read_text(encoding="utf-8"))
+def json_feed(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     assert document["version"] == "https://jsonfeed.org/version/1.1"
     assert document["title"] and isinstance(document["items"], list)
     for item in document["items"]:
@@ -261,4 +262,5 @@ def test_dates_keep_the_article_zone(settings: Settings) -> None:
     assert "<published>2025-02-18T00:00:00+02:00</published>" in text
     entry = parsed(settings.feeds_path / "rss.xml").entries[0]
     assert entry.published == "Tue, 18 Feb 2025 00:00:00 +0200"
-    assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == moment
+    year, month, day, hour, minute, second = entry.published_parsed[:6]
+    assert datetime(year, month, day, hour, minute, second, tzinfo=UTC) == moment

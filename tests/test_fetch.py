@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -152,7 +153,7 @@ def test_max_bytes_is_ten_megabytes() -> None:
     assert MAX_BYTES == 10 * 1024 * 1024
 
 
-def test_parse_url_on_the_command_line(server: str, tmp_path) -> None:
+def test_parse_url_on_the_command_line(server: str, tmp_path: Path) -> None:
     runner = CliRunner()
     site = ["--site", str(tmp_path / "site")]
     ok = runner.invoke(main, [*site, "parse", f"{server}/moved", "--json"])
@@ -165,7 +166,7 @@ def test_parse_url_on_the_command_line(server: str, tmp_path) -> None:
     ]
 
 
-def test_parse_warns_about_an_empty_body(server: str, tmp_path) -> None:
+def test_parse_warns_about_an_empty_body(server: str, tmp_path: Path) -> None:
     page = tmp_path / "figure-only.html"
     page.write_text(
         "<html><head><title>Only a picture</title></head><body><article><h1>Only a picture</h1>"

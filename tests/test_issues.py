@@ -10,11 +10,19 @@ from site_helpers import cli, store
 from smtp_server import SMTPServer
 
 from syndicate.newsletter.catalog import load_newsletters
-from syndicate.newsletter.issues import list_issues, queue_issue
-from syndicate.store import deliveries, issue_articles, issues, open_store, write_transaction
+from syndicate.newsletter.issues import list_issues
+from syndicate.newsletter.queueing import queue_issue
+from syndicate.store import (
+    TableRow,
+    deliveries,
+    issue_articles,
+    issues,
+    open_store,
+    write_transaction,
+)
 
 
-def _issues(site: Path) -> list[sa.Row]:
+def _issues(site: Path) -> list[TableRow]:
     with store(site) as engine, engine.connect() as conn:
         return list(conn.execute(sa.select(issues).order_by(issues.c.id)))
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import atomic
 from syndicate.atomic import atomic_files, write_atomic
 from syndicate.config import load_settings
 from syndicate.errors import LockedError
@@ -46,7 +45,7 @@ def test_a_failed_rename_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             raise OSError(28, "No space left on device")
         real_replace(src, dst)
 
-    monkeypatch.setattr(atomic.os, "replace", replace_once)
+    monkeypatch.setattr("syndicate.atomic.os.replace", replace_once)
     with pytest.raises(OSError), atomic_files() as batch:
         for name in ("a.xml", "b.xml", "c.xml"):
             batch.stage(tmp_path / name, name.encode())

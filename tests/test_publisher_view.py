@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from delivery_helpers import add_active, write_article
+from email_samples import plain_body
 from serve_helpers import served
 from site_helpers import cli
 from smtp_server import SMTPServer
@@ -113,7 +114,8 @@ def test_a_web_url_with_a_path_serves_and_links_everything_under_it(
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         with opener.open(urllib.request.Request(url, data=data), timeout=10) as response:
             assert response.status == 200
-            return response.read().decode("utf-8")
+            html: bytes = response.read()
+            return html.decode("utf-8")
 
     with served(site, smtp_server.env(), web_path="/newsletter") as server:
         form = open_page(f"{server.root}/")
@@ -136,7 +138,7 @@ def test_a_web_url_with_a_path_serves_and_links_everything_under_it(
         while not smtp_server.messages and time.monotonic() < deadline:
             time.sleep(0.05)
         (email,) = smtp_server.messages
-        body = email.message.get_body(("plain",)).get_content()
+        body = plain_body(email.message)
         link = re.search(r"http://\S+/confirm/\S+", body)
         assert link is not None and link.group(0).startswith(f"{server.root}/confirm/")
         page = open_page(link.group(0))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from syndicate.config import Settings
-from syndicate.model import Figure, ListBlock, Paragraph
+from syndicate.model import Article, Figure, ListBlock, Paragraph
 from syndicate.readers import read_article
 from syndicate.readers.assemble import split_tags, tidy_tags
 from syndicate.readers.boilerplate import is_furniture
@@ -19,7 +19,7 @@ BODY = " ".join(["The ferry timetable changes on Monday for the whole summer sea
 MORE = " ".join(["Passengers will find the first crossing leaves twenty minutes earlier."] * 3)
 
 
-def read_page(tmp_path: Path, conf: Settings, html: str):
+def read_page(tmp_path: Path, conf: Settings, html: str) -> Article:
     path = tmp_path / "page.html"
     path.write_text(html, encoding="utf-8")
     return read_article(path, conf)

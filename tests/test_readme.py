@@ -10,7 +10,7 @@ import click
 import pytest
 
 from syndicate.cli import main
-from syndicate.config import KEYS
+from syndicate.config import KEYS, Key
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -33,7 +33,7 @@ def test_every_command_has_an_example_in_the_readme(path: str) -> None:
 
 
 @pytest.mark.parametrize("key", KEYS, ids=lambda key: key.env)
-def test_every_setting_is_in_the_readme(key) -> None:  # type: ignore[no-untyped-def]
+def test_every_setting_is_in_the_readme(key: Key) -> None:
     assert key.env in README
     if key.toml:
         assert key.toml.split(".")[1] in README

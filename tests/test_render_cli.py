@@ -6,6 +6,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from email_samples import parse, parts
 from site_helpers import cli
 
@@ -18,7 +19,7 @@ EXAMPLE = ROOT / "examples" / "library-reopening.md"
 SLUG = "eastbrook-library-reopens-with-a-rooftop-reading-room"
 
 
-def run(site: Path, *args: str):  # type: ignore[no-untyped-def]
+def run(site: Path, *args: str) -> Result:
     return cli(site, "render", *args)
 
 
@@ -96,7 +97,7 @@ def test_render_warns_when_the_article_is_cut(site: Path) -> None:
 def test_render_open_hands_the_html_to_the_browser(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    opened = []
+    opened: list[str] = []
     monkeypatch.setattr("webbrowser.open", opened.append)
     result = run(site, str(EXAMPLE), "--open")
     assert result.exit_code == 0, result.output

@@ -79,7 +79,8 @@ class _WholeData(SMTPProtocol):
         self.envelope.original_content = self.envelope.content = bytes(data[:-3])
         status = await self._call_handler_hook("DATA")
         await self.push(status)
-        self._set_post_data_state()
+        # aiosmtpd leaves this (private) method unannotated; it takes nothing, returns None.
+        self._set_post_data_state()  # type: ignore[no-untyped-call]
 
 
 class _Server(Controller):

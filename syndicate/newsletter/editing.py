@@ -123,7 +123,7 @@ def _slug_of(table: Table) -> str:
 
 
 def _find(tables: AoT, slug: str) -> Table:
-    for table in tables:
+    for table in tables.body:
         if _slug_of(table) == slug:
             return table
     raise NewsletterError(

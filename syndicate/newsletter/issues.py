@@ -21,6 +21,7 @@ from syndicate.model import Article, DeliveryState, IssueState
 from syndicate.newsletter.definitions import Newsletter, Routing, route
 from syndicate.newsletter.queueing import queue_issue
 from syndicate.store import (
+    TableRow,
     deliveries,
     issue_articles,
     issues,
@@ -135,7 +136,7 @@ def _render(
     return _Rendered(rendered.subject, message, rendered.truncated)
 
 
-def _latest_issue(conn: Connection, article_pk: int, newsletter_id: int) -> sa.Row | None:
+def _latest_issue(conn: Connection, article_pk: int, newsletter_id: int) -> TableRow | None:
     query = (
         sa.select(issues)
         .join(issue_articles, issue_articles.c.issue_id == issues.c.id)
@@ -256,7 +257,7 @@ def queue_awaiting(conn: Connection, settings: Settings) -> dict[int, int]:
 def _refresh(
     conn: Connection,
     settings: Settings,
-    existing: sa.Row,
+    existing: TableRow,
     article: Article,
     newsletter: Newsletter,
     now: datetime,
@@ -285,7 +286,7 @@ def _refresh(
     )
 
 
-def issue_row(conn: Connection, issue_id: int) -> sa.Row:
+def issue_row(conn: Connection, issue_id: int) -> TableRow:
     row = None
     if storable_id(issue_id):
         row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
@@ -393,7 +394,7 @@ def _counts(
     return counts, next_due
 
 
-def _summaries(conn: Connection, rows: list[sa.Row]) -> list[IssueSummary]:
+def _summaries(conn: Connection, rows: list[TableRow]) -> list[IssueSummary]:
     counts, next_due = _counts(conn, [row.id for row in rows])
     return [
         IssueSummary(

@@ -15,7 +15,8 @@ from email.header import Header
 from slugify import slugify
 
 from syndicate.config import Settings
-from syndicate.newsletter.render import QP_LINE_LENGTH, one_line
+from syndicate.newsletter.render import QP_LINE_LENGTH
+from syndicate.safetext import one_line
 
 LINE_LENGTH = QP_LINE_LENGTH  # headers fold where the body's lines do
 # RFC 5322 atext plus the spaces between words: a phrase of these needs no quotes.

@@ -112,7 +112,8 @@ def _inline_css(html: str) -> etree._Element:
 
 
 def _serialize(root: etree._Element) -> str:
-    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode") + "\n"
+    html: str = lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
+    return html + "\n"
 
 
 def encoded_length(content: str) -> int:

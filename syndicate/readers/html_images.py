@@ -73,12 +73,13 @@ def absolute(src: str | None, base: str | None) -> str | None:
 
 
 def _from_img(img: lxml.html.HtmlElement) -> str | None:
-    src = img.get("src")
+    src: str | None = img.get("src")
     if not is_placeholder(src):
         return src
     for name in _LAZY_ATTRIBUTES:
-        if not is_placeholder(img.get(name)):
-            return img.get(name)
+        lazy: str | None = img.get(name)
+        if not is_placeholder(lazy):
+            return lazy
     for name in _SRCSET_ATTRIBUTES:
         found = largest_candidate(img.get(name))
         if found:

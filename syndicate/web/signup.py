@@ -27,7 +27,8 @@ from syndicate.web.pages import (
 blueprint = Blueprint("signup", __name__)
 
 
-class SignupForm(FlaskForm):
+# flask_wtf ships no type information, so FlaskForm is Any to mypy.
+class SignupForm(FlaskForm):  # type: ignore[misc]
     """The signup form; `website` is the honeypot, hidden from people by CSS."""
 
     email = EmailField("Email address", validators=[InputRequired(), Length(max=320)])
