@@ -266,7 +266,15 @@ def _tag_slugs(conn: Connection) -> None:
             )
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs]
+def _sources(conn: Connection) -> None:
+    """Version 5: followed feeds (sources/tables.py) and the entries they have shown."""
+    from syndicate.sources.tables import source_entries, sources
+
+    sources.create(conn)
+    source_entries.create(conn)
+
+
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _sources]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 
@@ -315,6 +323,8 @@ def _schema_version(conn: Connection) -> int | None:
 
 def migrate(engine: Engine) -> None:
     """Create the schema on a new database, or upgrade an older one in place."""
+    import syndicate.sources.tables  # noqa: F401  (its tables join `metadata` for create_all)
+
     try:
         # The usual case writes nothing, so runs that start together do not queue here.
         with engine.connect() as conn:
