@@ -90,7 +90,8 @@ def _read_body(url: str, response: httpx.Response, max_bytes: int) -> bytes:
 def _moved_to(response: httpx.Response) -> str | None:
     """Return where the redirects that began the chain, all permanent, led."""
     moved = None
-    for hop, after in zip(response.history, [*response.history[1:], response], strict=True):
+    hops = response.history
+    for hop, after in zip(hops, [*hops[1:], response][: len(hops)], strict=True):
         if hop.status_code not in {301, 308}:
             break
         moved = str(after.url)

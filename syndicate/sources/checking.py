@@ -27,9 +27,23 @@ from syndicate.model import Article
 from syndicate.sources.entries import entry_article, entry_key, full_page, newest_first
 from syndicate.sources.feeds import Entry
 from syndicate.sources.polling import Polled, poll
-from syndicate.sources.records import Source, due_sources, find_source, list_sources, seen_entries
+from syndicate.sources.records import (
+    Source,
+    due_sources,
+    failing_feeds,
+    find_source,
+    list_sources,
+    seen_entries,
+)
 from syndicate.states import SourceState
 from syndicate.store import articles, utcnow
+
+try:  # `syndicate status` (issue 19) shows the failing feeds, where it exists
+    from syndicate.status import add_section
+except ImportError:  # pragma: no cover - a tree without status.py
+    pass
+else:
+    add_section("failing_feeds", failing_feeds)
 
 FAILURE_LIMIT = 10
 FIRST_DELAY = timedelta(minutes=10)  # the first retry of a source polled at every run

@@ -158,3 +158,20 @@ def seen_entries(conn: Connection, source_id: int) -> dict[str, Seen]:
         source_entries.c.entry_key, source_entries.c.digest, source_entries.c.article_pk
     ).where(source_entries.c.source_id == source_id)
     return {row.entry_key: Seen(row.digest, row.article_pk) for row in conn.execute(query)}
+
+
+def failing_feeds(conn: Connection, *_: Any) -> list[dict[str, Any]] | None:
+    """The followed feeds that fail (marked failing, or failing now): `syndicate status`."""
+    query = sa.select(sources).where(sources.c.failures > 0).order_by(sources.c.name)
+    found = [_source(row) for row in conn.execute(query)]
+    return [
+        {
+            "name": s.name,
+            "url": s.url,
+            "state": str(s.state),
+            "failures": s.failures,
+            "last_error": s.last_error,
+            "next_check": s.next_check.isoformat() if s.next_check else None,
+        }
+        for s in found
+    ] or None
