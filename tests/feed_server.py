@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -60,10 +60,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             route = server.routes.get(self.path) or Route(b"<h1>Not found</h1>", "text/html", 404)
             if route.delay:
                 time.sleep(route.delay)
-            try:
+            with suppress(BrokenPipeError, ConnectionResetError):
                 self._answer(route)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
         def _answer(self, route: Route) -> None:
             fresh = route.etag is not None and self.headers.get("If-None-Match") == route.etag

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from delivery_helpers import add_active
-from feed_server import FeedServer, Item, atom, feed_server, json_feed, rss1, rss2, rss091
+from feed_server import FeedServer, Item, atom, feed_server, json_feed, rss091, rss1, rss2
 from site_helpers import add_settings, cli, store
 from smtp_server import SMTPServer
 
@@ -80,12 +80,13 @@ def test_new_entry_is_published_and_mailed_once(
     server.serve("/feed", write(items(3)), kind)
     second = cli(site, "run", env=smtp_server.env())
     assert second.exit_code == 0, second.output
+    assert len(stored_articles(site)) == 1, second.output
     (article,) = stored_articles(site)
     assert article["title"] == "Harbour note number 2"
     assert article["url"] == "http://127.0.0.1/notes/2"
     assert article["from"] == "feed harbour" and "Harbour" in article["tags"]
     assert len(smtp_server.messages) == 1
-    assert "Harbour note number 2" in smtp_server.messages[0].message()["Subject"]
+    assert "Harbour note number 2" in smtp_server.messages[0].message["Subject"]
     assert "Harbour note number 2" in (site / "feeds" / "atom.xml").read_text(encoding="utf-8")
 
     third = cli(site, "run", env=smtp_server.env())
@@ -143,7 +144,9 @@ def test_first_poll_of_thirty_entries_mails_nothing(
     assert result.exit_code == 0, result.output
     assert smtp_server.messages == []
     stored = stored_articles(site)
-    assert sorted(a["title"] for a in stored) == [f"Harbour note number {n}" for n in range(125, 130)]
+    assert sorted(a["title"] for a in stored) == [
+        f"Harbour note number {n}" for n in range(125, 130)
+    ]
     assert all(a["from"] == "feed back" for a in stored)
     assert cli(site, "run", env=smtp_server.env()).exit_code == 0
     assert smtp_server.messages == []
@@ -255,10 +258,10 @@ def test_relative_links_resolved_and_script_removed(site: Path, server: FeedServ
     server.serve("/feed", atom([hostile]))
     assert cli(site, "run").exit_code == 0
     (article,) = stored_articles(site)
-    text = json.dumps(article)
+    text = json.dumps(article["blocks"])
     assert f'href=\\"{base}/notes/2\\"' in text
-    assert "script" not in text.replace("<script>", "").lower() or "<script" not in text
-    assert "alert" not in text and "onerror" not in text and "onclick" not in text
+    assert "script" not in text and "alert" not in text
+    assert "onerror" not in text and "onclick" not in text
     assert "javascript:" not in text
     assert article["title"] == "A note Bcc: victim@example.org <script>"
     figures = [b for b in article["blocks"] if b["type"] == "figure"]  # type: ignore[union-attr]
@@ -288,7 +291,7 @@ def test_unpublish_sticks_and_old_entries_are_not_mailed(
         "An old note from the archive",
         "Tide tables",
     ]  # a five-word entry is an article: the 20-word rule is for content/ files
-    assert [m.message()["Subject"] for m in smtp_server.messages] == ["Tide tables"]
+    assert [m.message["Subject"] for m in smtp_server.messages] == ["Tide tables"]
     listed = cli(site, "articles").output
     assert "Tide tables  (from feed harbour)" in listed
 
@@ -339,7 +342,10 @@ def test_user_mistakes_get_one_error_line(site: Path, server: FeedServer) -> Non
         assert result.exit_code == 1 and result.output.strip() == line, result.output
     follow(site, server, "/f", "--name", "f")
     again = cli(site, "sources", "add", server.url("/f"))
-    assert again.output.strip() == f"Error: {server.url('/f')} is followed already (syndicate sources list)"
+    assert (
+        again.output.strip()
+        == f"Error: {server.url('/f')} is followed already (syndicate sources list)"
+    )
     removed = cli(site, "sources", "remove", "f")
     assert removed.output.strip() == f"removed  f  {server.url('/f')}"
     assert cli(site, "sources", "list").output == "no followed feeds: syndicate sources add URL\n"

@@ -119,6 +119,11 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _raw(item: Mapping[str, Any], key: str) -> Any:
+    """Read a key as stored: feedparser's own get() maps one date onto the other, warning."""
+    return dict.get(item, key) if isinstance(item, dict) else item.get(key)
+
+
 def _moment(value: Any) -> datetime | None:
     """Turn feedparser's UTC struct_time into a datetime, or None when it makes no sense."""
     if not isinstance(value, time.struct_time):
@@ -186,8 +191,8 @@ def _entry(item: Mapping[str, Any], feed_url: str) -> Entry:
         has_content=summary is not None or bool(item.get("content")),
         base=base,
         authors=authors,
-        published=_moment(item.get("published_parsed")),
-        updated=_moment(item.get("updated_parsed")),
+        published=_moment(_raw(item, "published_parsed")),
+        updated=_moment(_raw(item, "updated_parsed")),
         tags=tags,
         image=_image(item, base),
     )
