@@ -349,3 +349,16 @@ def test_user_mistakes_get_one_error_line(site: Path, server: FeedServer) -> Non
     removed = cli(site, "sources", "remove", "f")
     assert removed.output.strip() == f"removed  f  {server.url('/f')}"
     assert cli(site, "sources", "list").output == "no followed feeds: syndicate sources add URL\n"
+
+
+def test_status_shows_failing_feeds(site: Path, server: FeedServer) -> None:
+    server.serve("/feed", "gone").status = 503
+    server.serve("/fine", atom(items(1)))
+    follow(site, server, "/feed", "--name", "flaky")
+    follow(site, server, "/fine", "--name", "fine")
+    assert cli(site, "status").output.count("flaky") == 0
+    cli(site, "run")
+    shown = json.loads(cli(site, "status", "--json").output)
+    (line,) = shown["sections"]["failing_feeds"]
+    assert line.startswith("flaky (new, 1 failures in a row): http://127.0.0.1:")
+    assert line.endswith("the server answered 503 Service Unavailable")

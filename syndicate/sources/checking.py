@@ -36,14 +36,10 @@ from syndicate.sources.records import (
     seen_entries,
 )
 from syndicate.states import SourceState
+from syndicate.status import add_section
 from syndicate.store import articles, utcnow
 
-try:  # `syndicate status` (issue 19) shows the failing feeds, where it exists
-    from syndicate.status import add_section
-except ImportError:  # pragma: no cover - a tree without status.py
-    pass
-else:
-    add_section("failing_feeds", failing_feeds)
+add_section("failing_feeds", failing_feeds)  # `syndicate status` shows them
 
 FAILURE_LIMIT = 10
 FIRST_DELAY = timedelta(minutes=10)  # the first retry of a source polled at every run

@@ -160,18 +160,10 @@ def seen_entries(conn: Connection, source_id: int) -> dict[str, Seen]:
     return {row.entry_key: Seen(row.digest, row.article_pk) for row in conn.execute(query)}
 
 
-def failing_feeds(conn: Connection, *_: Any) -> list[dict[str, Any]] | None:
-    """The followed feeds that fail (marked failing, or failing now): `syndicate status`."""
+def failing_feeds(conn: Connection, *_: Any) -> list[str] | None:
+    """The followed feeds that fail (marked failing, or failing now), one line each."""
     query = sa.select(sources).where(sources.c.failures > 0).order_by(sources.c.name)
     found = [_source(row) for row in conn.execute(query)]
     return [
-        {
-            "name": s.name,
-            "url": s.url,
-            "state": str(s.state),
-            "failures": s.failures,
-            "last_error": s.last_error,
-            "next_check": s.next_check.isoformat() if s.next_check else None,
-        }
-        for s in found
+        f"{s.name} ({s.state}, {s.failures} failures in a row): {s.last_error}" for s in found
     ] or None
