@@ -9,6 +9,7 @@ as it is, with an empty body.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -30,6 +31,7 @@ HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
+@functools.cache
 def user_agent() -> str:
     """`syndicate/<version>`, as installed."""
     try:
@@ -133,7 +135,10 @@ def fetch(
             if response.status_code >= 400:
                 reason = response.reason_phrase or "error"
                 raise FetchError(f"{url}: the server answered {response.status_code} {reason}")
-            content = b"" if response.status_code == 304 else _read_body(url, response, max_bytes)
+            if response.status_code == 304:
+                content = response.read()  # (empty) read to the end: the connection is reused
+            else:
+                content = _read_body(url, response, max_bytes)
             answered = dict(response.headers)
             return Fetched(final, response.status_code, answered, content, _moved_to(response))
     except httpx.TooManyRedirects:

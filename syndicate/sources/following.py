@@ -38,20 +38,27 @@ def _article_pks(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
     return found
 
 
-def _remember(conn: Connection, outcome: Outcome, pks: dict[str, int]) -> None:
-    source = outcome.source
-    conn.execute(
-        sources.update()
-        .where(sources.c.id == source.id)
-        .values(
-            url=source.url, state=source.state, etag=source.etag,
-            last_modified=source.last_modified, failures=source.failures,
-            last_error=source.last_error, next_check=source.next_check,
-            last_check=source.last_check, last_new=source.last_new,
+_STATE = ("url", "state", "etag", "last_modified", "failures", "last_error", "next_check",
+          "last_check", "last_new")  # fmt: skip
+
+
+def _save_sources(conn: Connection, outcomes: Sequence[Outcome]) -> None:
+    """Write every polled source's state in one statement, executed for each."""
+    rows = [
+        {"source_id": o.source.id, **{f"new_{name}": getattr(o.source, name) for name in _STATE}}
+        for o in outcomes
+    ]
+    if rows:
+        statement = (
+            sources.update()
+            .where(sources.c.id == sa.bindparam("source_id"))
+            .values({name: sa.bindparam(f"new_{name}") for name in _STATE})
         )
-    )  # fmt: skip
-    if not outcome.seen:
-        return
+        conn.execute(statement, rows)
+
+
+def _remember_entries(conn: Connection, outcome: Outcome, pks: dict[str, int]) -> None:
+    source = outcome.source
     now = utcnow()
     keys = list(outcome.seen)
     known = {
@@ -87,13 +94,18 @@ def record_check(engine: Engine, check: Check) -> None:
         urls = {row.id: row.url for row in conn.execute(sa.select(sources.c.id, sources.c.url))}
         owners = {url: number for number, url in urls.items()}
         pks = _article_pks(conn, [a.key for a in [*check.articles, *check.backfill] if a.key])
+        kept = []
         for outcome in check.outcomes:
             source = outcome.source
             if source.id not in urls:
                 continue  # removed while it was polled
             if owners.get(source.url, source.id) != source.id:
                 outcome = replace(outcome, source=replace(source, url=urls[source.id]))
-            _remember(conn, outcome, pks)
+            kept.append(outcome)
+        _save_sources(conn, kept)
+        for outcome in kept:
+            if outcome.seen:
+                _remember_entries(conn, outcome, pks)
 
 
 @dataclass(frozen=True)
