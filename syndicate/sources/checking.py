@@ -26,7 +26,7 @@ from syndicate.config import Settings
 from syndicate.model import Article
 from syndicate.sources.entries import entry_article, entry_key, full_page, newest_first
 from syndicate.sources.feeds import Entry
-from syndicate.sources.polling import Polled, poll
+from syndicate.sources.polling import Polled, body_digest, poll
 from syndicate.sources.records import (
     Source,
     due_sources,
@@ -125,6 +125,7 @@ def _succeeded(source: Source, polled: Polled, now: datetime) -> Source:
         changes = {
             "etag": (fetched.headers.get("etag") or "")[:500] or None,
             "last_modified": (fetched.headers.get("last-modified") or "")[:200] or None,
+            "body_digest": body_digest(fetched),
         }
     if fetched.moved_to and len(fetched.moved_to) <= 2000:
         changes["url"] = fetched.moved_to

@@ -38,7 +38,7 @@ def _article_pks(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
     return found
 
 
-_STATE = ("url", "state", "etag", "last_modified", "failures", "last_error", "next_check",
+_STATE = ("url", "state", "etag", "last_modified", "body_digest", "failures", "last_error", "next_check",
           "last_check", "last_new")  # fmt: skip
 
 

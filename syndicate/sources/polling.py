@@ -7,6 +7,7 @@ that source's failure, never the run's.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,7 +37,14 @@ class Polled:
 
     @property
     def not_modified(self) -> bool:
-        return self.fetched is not None and self.fetched.status == 304
+        """A 304, or the very bytes read last time."""
+        return self.fetched is not None and (
+            self.fetched.status == 304 or self.source.body_digest == body_digest(self.fetched)
+        )
+
+
+def body_digest(fetched: Fetched) -> str:
+    return hashlib.sha256(fetched.content).hexdigest()
 
 
 def poll_one(source: Source, client: httpx.Client) -> Polled:
@@ -44,7 +52,7 @@ def poll_one(source: Source, client: httpx.Client) -> Polled:
     headers = {"Accept": ACCEPT, **source.conditional_headers()}
     try:
         fetched = fetch(source.url, headers=headers, client=client)
-        if fetched.status == 304:
+        if fetched.status == 304 or source.body_digest == body_digest(fetched):
             return Polled(source, fetched)
         return Polled(source, fetched, read_feed(fetched.url, fetched.content, fetched.headers))
     except FetchError as e:

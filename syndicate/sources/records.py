@@ -30,6 +30,7 @@ class Source:
     state: SourceState = SourceState.NEW
     etag: str | None = None
     last_modified: str | None = None
+    body_digest: str | None = None
     failures: int = 0
     last_error: str | None = None
     next_check: datetime | None = None
@@ -59,6 +60,7 @@ def _source(row: Row) -> Source:
         state=SourceState(row.state),
         etag=row.etag,
         last_modified=row.last_modified,
+        body_digest=row.body_digest,
         failures=row.failures or 0,
         last_error=row.last_error,
         next_check=row.next_check,

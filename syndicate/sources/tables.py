@@ -23,6 +23,9 @@ sources = sa.Table(
     sa.Column("state", sa.String(20), nullable=False),  # SourceState
     sa.Column("etag", sa.String(500)),
     sa.Column("last_modified", sa.String(200)),
+    # sha256 of the last feed read: a server that sends no validators and the same bytes
+    # again costs no parsing (as a 304 would not).
+    sa.Column("body_digest", sa.String(64)),
     sa.Column("failures", sa.Integer, nullable=False, default=0),  # in a row
     sa.Column("last_error", sa.String(2000)),
     sa.Column("next_check", UTCDateTime),  # None: due at the next run
