@@ -129,11 +129,11 @@ def _echo_check(report: CheckReport) -> None:
         elif outcome.not_modified:
             click.echo(f"{name}: not modified")
         else:
-            what = (
-                f"{len(outcome.seen)} entries recorded as seen"
-                if outcome.backfill or not (outcome.found)
-                else f"{len(outcome.found)} new or edited"
-            )
+            what = "nothing new"
+            if outcome.found:
+                what = f"{len(outcome.found)} new or edited"
+            elif outcome.seen:
+                what = f"{len(outcome.seen)} entries recorded as seen"
             click.echo(f"{name}: {what}")
         for found in (*outcome.found, *outcome.backfill):
             kind = "edited" if found.edit else "new"

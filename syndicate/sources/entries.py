@@ -4,7 +4,7 @@ every reader fills."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from slugify import slugify
 
@@ -92,10 +92,10 @@ def full_page(entry: Entry, settings: Settings) -> Article | None:
 
 def newest_first(entries: tuple[Entry, ...]) -> list[Entry]:
     """The entries by date, newest first; undated ones keep the feed's order after them."""
-    floor = datetime.min.replace(tzinfo=None)
+    floor = datetime.min.replace(tzinfo=UTC)
 
     def when(entry: Entry) -> datetime:
         moment = entry.published or entry.updated
-        return moment.replace(tzinfo=None) if moment else floor
+        return moment.astimezone(UTC) if moment else floor
 
     return sorted(entries, key=when, reverse=True)
