@@ -91,7 +91,8 @@ class Check:
 def backoff(source: Source, failures: int) -> timedelta:
     """How long a source that failed `failures` times in a row waits: doubling, up to a day."""
     base = timedelta(seconds=source.every) if source.every else FIRST_DELAY
-    return min(base * 2 ** min(failures - 1, 20), MAX_DELAY)
+    doubled: timedelta = base * 2 ** min(failures - 1, 20)
+    return min(doubled, MAX_DELAY)
 
 
 def _failed(source: Source, error: str, now: datetime) -> Outcome:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from syndicate.articles import SOURCE_KEY_PREFIX
 from syndicate.config import Settings
 from syndicate.publishing import PublishOptions, PublishResult, publish_batch
 from syndicate.sources.checking import Check, Outcome, check_sources
-from syndicate.sources.entries import SOURCE_KEY_PREFIX
 from syndicate.sources.tables import source_entries, sources
 from syndicate.store import articles, open_store, utcnow, write_transaction
 

@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from syndicate.errors import InputError
 from syndicate.sources.tables import source_entries, sources
 from syndicate.states import SourceState
+from syndicate.store import TableRow
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Source:
         return headers
 
 
-def _source(row: Row) -> Source:
+def _source(row: TableRow) -> Source:
     tags = json.loads(row.tags or "[]")
     return Source(
         id=row.id,
