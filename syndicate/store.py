@@ -169,6 +169,9 @@ deliveries = sa.Table(
     sa.Column("claimed_at", UTCDateTime),
     sa.Column("sent_at", UTCDateTime),
     sa.Column("reply", sa.Text),
+    # What came back for it: hard | soft (counted in the window) | message (refused as a
+    # message, nobody bounced) | complaint; set by the sender or the bounce mailbox.
+    sa.Column("bounce", sa.String(20)),
     sa.UniqueConstraint("issue_id", "subscriber_id", name="one_delivery_per_issue"),
     sa.Index("deliveries_due", "state", "due_at"),
 )
@@ -190,6 +193,23 @@ signup_attempts = sa.Table(
     sa.Column("email_key", sa.String(320), nullable=False, index=True),
     sa.Column("client", sa.String(100), index=True),
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+)
+
+# What `syndicate inbound` decided about each message of the bounce mailbox it acted on, for
+# audit. No foreign keys: the record outlives a removed subscriber.
+inbound_messages = sa.Table(
+    "inbound_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("message_id", sa.Text),
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    # hard | soft | failed | delivered | complaint | unsubscribe | auto-reply
+    sa.Column("classification", sa.String(20), nullable=False),
+    sa.Column("subscriber_id", sa.Integer, index=True),
+    sa.Column("delivery_id", sa.Integer, index=True),
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 # Each step upgrades a database from the version before it. A new database is created at
@@ -266,7 +286,13 @@ def _tag_slugs(conn: Connection) -> None:
             )
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs]
+def _inbound(conn: Connection) -> None:
+    """Version 5: deliveries record what came back (bounce); the inbound_messages table."""
+    conn.execute(sa.text("ALTER TABLE deliveries ADD COLUMN bounce VARCHAR(20)"))
+    inbound_messages.create(conn)
+
+
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _inbound]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 

@@ -125,10 +125,16 @@ def run_command(settings: Settings, quiet: bool, dry_run: bool, no_email: bool) 
         warn(message)
     for problem in (*report.skipped, *report.errors):
         click.echo(f"skipped: {problem}", err=True)
+    if report.inbound is not None:
+        for decision in report.inbound.decisions:
+            if decision.acted:
+                click.echo(decision.line)
     if report.send_summary is not None:
         _report(settings, report.send_summary, quiet=quiet)
     if report.send_error is not None:
         raise click.ClickException(report.send_error)
+    if report.inbound_error is not None:
+        raise click.ClickException(report.inbound_error)
     if report.errors:
         raise click.ClickException(f"{len(report.errors)} files could not be published")
 

@@ -116,6 +116,14 @@ class Run:
                 self.templates[issue_id] = cached
         return cached
 
+    def newsletter(self, issue_id: int) -> int:
+        """Return the id of the newsletter an issue belongs to, for the unsubscribe mailto.
+
+        0 names the site's one newsletter; with several newsletters this reads the
+        issue's (the one place to switch when memberships arrive).
+        """
+        return 0
+
     def summary(self, due: int) -> SendSummary:
         """Return what the run did."""
         counts = self.counts

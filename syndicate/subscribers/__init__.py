@@ -8,7 +8,6 @@ bounced or was removed, except a new signup that the person confirms again.
 from syndicate.subscribers.optin import (
     confirm,
     mark_bounced,
-    record_soft_bounce,
     register_signup,
     send_confirmation,
     signup,
@@ -49,7 +48,6 @@ __all__ = [
     "import_csv",
     "list_subscribers",
     "mark_bounced",
-    "record_soft_bounce",
     "register_signup",
     "remove",
     "send_confirmation",

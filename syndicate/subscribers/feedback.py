@@ -1,0 +1,152 @@
+"""What comes back about a delivery, applied to the list: hard and soft bounces, complaints.
+
+One set of rules for every source (the sender's SMTP refusals, the bounce mailbox, a
+provider's webhook):
+
+* a hard bounce (the mailbox does not exist) fails the delivery and bounces the subscriber
+  at once;
+* a soft bounce (mailbox full, deferred until given up, delayed) marks the delivery; the
+  subscriber bounces once `send.soft_bounce_limit` of their last `send.soft_bounce_window`
+  deliveries soft-bounced (3 of 5), so a bad week at one provider does not end a
+  subscription, and one good delivery in a while does not keep a dead one alive;
+* a refusal of the message (spam, policy, size) fails the delivery and bounces nobody;
+* a complaint (the reader pressed "report spam") unsubscribes from everything and keeps a
+  suppression entry, so no import brings the address back;
+* a mailto unsubscribe leaves the one newsletter it names.
+
+Every function works inside the caller's transaction and is harmless to repeat: the same
+bounce read twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from syndicate.model import DeliveryKind, DeliveryState, SubscriberState
+from syndicate.store import (
+    deliveries,
+    insert_ignoring_duplicates,
+    subscribers,
+    suppressions,
+    utcnow,
+)
+from syndicate.subscribers.addresses import suppression_hash
+from syndicate.subscribers.optin import mark_bounced
+from syndicate.subscribers.records import cancel_due
+
+LISTED = (SubscriberState.PENDING, SubscriberState.ACTIVE)
+
+
+def _mark_delivery(
+    conn: Connection, delivery_id: int | None, bounce: str, reply: str, *, failed: bool
+) -> None:
+    if delivery_id is None:
+        return
+    values: dict[str, object] = {"bounce": bounce, "reply": reply[:2000]}
+    if failed:
+        values["state"] = DeliveryState.FAILED
+    conn.execute(
+        deliveries.update()
+        .where(deliveries.c.id == delivery_id, deliveries.c.state != DeliveryState.DUE)
+        .values(values)
+    )
+
+
+def hard_bounce(conn: Connection, subscriber_id: int, delivery_id: int | None, reply: str) -> None:
+    """Fail the delivery and bounce the subscriber at once."""
+    _mark_delivery(conn, delivery_id, "hard", reply, failed=True)
+    mark_bounced(conn, subscriber_id, reply)
+
+
+def message_refused(conn: Connection, delivery_id: int | None, reply: str) -> None:
+    """Fail the delivery as refused for its content or sender; the subscriber stays."""
+    _mark_delivery(conn, delivery_id, "message", reply, failed=True)
+
+
+def soft_bounce(
+    conn: Connection,
+    subscriber_id: int,
+    delivery_id: int | None,
+    reply: str,
+    *,
+    limit: int,
+    window: int,
+    failed: bool = True,
+) -> bool:
+    """Mark a delivery soft-bounced; bounce the subscriber once `limit` of their last
+    `window` deliveries did. Returns whether this one bounced them.
+
+    `failed=False` for a delivery that may still arrive (a "delayed" notice).
+    """
+    _mark_delivery(conn, delivery_id, "soft", reply, failed=failed)
+    conn.execute(
+        subscribers.update()
+        .where(subscribers.c.id == subscriber_id)
+        .values(soft_bounces=subscribers.c.soft_bounces + 1)
+    )
+    recent = (
+        sa.select(deliveries.c.bounce)
+        .where(
+            deliveries.c.subscriber_id == subscriber_id,
+            deliveries.c.kind == DeliveryKind.ISSUE,
+            deliveries.c.state.in_((DeliveryState.SENT, DeliveryState.FAILED)),
+        )
+        .order_by(deliveries.c.id.desc())
+        .limit(window)
+    )
+    soft = sum(1 for (bounce,) in conn.execute(recent) if bounce == "soft")
+    if delivery_id is None:
+        soft += 1  # a soft bounce no delivery row stands for (a test, a webhook without one)
+    state = conn.execute(
+        sa.select(subscribers.c.state).where(subscribers.c.id == subscriber_id)
+    ).scalar()
+    if soft < limit or state not in LISTED:
+        return False
+    mark_bounced(conn, subscriber_id, f"{soft} of the last {window} deliveries soft-bounced")
+    return True
+
+
+def complaint(conn: Connection, subscriber_id: int, delivery_id: int | None, detail: str) -> None:
+    """Unsubscribe from every newsletter and suppress the address (a spam complaint)."""
+    _mark_delivery(conn, delivery_id, "complaint", detail, failed=False)
+    row = conn.execute(
+        sa.select(subscribers.c.email, subscribers.c.state).where(subscribers.c.id == subscriber_id)
+    ).first()
+    if row is None:
+        return
+    if row.state != SubscriberState.UNSUBSCRIBED:
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == subscriber_id)
+            .values(
+                state=SubscriberState.UNSUBSCRIBED,
+                unsubscribed_at=utcnow(),
+                unsubscribe_method="complaint",
+            )
+        )
+    cancel_due(conn, subscriber_id)
+    conn.execute(
+        insert_ignoring_duplicates(conn, suppressions).values(
+            email_hash=suppression_hash(row.email), reason="complaint", created_at=utcnow()
+        )
+    )
+
+
+def leave_newsletter(
+    conn: Connection, subscriber_id: int, newsletter_id: int, *, method: str
+) -> bool:
+    """End one subscriber's membership of one newsletter; return whether it changed.
+
+    A site has one newsletter today (id 0), so leaving it is leaving the list; with
+    several newsletters this is the one function that ends just the membership named.
+    """
+    changed = conn.execute(
+        subscribers.update()
+        .where(subscribers.c.id == subscriber_id, subscribers.c.state.in_(LISTED))
+        .values(
+            state=SubscriberState.UNSUBSCRIBED, unsubscribed_at=utcnow(), unsubscribe_method=method
+        )
+    ).rowcount
+    cancel_due(conn, subscriber_id)
+    return bool(changed)
