@@ -195,6 +195,19 @@ signup_attempts = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
+# One row per `syndicate run`, for `syndicate status` (the newest few hundred are kept).
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),  # ok | failed | interrupted
+    sa.Column("error", sa.Text),
+    sa.Column("published", sa.Integer, nullable=False, default=0),
+    sa.Column("sent", sa.Integer, nullable=False, default=0),
+)
+
 # What `syndicate inbound` decided about each message of the bounce mailbox it acted on, for
 # audit. No foreign keys: the record outlives a removed subscriber.
 inbound_messages = sa.Table(
@@ -286,13 +299,18 @@ def _tag_slugs(conn: Connection) -> None:
             )
 
 
+def _run_log(conn: Connection) -> None:
+    """Version 5: the runs table, so `syndicate status` can say how the last run ended."""
+    runs.create(conn, checkfirst=True)
+
+
 def _inbound(conn: Connection) -> None:
-    """Version 5: deliveries record what came back (bounce); the inbound_messages table."""
+    """Version 6: deliveries record what came back (bounce); the inbound_messages table."""
     conn.execute(sa.text("ALTER TABLE deliveries ADD COLUMN bounce VARCHAR(20)"))
     inbound_messages.create(conn)
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _inbound]
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _run_log, _inbound]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 
