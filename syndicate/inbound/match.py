@@ -109,15 +109,15 @@ def _from_quoted(
     for token in _tagged_pattern(settings.envelope_sender).findall(text):
         if found := _by_verp(conn, settings, token):
             return found
-    for token in _tagged_pattern(settings.unsubscribe_address).findall(text):
-        if found := _by_mailto(conn, settings, token):
-            return found
     for issue_id, subscriber_id in find_message_ids(settings, text):
         found = _delivery_target(
             conn,
             sa.and_(deliveries.c.issue_id == issue_id, deliveries.c.subscriber_id == subscriber_id),
         )
         if found and found.address.lower() in reading.recipients:
+            return found
+    for token in _tagged_pattern(settings.unsubscribe_address).findall(text):
+        if found := _by_mailto(conn, settings, token):
             return found
     return None
 
