@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from syndicate import subscribers as subs
 from syndicate.config import load_settings
 from syndicate.errors import TokenError
-from syndicate.store import deliveries, subscribers, utcnow, write_transaction
-from syndicate.subscribers.feedback import soft_bounce
+from syndicate.store import deliveries, subscribers, suppressions, utcnow, write_transaction
+from syndicate.subscribers.feedback import Feedback, apply_feedback, soft_bounce
 
 
 def test_a_signup_delivers_its_confirmation_over_smtp(site: Path, smtp_server: SMTPServer) -> None:
@@ -167,3 +167,18 @@ def test_links_for_the_web_pages_are_read_without_changing_anything(
     subs.remove(engine, settings, "web@example.net")
     with pytest.raises(TokenError, match="no longer on the list"):
         subs.subscriber_for_token(engine, settings, token, "unsubscribe")
+
+
+def test_reports_naming_no_delivery_mark_the_latest_one(site: Path, engine: Engine) -> None:
+    settings = load_settings(site)
+    (subscriber_id,) = _active(site, engine, "webhook@example.net")
+    states = []
+    for _ in range(3):
+        _sent(engine, subscriber_id, 1)
+        with write_transaction(engine) as conn:
+            states.append(apply_feedback(conn, settings, subscriber_id, Feedback.SOFT, "full"))
+    assert states == ["active", "active", "bounced"]
+    with write_transaction(engine) as conn:
+        # A complaint afterwards keeps the bounce, and suppresses the address.
+        assert apply_feedback(conn, settings, subscriber_id, Feedback.COMPLAINT, "") == "bounced"
+        assert conn.execute(sa.select(sa.func.count()).select_from(suppressions)).scalar() == 1

@@ -15,14 +15,18 @@ provider's webhook):
 * a mailto unsubscribe leaves the one newsletter it names.
 
 Every function works inside the caller's transaction and is harmless to repeat: the same
-bounce read twice changes nothing the second time.
+bounce read twice changes nothing the second time. `apply_feedback` is the entry point for
+a report that names a subscriber but no delivery (a provider's webhook).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syndicate.config import Settings
 from syndicate.model import DeliveryKind, DeliveryState, SubscriberState
 from syndicate.store import (
     deliveries,
@@ -31,9 +35,10 @@ from syndicate.store import (
     suppressions,
     utcnow,
 )
-from syndicate.subscribers.addresses import suppression_hash
+from syndicate.subscribers.addresses import normalize_address, suppression_hash
 from syndicate.subscribers.optin import mark_bounced
-from syndicate.subscribers.records import cancel_due
+from syndicate.subscribers.records import cancel_due, row_by_address, row_by_id
+from syndicate.subscribers.tokens import read_token
 
 LISTED = (SubscriberState.PENDING, SubscriberState.ACTIVE)
 
@@ -77,8 +82,17 @@ def soft_bounce(
     """Mark a delivery soft-bounced; bounce the subscriber once `limit` of their last
     `window` deliveries did. Returns whether this one bounced them.
 
-    `failed=False` for a delivery that may still arrive (a "delayed" notice).
+    `failed=False` for a delivery that may still arrive (a "delayed" notice). Without a
+    delivery (a webhook's report), the subscriber's latest sent one is the one marked.
     """
+    sent = sa.and_(
+        deliveries.c.subscriber_id == subscriber_id,
+        deliveries.c.kind == DeliveryKind.ISSUE,
+        deliveries.c.state.in_((DeliveryState.SENT, DeliveryState.FAILED)),
+    )
+    if delivery_id is None:  # a report naming no delivery is about the latest one
+        latest = sa.select(sa.func.max(deliveries.c.id)).where(sent)
+        delivery_id = conn.execute(latest).scalar()
     _mark_delivery(conn, delivery_id, "soft", reply, failed=failed)
     conn.execute(
         subscribers.update()
@@ -86,18 +100,9 @@ def soft_bounce(
         .values(soft_bounces=subscribers.c.soft_bounces + 1)
     )
     recent = (
-        sa.select(deliveries.c.bounce)
-        .where(
-            deliveries.c.subscriber_id == subscriber_id,
-            deliveries.c.kind == DeliveryKind.ISSUE,
-            deliveries.c.state.in_((DeliveryState.SENT, DeliveryState.FAILED)),
-        )
-        .order_by(deliveries.c.id.desc())
-        .limit(window)
+        sa.select(deliveries.c.bounce).where(sent).order_by(deliveries.c.id.desc()).limit(window)
     )
     soft = sum(1 for (bounce,) in conn.execute(recent) if bounce == "soft")
-    if delivery_id is None:
-        soft += 1  # a soft bounce no delivery row stands for (a test, a webhook without one)
     state = conn.execute(
         sa.select(subscribers.c.state).where(subscribers.c.id == subscriber_id)
     ).scalar()
@@ -115,7 +120,7 @@ def complaint(conn: Connection, subscriber_id: int, delivery_id: int | None, det
     ).first()
     if row is None:
         return
-    if row.state != SubscriberState.UNSUBSCRIBED:
+    if row.state in LISTED:  # a bounced address stays bounced, and is suppressed too
         conn.execute(
             subscribers.update()
             .where(subscribers.c.id == subscriber_id)
@@ -150,3 +155,49 @@ def leave_newsletter(
     ).rowcount
     cancel_due(conn, subscriber_id)
     return bool(changed)
+
+
+# Reports that name a subscriber, not a delivery (a provider's webhook) -----------------------
+
+DETAIL_LIMIT = 500
+
+
+class Feedback(StrEnum):
+    """What came back about one address."""
+
+    HARD = "hard"  # the mailbox does not exist or will never take mail
+    SOFT = "soft"  # a passing failure: full mailbox, greylisting, a server down
+    COMPLAINT = "complaint"  # the reader marked a message as spam
+
+
+def subscriber_id_for(
+    conn: Connection, settings: Settings, *, email: str | None = None, token: str | None = None
+) -> int | None:
+    """Return the id named by an address or an unsubscribe token, or None when not listed.
+
+    Raises AddressError for an invalid address and TokenError for a bad token.
+    """
+    if token:
+        row = row_by_id(conn, read_token(settings, "unsubscribe", token))
+    else:
+        row = row_by_address(conn, normalize_address(email or ""))
+    return int(row.id) if row is not None else None
+
+
+def apply_feedback(
+    conn: Connection, settings: Settings, subscriber_id: int, kind: Feedback, detail: str
+) -> SubscriberState | None:
+    """Apply one hard bounce, soft bounce or complaint; return the subscriber's state after.
+
+    Returns None for an id that is no longer listed.
+    """
+    detail = " ".join(detail.split())[:DETAIL_LIMIT] or kind.value
+    if kind is Feedback.HARD:
+        hard_bounce(conn, subscriber_id, None, detail)
+    elif kind is Feedback.SOFT:
+        limit, window = settings.soft_bounces_to_stop, settings.soft_bounce_window
+        soft_bounce(conn, subscriber_id, None, detail, limit=limit, window=window)
+    else:
+        complaint(conn, subscriber_id, None, detail)
+    row = row_by_id(conn, subscriber_id)
+    return SubscriberState(row.state) if row is not None else None
