@@ -316,3 +316,58 @@ def test_tokens_are_short_lowercase_base32_and_signed(site: Path) -> None:
     other = load_settings(site, environ={"SYNDICATE_SECRET": "another-secret-" + "x" * 40})
     assert read_verp_token(other, verp) is None  # signed with the site's secret
     assert read_mailto_token(settings, verp) is None and read_verp_token(settings, mailto) is None
+
+
+TWO_NEWSLETTERS = """
+[[newsletters]]
+slug = "arts"
+name = "The Arts Letter"
+tags = ["arts"]
+
+[[newsletters]]
+slug = "daily"
+name = "The Daily Letter"
+"""
+
+ARTS = """\
+---
+id: quay-murals
+title: Murals go up along the old quay wall
+tags: [Arts]
+---
+
+Four painters began work on Monday on a mural that will run the length of the quay wall.
+
+The council paid for the paint; the fishermen's cooperative lent its scaffolding for a month.
+"""
+
+
+def test_a_mailto_unsubscribe_leaves_only_the_newsletter_it_came_from(
+    site: Path, smtp_server: SMTPServer, tmp_path: Path
+) -> None:
+    with (site / "syndicate.toml").open("a", encoding="utf-8") as handle:
+        handle.write(TWO_NEWSLETTERS)
+    reader = "both@example.net"
+    added = cli(site, "subscribers", "add", reader, "--confirmed", "--newsletter", "arts")
+    assert added.exit_code == 0, added.output
+    cli(site, "subscribers", "add", reader, "--confirmed", "--newsletter", "daily")
+    (site / "content" / "murals.md").write_text(ARTS, encoding="utf-8")
+    assert cli(site, "publish", str(site / "content" / "murals.md")).exit_code == 0
+    assert cli(site, "send", env=smtp_server.env()).exit_code == 0
+    copies = {str(m.message["List-Id"]): m.message for m in smtp_server.messages}
+    arts = copies["The Arts Letter <arts.news.example.com>"]
+    field = str(make_header(decode_header(arts["List-Unsubscribe"])))
+    mailto = field.split("<mailto:")[1].split("?")[0]
+    root = _maildir(tmp_path / "Maildir", {"stop": plain(reader, mailto, "unsubscribe", "")})
+
+    result = cli(site, "inbound", env={"SYNDICATE_INBOUND_URL": f"maildir://{root}"})
+    assert result.exit_code == 0, result.output
+    assert f"unsubscribed: {reader} (mailto)" in result.output
+
+    def state_on(slug: str) -> str:
+        listed = cli(site, "subscribers", "list", "--newsletter", slug).output
+        return " ".join(listed.split())
+
+    assert f"unsubscribed {reader}" in state_on("arts")
+    assert f"active {reader}" in state_on("daily")
+    assert f"active {reader}" in " ".join(cli(site, "subscribers", "list").output.split())

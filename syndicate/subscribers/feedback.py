@@ -12,7 +12,7 @@ provider's webhook):
 * a refusal of the message (spam, policy, size) fails the delivery and bounces nobody;
 * a complaint (the reader pressed "report spam") unsubscribes from everything and keeps a
   suppression entry, so no import brings the address back;
-* a mailto unsubscribe leaves the one newsletter it names.
+* a mailto unsubscribe leaves the one newsletter it names (memberships).
 
 Every function works inside the caller's transaction and is harmless to repeat: the same
 bounce read twice changes nothing the second time. `apply_feedback` is the entry point for
@@ -36,6 +36,7 @@ from syndicate.store import (
     utcnow,
 )
 from syndicate.subscribers.addresses import normalize_address, suppression_hash
+from syndicate.subscribers.memberships import leave, membership_states, refresh_state
 from syndicate.subscribers.optin import mark_bounced
 from syndicate.subscribers.records import cancel_due, row_by_address, row_by_id
 from syndicate.subscribers.tokens import read_token
@@ -130,6 +131,7 @@ def complaint(conn: Connection, subscriber_id: int, delivery_id: int | None, det
                 unsubscribe_method="complaint",
             )
         )
+    leave(conn, subscriber_id, None, method="complaint", now=utcnow())
     cancel_due(conn, subscriber_id)
     conn.execute(
         insert_ignoring_duplicates(conn, suppressions).values(
@@ -143,18 +145,13 @@ def leave_newsletter(
 ) -> bool:
     """End one subscriber's membership of one newsletter; return whether it changed.
 
-    A site has one newsletter today (id 0), so leaving it is leaving the list; with
-    several newsletters this is the one function that ends just the membership named.
+    Newsletter 0 (a token signed before newsletters were stored) leaves every one.
     """
-    changed = conn.execute(
-        subscribers.update()
-        .where(subscribers.c.id == subscriber_id, subscribers.c.state.in_(LISTED))
-        .values(
-            state=SubscriberState.UNSUBSCRIBED, unsubscribed_at=utcnow(), unsubscribe_method=method
-        )
-    ).rowcount
-    cancel_due(conn, subscriber_id)
-    return bool(changed)
+    now = utcnow()
+    before = membership_states(conn, subscriber_id)
+    leave(conn, subscriber_id, [newsletter_id] if newsletter_id else None, method=method, now=now)
+    refresh_state(conn, subscriber_id, method=method, now=now)
+    return membership_states(conn, subscriber_id) != before
 
 
 # Reports that name a subscriber, not a delivery (a provider's webhook) -----------------------
