@@ -163,8 +163,16 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
+def _sources(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 7: followed feeds (sources/tables.py) and the entries they have shown."""
+    from syndicate.sources.tables import source_entries, sources
+
+    sources.create(conn)
+    source_entries.create(conn)
+
+
 def _inbound(conn: Connection, _default: DefaultNewsletter) -> None:
-    """Version 7: deliveries record what came back (bounce); the inbound_messages table."""
+    """Version 8: deliveries record what came back (bounce); the inbound_messages table."""
     conn.execute(sa.text("ALTER TABLE deliveries ADD COLUMN bounce VARCHAR(20)"))
     inbound_messages.create(conn)
 
@@ -175,6 +183,7 @@ MIGRATIONS: list[Migration] = [
     _tag_slugs,
     _run_log,
     _newsletters,
+    _sources,
     _inbound,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
@@ -219,6 +228,8 @@ def migrate(engine: Engine, default: DefaultNewsletter | None = None) -> None:
 
     `default` names the newsletter an older database's subscribers and issues move to.
     """
+    import syndicate.sources.tables  # noqa: F401  (its tables join `metadata` for create_all)
+
     try:
         # The usual case writes nothing, so runs that start together do not queue here.
         with engine.connect() as conn:

@@ -84,6 +84,8 @@ KEYS: tuple[Key, ...] = (
     Key("inbound_url", "inbound.url", "SYNDICATE_INBOUND_URL", checks.as_inbound_url),
     Key("inbound_password", "", "SYNDICATE_INBOUND_PASSWORD", secret_text),
     Key("inbound_ca_file", "inbound.ca_file", "SYNDICATE_INBOUND_CA_FILE", checks.as_text),
+    Key("sources_pool", "sources.pool", "SYNDICATE_SOURCES_POOL", checks.as_positive_count),
+    Key("sources_timeout", "sources.timeout", "SYNDICATE_SOURCES_TIMEOUT", checks.as_duration),
     Key("secret", "", "SYNDICATE_SECRET", signing_secret),
 )
 
@@ -128,6 +130,8 @@ class Settings:
     inbound_url: str | None = None
     inbound_password: str | None = None
     inbound_ca_file: str | None = None
+    sources_pool: int = 8  # followed feeds fetched at once
+    sources_timeout: float = 20.0  # seconds a followed feed may take to answer
     secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.
