@@ -21,6 +21,7 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    inbound_messages,
     issue_articles,
     issues,
     memberships,
@@ -172,6 +173,12 @@ def _sources(conn: Connection, _default: DefaultNewsletter) -> None:
     source_entries.create(conn)
 
 
+def _inbound(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 8: deliveries record what came back (bounce); the inbound_messages table."""
+    conn.execute(sa.text("ALTER TABLE deliveries ADD COLUMN bounce VARCHAR(20)"))
+    inbound_messages.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _tag_dates,
     _guardrails,
@@ -179,6 +186,7 @@ MIGRATIONS: list[Migration] = [
     _run_log,
     _newsletters,
     _sources,
+    _inbound,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")
