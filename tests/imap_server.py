@@ -79,7 +79,8 @@ class IMAPServer:
         found: list[tuple[bytes, bool]] = []
         if imap.select(name, readonly=True)[0] == "OK":
             _, (uids,) = imap.uid("SEARCH", "ALL")
-            for uid in (uids or b"").split():
+            listed: bytes = uids or b""
+            for uid in listed.decode("ascii").split():  # imaplib sends str arguments as ASCII
                 _, data = imap.uid("FETCH", uid, "(FLAGS BODY.PEEK[])")
                 head, body = data[0]
                 found.append((body, b"\\Seen" in head))
