@@ -83,6 +83,14 @@ articles = sa.Table(
     # published | scheduled (dated in the future: not in the feeds yet) | unpublished
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("feed_seq", sa.Integer, index=True, unique=True),  # see feed_history.py
+)
+
+feed_pages = sa.Table(  # what each archive page was rendered from (feed_history.py)
+    "feed_pages",
+    metadata,
+    sa.Column("page", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("stamp", sa.String(200), nullable=False),
 )
 
 article_tags = sa.Table(
@@ -266,7 +274,14 @@ def _tag_slugs(conn: Connection) -> None:
             )
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs]
+def _feed_history(conn: Connection) -> None:
+    """Version 5: articles take places in the feed's history; archive pages are recorded."""
+    from syndicate.feed_history import add_history_schema
+
+    add_history_schema(conn)
+
+
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _feed_history]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 

@@ -57,6 +57,10 @@ def test_version_1_database_gets_tag_dates(backend: str, site: Path) -> None:
             conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN text_hash")
             conn.exec_driver_sql("DROP TABLE notices")
             conn.exec_driver_sql("DROP TABLE tag_slugs")
+            # ... and without version 5's feed history.
+            conn.exec_driver_sql("DROP INDEX ix_articles_feed_seq")
+            conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN feed_seq")
+            conn.exec_driver_sql("DROP TABLE feed_pages")
             conn.execute(schema_version.update().values(version=1))
         migrate(engine)
         with engine.connect() as conn:

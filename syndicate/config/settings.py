@@ -34,6 +34,7 @@ KEYS: tuple[Key, ...] = (
     Key("author", "site.author", "SYNDICATE_AUTHOR", checks.as_text),
     Key("content_dir", "site.content_dir", "SYNDICATE_CONTENT_DIR", checks.as_text),
     Key("feed_entries", "feeds.entries", "SYNDICATE_FEED_ENTRIES", checks.as_positive_count),
+    Key("websub_hub", "feeds.websub_hub", "SYNDICATE_WEBSUB_HUB", checks.as_http_url),
     Key("newsletter_name", "newsletter.name", "SYNDICATE_NEWSLETTER", checks.as_text),
     Key("newsletter_from", "newsletter.from", "SYNDICATE_FROM", checks.as_address),
     Key("reply_to", "newsletter.reply_to", "SYNDICATE_REPLY_TO", checks.as_address),
@@ -84,6 +85,7 @@ class Settings:
     author: str | None = None
     content_dir: str = "content"
     feed_entries: int = 20
+    websub_hub: str | None = None  # a WebSub hub the feeds name and every publish pings
     newsletter_name: str | None = None
     newsletter_from: str | None = None
     reply_to: str | None = None
