@@ -7,11 +7,15 @@ taken and N = feeds.entries, archive page k (from 1, the oldest) holds places (k
 kN-1, there are max(0, S // N - 1) pages, and the current feed holds the rest: between N
 and 2N-1 entries (fewer once some are unpublished).
 
+Every archive page links next-archive to the page after it, even the newest one, whose next
+page exists only once the current feed has grown by N more: so a page is written once and
+never changes when pages are added (and each carries a prev or next link, which the W3C
+validator asks of every archive page: the first page of one has no other).
+
 A page is rendered only when what it shows may have changed: its stamp (the entries it
-holds, their newest update, its next page) differs from the one recorded in `feed_pages`
-when it was last rendered. So a new article renders the current feed alone; a new page
-renders itself and the page before it (which gains its next-archive link); unpublishing or
-editing an archived article renders its page. A full rebuild renders every page.
+holds, their newest update) differs from the one recorded in `feed_pages` when it was last
+rendered. So a new article renders the current feed alone, a new page renders itself, and
+unpublishing or editing an archived article renders its page. A full rebuild renders all.
 """
 
 from __future__ import annotations
@@ -77,10 +81,7 @@ def _stamps(conn: Connection, size: int, pages: int) -> dict[int, str]:
         .group_by(page)
     )
     found = {int(row[0]): f"{row[1]}:{row[2]}:{row[3]}" for row in rows}
-    return {
-        number: f"{size}/{found.get(number, 'empty')}/{number + 1 if number < pages else '-'}"
-        for number in range(1, pages + 1)
-    }
+    return {number: f"{size}/{found.get(number, 'empty')}" for number in range(1, pages + 1)}
 
 
 def _pages_to_render(conn: Connection, size: int, pages: int, everything: bool) -> list[int]:
@@ -113,8 +114,7 @@ def history_feeds(
     for number in _pages_to_render(conn, size, pages, everything):
         shown = list_placed(conn, (number - 1) * size, number * size)
         page = make_feed(settings, shown, folder="", title=title)
-        following = number + 1 if number < pages else None
-        archived.append(replace(page, history=History(number, number - 1 or None, following)))
+        archived.append(replace(page, history=History(number, number - 1 or None, number + 1)))
     return current, archived
 
 

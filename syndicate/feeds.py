@@ -12,7 +12,7 @@ import contextlib
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -92,6 +92,17 @@ FORMATS: tuple[FeedFormat, ...] = (
 FEED_FILES = tuple(fmt.filename for fmt in FORMATS)
 HISTORY_FILES = tuple(fmt.filename for fmt in FORMATS if fmt.history)
 TAGS_FOLDER = "tags"
+
+
+def media_type(name: str) -> str | None:
+    """Return the media type of the feed file at `name` under feeds/, archive pages too."""
+    path = PurePosixPath(name)
+    for fmt in FORMATS:
+        if path.name == fmt.filename:
+            return fmt.media_type
+        if fmt.history and path.parent == PurePosixPath(archive_name(fmt.filename, 0)).parent:
+            return fmt.media_type if path.suffix == ".xml" else None
+    return None
 
 
 def render_feed_files(
