@@ -36,7 +36,7 @@ PUBLISHED = ArticleState.PUBLISHED
 
 
 def add_history_schema(conn: Connection) -> None:
-    """Give an older database the history's column and table (schema version 5)."""
+    """Give an older database the history's column and table (schema version 6)."""
     conn.execute(sa.text("ALTER TABLE articles ADD COLUMN feed_seq INTEGER"))
     for index in articles.indexes:
         if index.name == "ix_articles_feed_seq":
