@@ -45,6 +45,7 @@ from syndicate.newsletter.issues import (
 from syndicate.readers import read_source
 from syndicate.store import open_store, utcnow, write_transaction
 from syndicate.tag_slugs import slug_for
+from syndicate.websub import ping_hub
 
 T = TypeVar("T")
 
@@ -201,6 +202,7 @@ def _change_feeds(
         except OSError as e:
             raise _feed_write_error(settings, e, committed) from e
         mark_finished(settings)
+        ping_hub(settings, written)  # the files are in place: a failure is only a warning
         with write_transaction(engine) as conn:
             queued = queue_awaiting(conn, settings)
     return outcome, FeedChange(written, removed, queued)
