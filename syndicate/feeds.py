@@ -82,16 +82,38 @@ class FeedFormat:
     media_type: str
     render: Callable[[Feed, str], bytes]  # (feed, the file name it is served as)
     history: bool  # the main feed in this format has RFC 5005 archive pages
+    label: str  # the format's name for people
 
 
 FORMATS: tuple[FeedFormat, ...] = (
-    FeedFormat("atom.xml", ATOM_TYPE, render_atom, history=True),
-    FeedFormat("rss.xml", RSS_TYPE, render_rss, history=True),
-    FeedFormat("feed.json", "application/feed+json", render_json, history=False),
+    FeedFormat("atom.xml", ATOM_TYPE, render_atom, history=True, label="Atom"),
+    FeedFormat("rss.xml", RSS_TYPE, render_rss, history=True, label="RSS"),
+    FeedFormat("feed.json", "application/feed+json", render_json, history=False, label="JSON Feed"),
 )
 FEED_FILES = tuple(fmt.filename for fmt in FORMATS)
 HISTORY_FILES = tuple(fmt.filename for fmt in FORMATS if fmt.history)
 TAGS_FOLDER = "tags"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """One `<link rel="alternate">` a web page carries to a feed (feed autodiscovery)."""
+
+    media_type: str
+    title: str
+    href: str
+
+
+def discovery_links(settings: Settings) -> list[Discovery]:
+    """Return the autodiscovery links to the site's main feeds, at their published URLs."""
+    return [
+        Discovery(
+            fmt.media_type,
+            f"{settings.title} ({fmt.label})",
+            f"{settings.base_url}/feeds/{fmt.filename}",
+        )
+        for fmt in FORMATS
+    ]
 
 
 def media_type(name: str) -> str | None:
