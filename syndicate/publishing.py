@@ -36,6 +36,7 @@ from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.guardrails import Allow, Refusal, refusal, too_old
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
+from syndicate.newsletter.archive import remove_issue_page, write_issue_pages
 from syndicate.newsletter.issues import (
     IssueOutcome,
     cancel_for_article,
@@ -205,6 +206,7 @@ def _change_feeds(
         ping_hub(settings, written)  # the files are in place: a failure is only a warning
         with write_transaction(engine) as conn:
             queued = queue_awaiting(conn, settings)
+            write_issue_pages(conn, settings, list(queued))
     return outcome, FeedChange(written, removed, queued)
 
 
@@ -389,6 +391,7 @@ def unpublish(settings: Settings, ref: str) -> StoredArticle:
     engine = open_store(settings)
     try:
         stored, _ = _change_feeds(engine, settings, take_out)
+        remove_issue_page(settings, stored.article)
     finally:
         engine.dispose()
     return stored

@@ -48,6 +48,7 @@ KEYS: tuple[Key, ...] = (
         "bounce_address", "newsletter.bounce_address", "SYNDICATE_BOUNCE_ADDRESS", checks.as_address
     ),
     Key("hold", "newsletter.hold", "SYNDICATE_HOLD", checks.as_bool),
+    Key("archive", "newsletter.archive", "SYNDICATE_ARCHIVE", checks.as_bool),
     Key("max_age", "newsletter.max_age", "SYNDICATE_MAX_AGE", checks.as_duration),
     Key("delay", "newsletter.delay", "SYNDICATE_DELAY", checks.as_duration),
     Key("web_url", "web.url", "SYNDICATE_WEB_URL", checks.as_http_url),
@@ -92,6 +93,7 @@ class Settings:
     unsubscribe_mailto: str | None = None
     bounce_address: str | None = None
     hold: bool = False
+    archive: bool = True  # each sent issue becomes a public page under archive/
     max_age: float = 7 * 86400.0  # seconds; 0: no check
     delay: float = 0.0  # seconds a new issue waits, so `newsletter cancel` can undo it
     web_url: str | None = None

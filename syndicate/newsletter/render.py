@@ -20,6 +20,7 @@ from syndicate.config import Settings
 from syndicate.html_body import absolute_figure, sanitize_html
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
+from syndicate.newsletter.archive_paths import issue_url
 from syndicate.safetext import one_line
 from syndicate.templating import template_environment
 
@@ -90,6 +91,7 @@ def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
+        "archive_url": issue_url(settings, article),
         "address": PLACEHOLDER_ADDRESS,
         "figure_alt": figure_alt,
         "figure_text": text.figure_text,

@@ -39,7 +39,8 @@ def form_page(form: SignupForm, status: int = 200) -> Response:
 @blueprint.get("/subscribe")
 @content_policy(FORM_POLICY)
 def signup_form() -> Response:
-    return form_page(SignupForm())
+    # The archive pages' subscribe form arrives here with the address typed in.
+    return form_page(SignupForm(email=request.args.get("email", "")[:320]))
 
 
 @blueprint.post("/subscribe")
