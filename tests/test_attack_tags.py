@@ -78,6 +78,9 @@ def test_version_2_database_splits_shared_feeds_and_keeps_the_first(settings: Se
             conn.exec_driver_sql("DROP INDEX ix_articles_text_hash")
             conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN text_hash")
             conn.exec_driver_sql("DROP TABLE notices")
+            conn.exec_driver_sql("DROP INDEX ix_articles_feed_seq")  # version 6's history
+            conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN feed_seq")
+            conn.exec_driver_sql("DROP TABLE feed_pages")
             conn.execute(schema_version.update().values(version=2))
         migrate(engine)
         with engine.connect() as conn:
