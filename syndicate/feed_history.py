@@ -35,15 +35,6 @@ from syndicate.store import articles, feed_pages
 PUBLISHED = ArticleState.PUBLISHED
 
 
-def add_history_schema(conn: Connection) -> None:
-    """Give an older database the history's column and table (schema version 6)."""
-    conn.execute(sa.text("ALTER TABLE articles ADD COLUMN feed_seq INTEGER"))
-    for index in articles.indexes:
-        if index.name == "ix_articles_feed_seq":
-            index.create(conn)
-    feed_pages.create(conn)
-
-
 def take_places(conn: Connection) -> int:
     """Give each published article without a place the next ones; return the places taken.
 

@@ -30,9 +30,9 @@ from syndicate.atomic import write_atomic
 from syndicate.config import Settings
 from syndicate.feeds import discovery_links
 from syndicate.model import Article, IssueState
-from syndicate.newsletter.archive_paths import ARCHIVE_FOLDER, issue_path, issue_url
+from syndicate.newsletter.archive_paths import ARCHIVE_FOLDER, issue_path, page_url
 from syndicate.newsletter.render import PLACEHOLDER_ADDRESS, PLACEHOLDER_UNSUBSCRIBE_URL
-from syndicate.store import issues, write_transaction
+from syndicate.store import issues, newsletters, write_transaction
 
 PLACEHOLDER_MARK = "syndicate-placeholder"
 
@@ -91,18 +91,30 @@ def archive_page(settings: Settings, message: bytes, own_url: str) -> bytes | No
     return page.encode("utf-8")
 
 
-def write_issue_pages(conn: Connection, settings: Settings, issue_ids: list[int]) -> list[Path]:
-    """Write the archive page of each issue in `issue_ids`; return the files that changed."""
-    if not settings.archive or not issue_ids:
-        return []
-    written = []
-    rows = conn.execute(
-        sa.select(issues.c.article_pk, issues.c.message).where(issues.c.id.in_(issue_ids))
+def _issue_rows(conn: Connection, issue_ids: list[int]) -> list[sa.Row]:
+    """Return each issue's state, message, first article and newsletter slug."""
+    query = (
+        sa.select(issues.c.state, issues.c.message, issues.c.article_pk, newsletters.c.slug)
+        .join(newsletters, newsletters.c.id == issues.c.newsletter_id)
+        .where(issues.c.id.in_(issue_ids))
     )
-    for article_pk, message in rows.all():
-        article = get_article(conn, str(article_pk)).article
-        page = archive_page(settings, bytes(message), issue_url(settings, article) or "")
-        path = issue_path(settings, article)
+    return list(conn.execute(query).all())
+
+
+def write_issue_pages(conn: Connection, settings: Settings, issue_ids: list[int]) -> list[Path]:
+    """Write the archive page of each issue in `issue_ids`; return the files that changed.
+
+    Only an issue whose email links to its page gets one: the newsletter's `archive`
+    setting decided that when the email was rendered.
+    """
+    written = []
+    for row in _issue_rows(conn, issue_ids) if issue_ids else []:
+        article = get_article(conn, str(row.article_pk)).article
+        own_url = page_url(settings, row.slug, article)
+        if f'href="{own_url}"' not in _html_part(bytes(row.message)):
+            continue
+        page = archive_page(settings, bytes(row.message), own_url)
+        path = issue_path(settings, row.slug, article)
         if page is not None and _write_public(settings, path, page):
             written.append(path)
     return written
@@ -119,9 +131,15 @@ def _write_public(settings: Settings, path: Path, data: bytes) -> bool:
     return write_atomic(path, data, mode=0o644)
 
 
-def remove_issue_page(settings: Settings, article: Article) -> bool:
-    """Remove the page of an article's issue (cancelled or unpublished); tell if it existed."""
-    path = issue_path(settings, article)
+def remove_issue_pages(settings: Settings, article: Article) -> int:
+    """Remove the pages of an article's issues in every newsletter (unpublished); return how many."""
+    removed = 0
+    for folder in sorted((settings.site / ARCHIVE_FOLDER).glob("*/")):
+        removed += _remove_page(issue_path(settings, folder.name, article))
+    return removed
+
+
+def _remove_page(path: Path) -> bool:
     try:
         path.unlink()
     except FileNotFoundError:
@@ -134,10 +152,9 @@ def remove_issue_page(settings: Settings, article: Article) -> bool:
 def sync_issue_page(engine: Engine, settings: Settings, issue_id: int) -> None:
     """Bring one issue's page in line with its state: written once queued, gone if cancelled."""
     with write_transaction(engine) as conn:
-        row = conn.execute(
-            sa.select(issues.c.state, issues.c.article_pk).where(issues.c.id == issue_id)
-        ).one()
-        if row.state == IssueState.QUEUED:
-            write_issue_pages(conn, settings, [issue_id])
-        elif row.state == IssueState.CANCELLED:
-            remove_issue_page(settings, get_article(conn, str(row.article_pk)).article)
+        for row in _issue_rows(conn, [issue_id]):
+            if row.state == IssueState.QUEUED:
+                write_issue_pages(conn, settings, [issue_id])
+            elif row.state == IssueState.CANCELLED:
+                article = get_article(conn, str(row.article_pk)).article
+                _remove_page(issue_path(settings, row.slug, article))

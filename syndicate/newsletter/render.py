@@ -21,6 +21,7 @@ from syndicate.html_body import absolute_figure, sanitize_html
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
 from syndicate.newsletter.archive_paths import issue_url
+from syndicate.newsletter.definitions import Newsletter, default_newsletter
 from syndicate.safetext import one_line
 from syndicate.templating import template_environment
 
@@ -53,11 +54,10 @@ class RenderedIssue:
     text: str
     truncated: bool
     newsletter_name: str
-
-
-def newsletter_name(settings: Settings, article: Article) -> str:
-    """Name the newsletter: the setting, else the signup the article names, else the title."""
-    return settings.newsletter_name or article.newsletter or settings.title
+    # The newsletter's identity in the headers: List-Id label, From and Reply-To overrides.
+    newsletter_slug: str = "newsletter"
+    sender: str | None = None
+    reply_to: str | None = None
 
 
 def _absolute_block(block: Block, base: str) -> Block:
@@ -76,14 +76,14 @@ def _absolute_block(block: Block, base: str) -> Block:
     return block
 
 
-def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
+def _context(settings: Settings, article: Article, newsletter: Newsletter) -> dict[str, Any]:
     base = article.url or settings.base_url + "/"
     language = article.language or settings.language
     lead = absolute_figure(article.lead, base) if article.lead else None
     return {
         "article": article.with_changes(lead=lead),
         "blocks": [_absolute_block(block, base) for block in article.blocks],
-        "newsletter_name": name,
+        "newsletter_name": newsletter.name,
         "title": one_line(article.title),
         "preheader": one_line(article.dek or ""),
         "language": language,
@@ -91,7 +91,7 @@ def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
-        "archive_url": issue_url(settings, article),
+        "archive_url": issue_url(settings, newsletter, article),
         "address": PLACEHOLDER_ADDRESS,
         "figure_alt": figure_alt,
         "figure_text": text.figure_text,
@@ -146,11 +146,15 @@ def _cut(root: etree._Element, limit: int) -> int | None:
     return kept
 
 
-def render_issue(settings: Settings, article: Article) -> RenderedIssue:
-    """Render `article` as the newsletter email's HTML and text, with placeholders."""
-    name = newsletter_name(settings, article)
+def render_issue(
+    settings: Settings, article: Article, newsletter: Newsletter | None = None
+) -> RenderedIssue:
+    """Render `article` as `newsletter`'s email (default: the site's one newsletter), HTML and
+    text with placeholders. The article's own signup line never renames the newsletter."""
+    newsletter = newsletter or default_newsletter(settings)
+    name = newsletter.name
     environment = template_environment(settings)
-    context = _context(settings, article, name)
+    context = _context(settings, article, newsletter)
     root = _inline_css(environment.get_template("email/article.html.j2").render(context))
 
     kept = _cut(root, HTML_LIMIT - SPLICE_ROOM)
@@ -178,6 +182,9 @@ def render_issue(settings: Settings, article: Article) -> RenderedIssue:
         text=text.tidy(plain),
         truncated=kept is not None,
         newsletter_name=name,
+        newsletter_slug=newsletter.slug,
+        sender=newsletter.sender,
+        reply_to=newsletter.reply_to,
     )
 
 
