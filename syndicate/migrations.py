@@ -163,8 +163,16 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
+def _sources(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 7: followed feeds (sources/tables.py) and the entries they have shown."""
+    from syndicate.sources.tables import source_entries, sources
+
+    sources.create(conn)
+    source_entries.create(conn)
+
+
 def _feed_history(conn: Connection, _default: DefaultNewsletter) -> None:
-    """Version 7: articles take places in the feed's history; archive pages are recorded."""
+    """Version 8: articles take places in the feed's history; archive pages are recorded."""
     conn.execute(sa.text("ALTER TABLE articles ADD COLUMN feed_seq INTEGER"))
     for index in articles.indexes:
         if index.name == "ix_articles_feed_seq":
@@ -178,6 +186,7 @@ MIGRATIONS: list[Migration] = [
     _tag_slugs,
     _run_log,
     _newsletters,
+    _sources,
     _feed_history,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
@@ -222,6 +231,8 @@ def migrate(engine: Engine, default: DefaultNewsletter | None = None) -> None:
 
     `default` names the newsletter an older database's subscribers and issues move to.
     """
+    import syndicate.sources.tables  # noqa: F401  (its tables join `metadata` for create_all)
+
     try:
         # The usual case writes nothing, so runs that start together do not queue here.
         with engine.connect() as conn:
