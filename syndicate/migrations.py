@@ -21,6 +21,7 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    feed_pages,
     inbound_messages,
     issue_articles,
     issues,
@@ -177,6 +178,15 @@ def _inbound(conn: Connection, _default: DefaultNewsletter) -> None:
     inbound_messages.create(conn)
 
 
+def _feed_history(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 9: articles take places in the feed's history; archive pages are recorded."""
+    conn.execute(sa.text("ALTER TABLE articles ADD COLUMN feed_seq INTEGER"))
+    for index in articles.indexes:
+        if index.name == "ix_articles_feed_seq":
+            index.create(conn)
+    feed_pages.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _tag_dates,
     _guardrails,
@@ -185,6 +195,7 @@ MIGRATIONS: list[Migration] = [
     _newsletters,
     _sources,
     _inbound,
+    _feed_history,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")

@@ -83,6 +83,14 @@ articles = sa.Table(
     # published | scheduled (dated in the future: not in the feeds yet) | unpublished
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("feed_seq", sa.Integer, index=True, unique=True),  # see feed_history.py
+)
+
+feed_pages = sa.Table(  # what each archive page was rendered from (feed_history.py)
+    "feed_pages",
+    metadata,
+    sa.Column("page", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("stamp", sa.String(200), nullable=False),
 )
 
 article_tags = sa.Table(

@@ -34,6 +34,7 @@ KEYS: tuple[Key, ...] = (
     Key("author", "site.author", "SYNDICATE_AUTHOR", checks.as_text),
     Key("content_dir", "site.content_dir", "SYNDICATE_CONTENT_DIR", checks.as_text),
     Key("feed_entries", "feeds.entries", "SYNDICATE_FEED_ENTRIES", checks.as_positive_count),
+    Key("websub_hub", "feeds.websub_hub", "SYNDICATE_WEBSUB_HUB", checks.as_http_url),
     Key("newsletter_name", "newsletter.name", "SYNDICATE_NEWSLETTER", checks.as_text),
     Key("newsletter_from", "newsletter.from", "SYNDICATE_FROM", checks.as_address),
     Key("reply_to", "newsletter.reply_to", "SYNDICATE_REPLY_TO", checks.as_address),
@@ -48,6 +49,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("verp", "newsletter.verp", "SYNDICATE_VERP", checks.as_bool),
     Key("hold", "newsletter.hold", "SYNDICATE_HOLD", checks.as_bool),
+    Key("archive", "newsletter.archive", "SYNDICATE_ARCHIVE", checks.as_bool),
     Key("max_age", "newsletter.max_age", "SYNDICATE_MAX_AGE", checks.as_duration),
     Key("delay", "newsletter.delay", "SYNDICATE_DELAY", checks.as_duration),
     Key("web_url", "web.url", "SYNDICATE_WEB_URL", checks.as_http_url),
@@ -102,6 +104,7 @@ class Settings:
     author: str | None = None
     content_dir: str = "content"
     feed_entries: int = 20
+    websub_hub: str | None = None  # a WebSub hub the feeds name and every publish pings
     newsletter_name: str | None = None
     newsletter_from: str | None = None
     reply_to: str | None = None
@@ -109,6 +112,7 @@ class Settings:
     bounce_address: str | None = None
     verp: bool = True  # envelope sender bounces+<token>@, mailto unsubscribe+<token>@
     hold: bool = False
+    archive: bool = True  # each sent issue becomes a public page under archive/
     max_age: float = 7 * 86400.0  # seconds; 0: no check
     delay: float = 0.0  # seconds a new issue waits, so `newsletter cancel` can undo it
     web_url: str | None = None
