@@ -69,6 +69,12 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("refusal_limit", "send.refusal_limit", "SYNDICATE_REFUSAL_LIMIT", checks.as_positive_count),
     Key("secret", "", "SYNDICATE_SECRET", signing_secret),
+    Key("dkim_domain", "dkim.domain", "SYNDICATE_DKIM_DOMAIN", checks.as_domain),
+    Key("dkim_selector", "dkim.selector", "SYNDICATE_DKIM_SELECTOR", checks.as_domain),
+    Key("dkim_key_file", "dkim.key_file", "SYNDICATE_DKIM_KEY_FILE", checks.as_text),
+    Key("dkim_key", "", "SYNDICATE_DKIM_KEY", secret_text),
+    Key("nameserver", "check.nameserver", "SYNDICATE_NAMESERVER", checks.as_host_port),
+    Key("webhook_secret", "webhooks.secret", "SYNDICATE_WEBHOOK_SECRET", signing_secret),
 )
 
 
@@ -107,6 +113,12 @@ class Settings:
     bounce_threshold: int = 3
     refusal_limit: int = 5
     secret: str | None = None
+    dkim_domain: str | None = None
+    dkim_selector: str | None = None
+    dkim_key_file: str | None = None
+    dkim_key: str | None = None  # the private key's PEM itself (SYNDICATE_DKIM_KEY)
+    nameserver: str | None = None  # host:port of the DNS server `syndicate check` asks
+    webhook_secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.
 
@@ -153,6 +165,11 @@ class Settings:
         if url.startswith(prefix) and not url[len(prefix) :].startswith(("/", ":memory:")):
             return prefix + str(self.site / url[len(prefix) :])
         return url
+
+    @property
+    def dkim_key_path(self) -> Path | None:
+        """The DKIM private key file, relative to the site folder unless absolute."""
+        return self.site / self.dkim_key_file if self.dkim_key_file else None
 
     @property
     def tz(self) -> ZoneInfo:
