@@ -101,7 +101,9 @@ def signer_for(settings: Settings) -> Signer | None:
     try:
         pem = traditional_pem(pem)
     except ValueError as e:
-        where = "SYNDICATE_DKIM_KEY" if settings.dkim_key else os.fspath(settings.dkim_key_path or "")
+        where = (
+            "SYNDICATE_DKIM_KEY" if settings.dkim_key else os.fspath(settings.dkim_key_path or "")
+        )
         raise ConfigError(f"{where}: not an RSA private key in PEM form ({e})") from e
     assert settings.dkim_domain and settings.dkim_selector
     return Signer(settings.dkim_domain, settings.dkim_selector, pem)
