@@ -8,6 +8,7 @@ from syndicate.cli.base import main, pass_settings
 from syndicate.config import Settings
 from syndicate.config.checks import as_domain
 from syndicate.domain.keys import DEFAULT_SELECTOR, generate_key
+from syndicate.domain.preflight import failed, run_checks
 
 
 @main.group()
@@ -37,3 +38,22 @@ def keygen(settings: Settings, selector: str) -> None:
     click.echo(key.record)
     click.echo("in zone-file form:")
     click.echo(key.zone_line())
+
+
+@main.command()
+@pass_settings
+def check(settings: Settings) -> None:
+    """Check the sending setup before the first send: one line per check, with its fix.
+
+    SPF, the DKIM key, DMARC and alignment, MX for bounces, STARTTLS at the relay, an https
+    web.url (one-click unsubscribe), the bounce mailbox, the From domain. Exits 1 when SPF,
+    DKIM, DMARC, alignment, one-click or STARTTLS fails. check.nameserver
+    (SYNDICATE_NAMESERVER, host:port) picks the DNS server asked.
+
+    Example: syndicate check
+    """
+    checks = run_checks(settings)
+    for result in checks:
+        click.echo(result.line())
+    if failed(checks):
+        raise SystemExit(1)

@@ -66,3 +66,15 @@ def failure(error: Exception, resolver: dns.resolver.Resolver, name: str, kind: 
     if isinstance(error, dns.resolver.NoNameservers):
         return f"{where(resolver)} would not answer for {name} ({kind}): {error}"
     return f"the {kind} lookup of {name} failed: {error}"
+
+
+def unanswered(error: Exception | str) -> bool:
+    """Tell a lookup that got no answer (the server, not the zone, is at fault)."""
+    if isinstance(error, Exception):
+        return isinstance(error, dns.exception.Timeout | dns.resolver.NoNameservers)
+    return any(words in error for words in ("timed out", "lifetime expired", "No nameservers"))
+
+
+def nameserver_fix(resolver: dns.resolver.Resolver) -> str:
+    """Say how to fix a lookup that got no answer."""
+    return f"check that {where(resolver)} answers DNS (check.nameserver, SYNDICATE_NAMESERVER)"
