@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import checkdmarc.utils
 import dns.resolver
 
 from syndicate.config import Settings
@@ -25,6 +26,9 @@ CheckFunction = Callable[[Settings, dns.resolver.Resolver], Check]
 def run_checks(settings: Settings) -> list[Check]:
     """Run every check at once (each lookup has its own 5 s); return them in report order."""
     resolver = resolver_for(settings)
+    # checkdmarc keeps answers process-wide, keyed by name alone (not by nameserver): a
+    # preflight must see what the nameserver says now.
+    checkdmarc.utils.DNS_CACHE.clear()
     independent: list[CheckFunction] = [
         records.spf,
         services.relay_in_spf,
