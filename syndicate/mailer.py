@@ -245,7 +245,7 @@ def open_transport(settings: Settings) -> Transport:
     """
     signer = signer_for(settings)  # a bad key is refused before any connection is made
     transport: Transport
-    if not settings.smtp_url:
+    if settings.uses_outbox:
         transport = OutboxTransport(settings.outbox_path)
     else:
         transport = SMTPTransport(settings)

@@ -192,6 +192,9 @@ class Worker:
             "when": run.direct.when(utcnow()),
             "text": reply[:2000],
             "tries": row.attempts + 1,
+            "done": (
+                DeliveryState.WRITTEN if run.settings.uses_outbox else DeliveryState.SENT
+            ).value,
         }
         with run.sqlite_writes or nullcontext():
             run.direct.record_sent(self.dbapi(), values)

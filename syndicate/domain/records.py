@@ -45,7 +45,7 @@ def domain_of(address: str) -> str:
 
 def relay_host(settings: Settings) -> str | None:
     """Return the host of smtp.url, or None when mail goes to the outbox."""
-    return urlsplit(settings.smtp_url).hostname if settings.smtp_url else None
+    return None if settings.uses_outbox else urlsplit(settings.smtp_url or "").hostname
 
 
 def _spf_mechanism(settings: Settings) -> str:

@@ -61,7 +61,7 @@ _PYSPF = threading.Lock()  # pyspf looks names up through one module-level funct
 
 def starttls(settings: Settings, resolver: dns.resolver.Resolver) -> Check:
     """The relay offers STARTTLS (or speaks TLS on connect) with a certificate that verifies."""
-    if not settings.smtp_url:
+    if settings.uses_outbox:
         return Check(
             "STARTTLS",
             Status.FAIL,
