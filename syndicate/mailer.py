@@ -12,7 +12,7 @@ import smtplib
 import ssl
 import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from syndicate.atomic import write_atomic
@@ -229,9 +229,9 @@ class SigningTransport:
         self.signer = signer
         self.inner = inner
 
-    def send(self, sender: str, recipient: str, message: bytes) -> str:
-        """Sign the finished message and send it."""
-        return self.inner.send(sender, recipient, self.signer.sign(message))
+    def send(self, sender: str, recipient: str, message: bytes, *more: Any, **named: Any) -> str:
+        """Sign the finished message and send it; anything else goes on to the transport."""
+        return self.inner.send(sender, recipient, self.signer.sign(message), *more, **named)
 
     def close(self) -> None:
         """Close the transport underneath."""
