@@ -4,6 +4,7 @@ from syndicate.cli import (  # noqa: F401  (each module registers its commands)
     articles,
     domain,
     newsletter,
+    newsletters,
     parse,
     render,
     sending,

@@ -19,6 +19,7 @@ from syndicate.config import Settings
 from syndicate.model import SubscriberState
 from syndicate.store import insert_ignoring_duplicates, subscribers, suppressions, utcnow
 from syndicate.subscribers.addresses import normalize_address, suppression_hash
+from syndicate.subscribers.memberships import leave
 from syndicate.subscribers.optin import mark_bounced, record_soft_bounce
 from syndicate.subscribers.records import cancel_due, row_by_address, row_by_id
 from syndicate.subscribers.tokens import read_token
@@ -71,19 +72,21 @@ def complain(conn: Connection, subscriber_id: int) -> None:
     row = row_by_id(conn, subscriber_id)
     if row is None:
         return
+    now = utcnow()
+    leave(conn, subscriber_id, None, method="complaint", now=now)  # every newsletter
     if row.state in (SubscriberState.PENDING, SubscriberState.ACTIVE):
         conn.execute(
             subscribers.update()
             .where(subscribers.c.id == subscriber_id)
             .values(
                 state=SubscriberState.UNSUBSCRIBED,
-                unsubscribed_at=utcnow(),
+                unsubscribed_at=now,
                 unsubscribe_method="complaint",
             )
         )
     cancel_due(conn, subscriber_id)
     conn.execute(
         insert_ignoring_duplicates(conn, suppressions).values(
-            email_hash=suppression_hash(row.email), reason="complaint", created_at=utcnow()
+            email_hash=suppression_hash(row.email), reason="complaint", created_at=now
         )
     )
