@@ -15,8 +15,8 @@ from werkzeug.test import TestResponse
 
 from syndicate import subscribers
 from syndicate.config import load_settings
+from syndicate.store import memberships, suppressions
 from syndicate.store import subscribers as subscribers_table
-from syndicate.store import suppressions
 from syndicate.subscribers import unsubscribe_url
 from syndicate.web import create_app
 from syndicate.webhooks import sign
@@ -80,6 +80,9 @@ def test_a_complaint_by_token_unsubscribes_and_suppresses(site: Path, client: Fl
     assert response.json == {"result": "unsubscribed"}
     with store(site) as engine, engine.connect() as conn:
         assert conn.execute(sa.select(suppressions.c.reason)).scalars().all() == ["complaint"]
+        left = sa.select(memberships.c.state, memberships.c.unsubscribe_method)
+        rows = conn.execute(left.where(memberships.c.subscriber_id == angry.id)).all()
+        assert rows and set(rows) == {("unsubscribed", "complaint")}
     added = cli(site, "subscribers", "add", "angry@example.net", "--confirmed")
     assert state_of(site, "angry@example.net") == "unsubscribed", added.output
 
