@@ -68,6 +68,8 @@ KEYS: tuple[Key, ...] = (
         checks.as_positive_count,
     ),
     Key("refusal_limit", "send.refusal_limit", "SYNDICATE_REFUSAL_LIMIT", checks.as_positive_count),
+    Key("sources_pool", "sources.pool", "SYNDICATE_SOURCES_POOL", checks.as_positive_count),
+    Key("sources_timeout", "sources.timeout", "SYNDICATE_SOURCES_TIMEOUT", checks.as_duration),
     Key("secret", "", "SYNDICATE_SECRET", signing_secret),
     Key("dkim_domain", "dkim.domain", "SYNDICATE_DKIM_DOMAIN", checks.as_domain),
     Key("dkim_selector", "dkim.selector", "SYNDICATE_DKIM_SELECTOR", checks.as_domain),
@@ -112,6 +114,8 @@ class Settings:
     retry_delay: float = 300.0
     bounce_threshold: int = 3
     refusal_limit: int = 5
+    sources_pool: int = 8  # followed feeds fetched at once
+    sources_timeout: float = 20.0  # seconds a followed feed may take to answer
     secret: str | None = None
     dkim_domain: str | None = None
     dkim_selector: str | None = None
