@@ -89,6 +89,12 @@ KEYS: tuple[Key, ...] = (
     Key("sources_pool", "sources.pool", "SYNDICATE_SOURCES_POOL", checks.as_positive_count),
     Key("sources_timeout", "sources.timeout", "SYNDICATE_SOURCES_TIMEOUT", checks.as_duration),
     Key("secret", "", "SYNDICATE_SECRET", signing_secret),
+    Key("dkim_domain", "dkim.domain", "SYNDICATE_DKIM_DOMAIN", checks.as_domain),
+    Key("dkim_selector", "dkim.selector", "SYNDICATE_DKIM_SELECTOR", checks.as_domain),
+    Key("dkim_key_file", "dkim.key_file", "SYNDICATE_DKIM_KEY_FILE", checks.as_text),
+    Key("dkim_key", "", "SYNDICATE_DKIM_KEY", secret_text),
+    Key("nameserver", "check.nameserver", "SYNDICATE_NAMESERVER", checks.as_host_port),
+    Key("webhook_secret", "webhooks.secret", "SYNDICATE_WEBHOOK_SECRET", signing_secret),
 )
 
 
@@ -137,6 +143,12 @@ class Settings:
     sources_pool: int = 8  # followed feeds fetched at once
     sources_timeout: float = 20.0  # seconds a followed feed may take to answer
     secret: str | None = None
+    dkim_domain: str | None = None
+    dkim_selector: str | None = None
+    dkim_key_file: str | None = None
+    dkim_key: str | None = None  # the private key's PEM itself (SYNDICATE_DKIM_KEY)
+    nameserver: str | None = None  # host:port of the DNS server `syndicate check` asks
+    webhook_secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.
 
@@ -188,6 +200,11 @@ class Settings:
         if url.startswith(prefix) and not url[len(prefix) :].startswith(("/", ":memory:")):
             return prefix + str(self.site / url[len(prefix) :])
         return url
+
+    @property
+    def dkim_key_path(self) -> Path | None:
+        """The DKIM private key file, relative to the site folder unless absolute."""
+        return self.site / self.dkim_key_file if self.dkim_key_file else None
 
     @property
     def tz(self) -> ZoneInfo:
