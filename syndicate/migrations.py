@@ -21,6 +21,8 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    digest_entries,
+    digests,
     issue_articles,
     issues,
     memberships,
@@ -162,7 +164,20 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _run_log, _newsletters]
+def _digests(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 7: what digest newsletters collect for their next slot, and the slots they had."""
+    digest_entries.create(conn)
+    digests.create(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    _tag_dates,
+    _guardrails,
+    _tag_slugs,
+    _run_log,
+    _newsletters,
+    _digests,
+]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")
 

@@ -20,6 +20,8 @@ from syndicate.errors import DeliveryError, LockedError, RunLockedError, Syndica
 from syndicate.guardrails import originals_first
 from syndicate.locks import site_lock
 from syndicate.model import Article
+from syndicate.newsletter.digests import make_digests
+from syndicate.newsletter.issues import IssueOutcome
 from syndicate.notices import Notice, first_told
 from syndicate.publishing import (
     Overrides,
@@ -48,6 +50,7 @@ class RunReport:
     busy: str | None = None  # another run holds the site: this one did nothing
     due: int = 0  # a dry run: deliveries a send would work through now
     expired: int = 0  # pending signups never confirmed, deleted
+    digests: tuple[IssueOutcome, ...] = ()  # made because a digest newsletter's slot came
 
     @property
     def ok(self) -> bool:
@@ -109,17 +112,25 @@ def _read(settings: Settings) -> tuple[list[Article], list[Notice], list[Notice]
     return articles, errors, warnings
 
 
-def run(settings: Settings, *, send_email: bool = True, dry_run: bool = False) -> RunReport:
-    """Publish the content folder's new and changed files, then send every due delivery.
+def run(
+    settings: Settings,
+    *,
+    send_email: bool = True,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> RunReport:
+    """Publish the content folder's new and changed files, make the digests whose slot has
+    come, then send every due delivery.
 
     A dry run does the publishing in a transaction it rolls back and sends nothing. How a
-    real run ended is kept for `syndicate status`.
+    real run ended is kept for `syndicate status`. `now` (default: the clock) is when the
+    run publishes and which digest slots it has passed; a test fixes it.
     """
     try:
         with run_lock(settings):
             started = utcnow()
             try:
-                report = _run(settings, send_email=send_email, dry_run=dry_run)
+                report = _run(settings, send_email=send_email, dry_run=dry_run, now=now)
             except BaseException as e:
                 outcome = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
                 if not dry_run:
@@ -148,12 +159,12 @@ def _record(
         engine.dispose()
 
 
-def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
+def _run(settings: Settings, *, send_email: bool, dry_run: bool, now: datetime | None) -> RunReport:
     articles, errors, warnings = _read(settings)
     engine = open_store(settings)
     try:
         options = PublishOptions(send_email=send_email, strict=False, dry_run=dry_run)
-        batch, _ = publish_batch(engine, settings, articles, options)
+        batch, _ = publish_batch(engine, settings, articles, options, now=now)
         published = tuple(r for r in batch.results if r.status != "unchanged")
         refused = [(refusal.path, refusal.line()) for refusal in batch.refused]
         if dry_run:
@@ -166,6 +177,7 @@ def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
             _lines(errors, told),
             _lines(warnings, told),
             expired=expire_pending(engine),
+            digests=tuple(make_digests(engine, settings, now or utcnow())) if send_email else (),
         )
         try:
             summary = send_due(engine, settings)

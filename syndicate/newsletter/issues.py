@@ -170,21 +170,36 @@ def issues_for_article(
     *,
     resend: bool = False,
     first: bool = True,
+    published_at: datetime | None = None,
 ) -> tuple[list[IssueOutcome], Routing]:
-    """Make (or refresh) the issues of a just-published article, one per newsletter it goes to.
+    """Make (or refresh) the issues of a just-published article, one per immediate newsletter
+    it goes to; a digest newsletter it goes to collects it for its next slot instead.
 
     The issues made together share their creation moment: queueing one skips whoever
     already has a delivery of another (`queue_issue`). Runs inside the caller's transaction.
+    `published_at` is the moment of the publish (default: now), the one digests go by.
     """
+    from syndicate.newsletter.digests import collect  # digests build on this module
+
     routing = route(newsletters, article)
     now = utcnow()
-    made = [
-        create_issue(
-            conn, settings, article_pk, article, newsletter, resend=resend, first=first, now=now
-        )
-        for newsletter in newsletters
-        if newsletter.slug in routing.slugs
-    ]
+    made = []
+    for newsletter in (n for n in newsletters if n.slug in routing.slugs):
+        if not newsletter.schedule.is_digest:
+            made.append(
+                create_issue(
+                    conn,
+                    settings,
+                    article_pk,
+                    article,
+                    newsletter,
+                    resend=resend,
+                    first=first,
+                    now=now,
+                )
+            )
+        elif first or resend:
+            collect(conn, newsletter, article_pk, published_at or now, resend=resend)
     return [outcome for outcome in made if outcome is not None], routing
 
 
