@@ -164,8 +164,16 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
+def _sources(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 7: followed feeds (sources/tables.py) and the entries they have shown."""
+    from syndicate.sources.tables import source_entries, sources
+
+    sources.create(conn)
+    source_entries.create(conn)
+
+
 def _digests(conn: Connection, _default: DefaultNewsletter) -> None:
-    """Version 7: what digest newsletters collect for their next slot, and the slots they had."""
+    """Version 8: what digest newsletters collect for their next slot, and the slots they had."""
     digest_entries.create(conn)
     digests.create(conn)
 
@@ -176,6 +184,7 @@ MIGRATIONS: list[Migration] = [
     _tag_slugs,
     _run_log,
     _newsletters,
+    _sources,
     _digests,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
@@ -220,6 +229,8 @@ def migrate(engine: Engine, default: DefaultNewsletter | None = None) -> None:
 
     `default` names the newsletter an older database's subscribers and issues move to.
     """
+    import syndicate.sources.tables  # noqa: F401  (its tables join `metadata` for create_all)
+
     try:
         # The usual case writes nothing, so runs that start together do not queue here.
         with engine.connect() as conn:

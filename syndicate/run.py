@@ -31,6 +31,8 @@ from syndicate.publishing import (
     read_articles,
 )
 from syndicate.readers import READERS
+from syndicate.sources.checking import check_sources
+from syndicate.sources.following import publish_backfill, record_check
 from syndicate.status import record_run
 from syndicate.store import open_store, utcnow
 from syndicate.subscribers import expire_pending
@@ -163,19 +165,24 @@ def _run(settings: Settings, *, send_email: bool, dry_run: bool, now: datetime |
     articles, errors, warnings = _read(settings)
     engine = open_store(settings)
     try:
+        # Followed feeds: their new entries join the content folder's batch; what a
+        # source's failure says is said by the check itself, once (never exit 1).
+        check = check_sources(engine, settings)
         options = PublishOptions(send_email=send_email, strict=False, dry_run=dry_run)
-        batch, _ = publish_batch(engine, settings, articles, options, now=now)
+        batch, _ = publish_batch(engine, settings, [*articles, *check.articles], options, now=now)
+        publish_backfill(engine, settings, check, dry_run=dry_run)
         published = tuple(r for r in batch.results if r.status != "unchanged")
         refused = [(refusal.path, refusal.line()) for refusal in batch.refused]
         if dry_run:
             due = count_due(engine)
             return RunReport(published, _lines(refused), _lines(errors), _lines(warnings), due=due)
+        record_check(engine, check)
         told = set(first_told(engine, [*errors, *warnings, *refused]))
         report = RunReport(
             published,
             _lines(refused, told),
             _lines(errors, told),
-            _lines(warnings, told),
+            _lines(warnings, told) + check.warnings,
             expired=expire_pending(engine),
             digests=tuple(make_digests(engine, settings, now or utcnow())) if send_email else (),
         )

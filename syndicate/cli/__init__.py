@@ -9,6 +9,7 @@ from syndicate.cli import (  # noqa: F401  (each module registers its commands)
     sending,
     serve,
     site,
+    sources,
     status,
     subscribers,
 )

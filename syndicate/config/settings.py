@@ -68,6 +68,8 @@ KEYS: tuple[Key, ...] = (
         checks.as_positive_count,
     ),
     Key("refusal_limit", "send.refusal_limit", "SYNDICATE_REFUSAL_LIMIT", checks.as_positive_count),
+    Key("sources_pool", "sources.pool", "SYNDICATE_SOURCES_POOL", checks.as_positive_count),
+    Key("sources_timeout", "sources.timeout", "SYNDICATE_SOURCES_TIMEOUT", checks.as_duration),
     Key("secret", "", "SYNDICATE_SECRET", signing_secret),
 )
 
@@ -106,6 +108,8 @@ class Settings:
     retry_delay: float = 300.0
     bounce_threshold: int = 3
     refusal_limit: int = 5
+    sources_pool: int = 8  # followed feeds fetched at once
+    sources_timeout: float = 20.0  # seconds a followed feed may take to answer
     secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.
