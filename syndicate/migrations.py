@@ -21,6 +21,8 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    digest_entries,
+    digests,
     feed_pages,
     inbound_messages,
     issue_articles,
@@ -187,6 +189,12 @@ def _feed_history(conn: Connection, _default: DefaultNewsletter) -> None:
     feed_pages.create(conn)
 
 
+def _digests(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 10: what digest newsletters collect for their next slot, and the slots they had."""
+    digest_entries.create(conn)
+    digests.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _tag_dates,
     _guardrails,
@@ -196,6 +204,7 @@ MIGRATIONS: list[Migration] = [
     _sources,
     _inbound,
     _feed_history,
+    _digests,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")

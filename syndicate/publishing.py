@@ -43,7 +43,13 @@ from syndicate.newsletter.issues import (
     issues_for_article,
     queue_awaiting,
 )
-from syndicate.overrides import Overrides, apply_overrides
+from syndicate.overrides import (  # noqa: F401  (the names callers import from here)
+    Overrides,
+    apply_overrides,
+    check_image,
+    check_url,
+    parse_published,
+)
 from syndicate.readers import read_source
 from syndicate.store import open_store, utcnow, write_transaction
 from syndicate.tag_slugs import slug_for
@@ -163,6 +169,7 @@ def create_issues(
     *,
     send_email: bool,
     resend: bool = False,
+    now: datetime | None = None,
 ) -> list[PublishResult]:
     """Create the newsletter issue of each newly published article (the newsletter's hook).
 
@@ -190,6 +197,7 @@ def create_issues(
             result.article,
             resend=resend,
             first=result.status == "new",
+            published_at=now,
         )
         note = routing.describe(result.article.title) if result.status == "new" else None
         made.append(replace(result, issues=tuple(outcomes), routing_note=note))
@@ -202,9 +210,10 @@ def _store_batch(
     articles: Sequence[Article],
     options: PublishOptions,
     touched: set[str],
+    now: datetime | None = None,
 ) -> Published:
     """Publish what is due and store `articles`, minding the guardrails; make the issues."""
-    now = seconds_now()
+    now = now or seconds_now()
     results = [PublishResult(s.pk, s.article, "new") for s in publish_due(conn, now, touched)]
     refused: list[Refusal] = []
     for article in articles:
@@ -220,7 +229,7 @@ def _store_batch(
         old = row is None and published is not None and too_old(settings, published, now)
         results.append(PublishResult(stored.pk, stored.article, status, too_old=old))
     made = create_issues(
-        conn, settings, results, send_email=options.send_email, resend=options.resend
+        conn, settings, results, send_email=options.send_email, resend=options.resend, now=now
     )
     return Published(tuple(made), tuple(refused))
 
@@ -234,12 +243,17 @@ def publish_batch(
     settings: Settings,
     articles: Sequence[Article],
     options: PublishOptions = PublishOptions(),
+    *,
+    now: datetime | None = None,
 ) -> tuple[Published, FeedChange]:
-    """Store `articles` as one batch (scheduled ones due now too) and rebuild the feeds."""
+    """Store `articles` as one batch (scheduled ones due now too) and rebuild the feeds.
+
+    `now` is the moment of the publish (default: the clock), which a test may fix.
+    """
 
     def store(conn: Connection) -> tuple[Published, set[str]]:
         touched: set[str] = set()
-        return _store_batch(conn, settings, articles, options, touched), touched
+        return _store_batch(conn, settings, articles, options, touched, now), touched
 
     published, change = _change_feeds(engine, settings, store, dry_run=options.dry_run)
     results = tuple(_with_queued(result, change.queued) for result in published.results)

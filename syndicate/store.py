@@ -152,6 +152,29 @@ issue_articles = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, default=0),
 )
 
+# The articles a digest newsletter collects for its next slot: one row per article that
+# went to it at its first publication; `issue_id` is set when a digest takes it.
+digest_entries = sa.Table(
+    "digest_entries",
+    metadata,
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), primary_key=True),
+    sa.Column("article_pk", sa.ForeignKey("articles.pk"), primary_key=True),
+    sa.Column("added_at", UTCDateTime, nullable=False),  # when it was published
+    sa.Column("issue_id", sa.ForeignKey("issues.id"), index=True),
+    sa.Index("digest_entries_waiting", "newsletter_id", "issue_id", "added_at"),
+)
+
+# Each slot a digest newsletter has had (its cut-off), with its issue or none (nothing new):
+# the key makes two runs at one slot one digest.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), primary_key=True),
+    sa.Column("slot", UTCDateTime, primary_key=True),
+    sa.Column("issue_id", sa.ForeignKey("issues.id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
 subscribers = sa.Table(
     "subscribers",
     metadata,

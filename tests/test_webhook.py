@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 from delivery_helpers import write_article
+from flask.testing import FlaskClient
 from site_helpers import add_settings, cli, store
 from smtp_server import SMTPServer
 from werkzeug.test import TestResponse

@@ -60,7 +60,7 @@ class RenderedIssue:
     reply_to: str | None = None
 
 
-def _absolute_block(block: Block, base: str) -> Block:
+def absolute_block(block: Block, base: str) -> Block:
     """Return the block with sanitized inline HTML whose links are absolute."""
     if isinstance(block, Paragraph):
         return Paragraph(block.text, sanitize_html(block.html, base))
@@ -82,7 +82,7 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
     lead = absolute_figure(article.lead, base) if article.lead else None
     return {
         "article": article.with_changes(lead=lead),
-        "blocks": [_absolute_block(block, base) for block in article.blocks],
+        "blocks": [absolute_block(block, base) for block in article.blocks],
         "newsletter_name": newsletter.name,
         "title": one_line(article.title),
         "preheader": one_line(article.dek or ""),
@@ -98,7 +98,7 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
     }
 
 
-def _inline_css(html: str) -> etree._Element:
+def inline_tree(html: str) -> etree._Element:
     """Run premailer over the whole page once and return the inlined tree."""
     root = lxml.html.document_fromstring(html)
     inliner = premailer.Premailer(
@@ -113,7 +113,7 @@ def _inline_css(html: str) -> etree._Element:
     return result
 
 
-def _serialize(root: etree._Element) -> str:
+def serialize(root: etree._Element) -> str:
     return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode") + "\n"
 
 
@@ -126,17 +126,17 @@ def encoded_length(content: str) -> int:
 
 def inline_css(html: str) -> str:
     """Return `html` with its CSS inlined by premailer."""
-    return _serialize(_inline_css(html))
+    return serialize(inline_tree(html))
 
 
-def _cut(root: etree._Element, limit: int) -> int | None:
-    """Drop body blocks from the end until the page fits `limit`; return the blocks kept.
+def cut_point(root: etree._Element, limit: int, marker: str = "data-block") -> int | None:
+    """Say how many `marker` elements (body blocks, digest items) fit `limit` from the start.
 
-    Returns None when everything fits. Each block is measured once, so the cut costs one
-    encoding of the page plus one of each block, never another premailer run.
+    Returns None when everything fits. Each element is measured once, so the cut costs one
+    encoding of the page plus one of each element, never another premailer run.
     """
-    blocks = root.xpath("//*[@data-block]")
-    size = encoded_length(_serialize(root))
+    blocks = root.xpath(f"//*[@{marker}]")
+    size = encoded_length(serialize(root))
     if size <= limit:
         return None
     kept = len(blocks)
@@ -155,9 +155,9 @@ def render_issue(
     name = newsletter.name
     environment = template_environment(settings)
     context = _context(settings, article, newsletter)
-    root = _inline_css(environment.get_template("email/article.html.j2").render(context))
+    root = inline_tree(environment.get_template("email/article.html.j2").render(context))
 
-    kept = _cut(root, HTML_LIMIT - SPLICE_ROOM)
+    kept = cut_point(root, HTML_LIMIT - SPLICE_ROOM)
     for index, element in enumerate(root.xpath("//*[@data-block]")):
         if kept is not None and index >= kept:
             element.getparent().remove(element)
@@ -168,7 +168,7 @@ def render_issue(
             element.getparent().remove(element)
         else:
             del element.attrib["data-continue"]
-    html = _serialize(root)
+    html = serialize(root)
 
     blocks = context["blocks"] if kept is None else context["blocks"][:kept]
     plain = (
