@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from email import policy
 from email.headerregistry import Address
@@ -29,6 +29,7 @@ from common import EXAMPLE_ARTICLE, figure, make_site, temp_folder
 from syndicate.config import Settings, load_settings, site_secret
 from syndicate.model import Article
 from syndicate.newsletter import render, text
+from syndicate.newsletter.digest_email import render_digest
 from syndicate.newsletter.message import Recipient, build_template, message_id, unsubscribe_mailto
 from syndicate.newsletter.splice import personalize
 from syndicate.readers import read_article
@@ -45,11 +46,20 @@ def recipient_of(n: int) -> tuple[int, str, str | None]:
     return n + 1, f"reader{n:06d}@example.net", f"Reader Number {n}" if n % 2 else None
 
 
-def syndicate_messages(settings: Settings, article: Article, count: int) -> tuple[float, int]:
-    """Render once, build the template once, splice every recipient; return seconds, bytes."""
+def syndicate_messages(
+    settings: Settings, article: Article, count: int, digest: Sequence[Article] = ()
+) -> tuple[float, int]:
+    """Render once, build the template once, splice every recipient; return seconds, bytes.
+
+    With `digest`, the issue is a digest of those articles instead of `article` alone.
+    """
     started = time.perf_counter()
     settings = replace(settings, secret=site_secret(settings))  # as `send` does once per run
-    rendered = render.render_issue(settings, article)
+    if digest:
+        newsletter = render.default_newsletter(settings)
+        rendered = render_digest(settings, newsletter, digest)
+    else:
+        rendered = render.render_issue(settings, article)
     template = build_template(settings, rendered, date=utcnow())
     size = 0
     for n in range(count):
@@ -157,6 +167,22 @@ def main() -> None:
         )
         figure("syndicate personalize", rate, "msg/s", baseline=("(a)", rate_a), target=50)
         figure("syndicate personalize", rate, "msg/s", baseline=("(b)", rate_b), target=5)
+        ten = [
+            article.with_changes(title=f"{article.title} ({n})", slug=f"{article.slug}-{n}")
+            for n in range(1, 11)
+        ]
+        seconds_d, size_d = syndicate_messages(settings, article, options.recipients, ten)
+        print(
+            f"digest of 10: {options.recipients:,} messages, "
+            f"{size_d / options.recipients:,.0f} bytes each, {seconds_d:.2f} s"
+        )
+        figure(
+            "syndicate personalize, digest of 10 articles",
+            options.recipients / seconds_d,
+            "msg/s",
+            baseline=("the single-article issue", rate),
+            target=0.9,
+        )
 
 
 if __name__ == "__main__":

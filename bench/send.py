@@ -8,6 +8,8 @@ bytes in a loop, no database: the ceiling. syndicate runs `send_due` on a real s
 one database (a database of its own is created on a PostgreSQL server, and dropped after).
 
 Example: .venv/bin/python bench/send.py --deliveries 5000 --workers 1,2,4 --db postgresql+psycopg://postgres@127.0.0.1:55432/postgres
+`--dkim` instead prints syndicate's send rate with DKIM signing off and on (dkimpy's RSA is
+pure Python): .venv/bin/python bench/send.py --dkim --deliveries 2000
 """
 
 from __future__ import annotations
@@ -176,6 +178,45 @@ def syndicate_processes(
     return seconds, window
 
 
+def dkim_rates(count: int) -> None:
+    """Print `send_due`'s rate over one connection with DKIM signing off, then on."""
+    from dataclasses import replace
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+    rates = {}
+    with temp_folder("bench-dkim-") as folder, smtp_sink() as smtp_url:
+        print(f"send: {count:,} deliveries, DKIM off and on, one connection to an aiosmtpd sink")
+        for signed in (False, True):
+            settings = prepared_site(folder / f"dkim-{signed}", smtp_url, count, None)
+            if signed:
+                settings = replace(
+                    settings, dkim_domain="news.example.com", dkim_selector="bench", dkim_key=pem
+                )
+            engine = open_store(settings)
+            try:
+                started = time.perf_counter()
+                summary = send_due(engine, settings, rate=0, connections=1)
+                rates[signed] = count / (time.perf_counter() - started)
+            finally:
+                engine.dispose()
+            assert summary.sent == count, summary.describe()
+    figure("syndicate send --connections 1, unsigned", rates[False], "msg/s")
+    figure(
+        "syndicate send --connections 1, DKIM-signed (rsa-sha256, 2048 bits)",
+        rates[True],
+        "msg/s",
+        baseline=("unsigned", rates[False]),
+    )
+
+
 def main() -> None:
     """Run the baselines and syndicate against one sink and print the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -184,8 +225,12 @@ def main() -> None:
     parser.add_argument("--db", help="database server for --workers (default: SQLite file)")
     parser.add_argument("--worker-connections", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=2, help="turns of (d) and syndicate")
+    parser.add_argument("--dkim", action="store_true", help="only: the rate signed and unsigned")
     options = parser.parse_args()
     count = options.deliveries
+    if options.dkim:
+        dkim_rates(count)
+        return
 
     with temp_folder("bench-send-") as folder, smtp_sink() as smtp_url:
         print(f"send: {count:,} deliveries to an accept-and-discard aiosmtpd sink on 127.0.0.1")

@@ -277,6 +277,15 @@ def list_articles(
     return [_stored(row) for row in conn.execute(query)]
 
 
+def list_placed(conn: Connection, first: int, end: int | None) -> list[StoredArticle]:
+    """Return the published articles whose feed history places are in [first, end), newest first."""
+    query = sa.select(articles).where(articles.c.state == PUBLISHED, articles.c.feed_seq >= first)
+    if end is not None:
+        query = query.where(articles.c.feed_seq < end)
+    order = (articles.c.published.desc(), articles.c.pk.desc())
+    return [_stored(row) for row in conn.execute(query.order_by(*order))]
+
+
 def published_tags(conn: Connection, slugs: Collection[str] | None = None) -> dict[str, str]:
     """Return {tag slug: tag as first written} for every tag of a published article.
 

@@ -20,6 +20,8 @@
     │   ├── SignupLimitError           too many signups for an address or from a client
     │   ├── TokenError                 a signed link is tampered with, expired or misused
     │   │   └── NoLongerListedError    a valid link names an address removed since
+    │   ├── WebhookError               a webhook call's body is not a report it takes
+    │   │   └── WebhookRefused         unsigned, wrongly signed, stale or replayed
     │   ├── LockedError                another process holds a lock this one needs
     │   │   └── RunLockedError         another `syndicate run` is going on the site
     │   └── ListenError                the web server cannot listen where it was told
@@ -181,6 +183,16 @@ class TokenError(SyndicateError):
 
 class NoLongerListedError(TokenError):
     """A valid link names an address that has since been removed from the list."""
+
+
+class WebhookError(SyndicateError):
+    """A webhook call's body is not a report it takes."""
+
+    exit_code = 1
+
+
+class WebhookRefused(WebhookError):
+    """A webhook call is unsigned, wrongly signed, older than allowed, or a replay."""
 
 
 class ListenError(SyndicateError):

@@ -2,6 +2,7 @@
 
 `open_transport(settings)` picks one: SMTP when `smtp.url` is set, else an outbox that writes
 one `.eml` file per message so the whole pipeline runs on a machine with no mail server.
+With a DKIM key configured, either one is wrapped so that every message it takes is signed.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import smtplib
 import ssl
 import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
+from syndicate.domain.signing import Signer, signer_for
 from syndicate.errors import ConfigError, ConnectionLost, DeliveryError, Refused
 from syndicate.permissions import private_folder
 from syndicate.safetext import one_line
@@ -220,13 +222,35 @@ class OutboxTransport:
         """Nothing to let go of."""
 
 
+class SigningTransport:
+    """Sign each message with DKIM, then hand it to the transport underneath."""
+
+    def __init__(self, signer: Signer, inner: Transport) -> None:
+        self.signer = signer
+        self.inner = inner
+
+    def send(self, sender: str, recipient: str, message: bytes, *more: Any, **named: Any) -> str:
+        """Sign the finished message and send it; anything else goes on to the transport."""
+        return self.inner.send(sender, recipient, self.signer.sign(message), *more, **named)
+
+    def close(self) -> None:
+        """Close the transport underneath."""
+        self.inner.close()
+
+
 def open_transport(settings: Settings) -> Transport:
-    """Return a ready transport: a connected SMTP session, or the outbox when none is set."""
+    """Return a ready transport: a connected SMTP session, or the outbox when none is set.
+
+    With a DKIM key configured, the transport signs every message it takes.
+    """
+    signer = signer_for(settings)  # a bad key is refused before any connection is made
+    transport: Transport
     if settings.uses_outbox:
-        return OutboxTransport(settings.outbox_path)
-    transport = SMTPTransport(settings)
-    transport.connect()
-    return transport
+        transport = OutboxTransport(settings.outbox_path)
+    else:
+        transport = SMTPTransport(settings)
+        transport.connect()
+    return SigningTransport(signer, transport) if signer else transport
 
 
 def send_now(settings: Settings, recipient: str, message: bytes) -> str:

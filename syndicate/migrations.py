@@ -21,6 +21,9 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    digest_entries,
+    digests,
+    feed_pages,
     inbound_messages,
     issue_articles,
     issues,
@@ -179,6 +182,21 @@ def _inbound(conn: Connection, _default: DefaultNewsletter) -> None:
     inbound_messages.create(conn)
 
 
+def _feed_history(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 9: articles take places in the feed's history; archive pages are recorded."""
+    conn.execute(sa.text("ALTER TABLE articles ADD COLUMN feed_seq INTEGER"))
+    for index in articles.indexes:
+        if index.name == "ix_articles_feed_seq":
+            index.create(conn)
+    feed_pages.create(conn)
+
+
+def _digests(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 10: what digest newsletters collect for their next slot, and the slots they had."""
+    digest_entries.create(conn)
+    digests.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _tag_dates,
     _guardrails,
@@ -187,6 +205,8 @@ MIGRATIONS: list[Migration] = [
     _newsletters,
     _sources,
     _inbound,
+    _feed_history,
+    _digests,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")

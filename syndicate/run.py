@@ -25,6 +25,8 @@ from syndicate.guardrails import originals_first
 from syndicate.inbound.process import InboundReport, read_inbound
 from syndicate.locks import site_lock
 from syndicate.model import Article
+from syndicate.newsletter.digests import make_digests
+from syndicate.newsletter.issues import IssueOutcome
 from syndicate.notices import Notice, first_told
 from syndicate.publishing import (
     Overrides,
@@ -57,6 +59,7 @@ class RunReport:
     expired: int = 0  # pending signups never confirmed, deleted
     inbound: InboundReport | None = None  # the bounce mailbox, when inbound.url is set
     inbound_error: str | None = None
+    digests: tuple[IssueOutcome, ...] = ()  # made because a digest newsletter's slot came
 
     @property
     def ok(self) -> bool:
@@ -118,17 +121,25 @@ def _read(settings: Settings) -> tuple[list[Article], list[Notice], list[Notice]
     return articles, errors, warnings
 
 
-def run(settings: Settings, *, send_email: bool = True, dry_run: bool = False) -> RunReport:
-    """Publish the content folder's new and changed files, then send every due delivery.
+def run(
+    settings: Settings,
+    *,
+    send_email: bool = True,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> RunReport:
+    """Publish the content folder's new and changed files, make the digests whose slot has
+    come, then send every due delivery.
 
     A dry run does the publishing in a transaction it rolls back and sends nothing. How a
-    real run ended is kept for `syndicate status`.
+    real run ended is kept for `syndicate status`. `now` (default: the clock) is when the
+    run publishes and which digest slots it has passed; a test fixes it.
     """
     try:
         with run_lock(settings):
             started = utcnow()
             try:
-                report = _run(settings, send_email=send_email, dry_run=dry_run)
+                report = _run(settings, send_email=send_email, dry_run=dry_run, now=now)
             except BaseException as e:
                 outcome = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
                 if not dry_run:
@@ -157,7 +168,7 @@ def _record(
         engine.dispose()
 
 
-def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
+def _run(settings: Settings, *, send_email: bool, dry_run: bool, now: datetime | None) -> RunReport:
     articles, errors, warnings = _read(settings)
     engine = open_store(settings)
     try:
@@ -165,7 +176,7 @@ def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
         # source's failure says is said by the check itself, once (never exit 1).
         check = check_sources(engine, settings)
         options = PublishOptions(send_email=send_email, strict=False, dry_run=dry_run)
-        batch, _ = publish_batch(engine, settings, [*articles, *check.articles], options)
+        batch, _ = publish_batch(engine, settings, [*articles, *check.articles], options, now=now)
         publish_backfill(engine, settings, check, dry_run=dry_run)
         published = tuple(r for r in batch.results if r.status != "unchanged")
         refused = [(refusal.path, refusal.line()) for refusal in batch.refused]
@@ -180,6 +191,7 @@ def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
             _lines(errors, told),
             _lines(warnings, told) + check.warnings,
             expired=expire_pending(engine),
+            digests=tuple(make_digests(engine, settings, now or utcnow())) if send_email else (),
         )
         report = _read_mailbox(engine, settings, report)
         try:

@@ -87,6 +87,14 @@ articles = sa.Table(
     # published | scheduled (dated in the future: not in the feeds yet) | unpublished
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("feed_seq", sa.Integer, index=True, unique=True),  # see feed_history.py
+)
+
+feed_pages = sa.Table(  # what each archive page was rendered from (feed_history.py)
+    "feed_pages",
+    metadata,
+    sa.Column("page", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("stamp", sa.String(200), nullable=False),
 )
 
 article_tags = sa.Table(
@@ -146,6 +154,29 @@ issue_articles = sa.Table(
     sa.Column("issue_id", sa.ForeignKey("issues.id"), primary_key=True),
     sa.Column("article_pk", sa.ForeignKey("articles.pk"), primary_key=True, index=True),
     sa.Column("position", sa.Integer, nullable=False, default=0),
+)
+
+# The articles a digest newsletter collects for its next slot: one row per article that
+# went to it at its first publication; `issue_id` is set when a digest takes it.
+digest_entries = sa.Table(
+    "digest_entries",
+    metadata,
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), primary_key=True),
+    sa.Column("article_pk", sa.ForeignKey("articles.pk"), primary_key=True),
+    sa.Column("added_at", UTCDateTime, nullable=False),  # when it was published
+    sa.Column("issue_id", sa.ForeignKey("issues.id"), index=True),
+    sa.Index("digest_entries_waiting", "newsletter_id", "issue_id", "added_at"),
+)
+
+# Each slot a digest newsletter has had (its cut-off), with its issue or none (nothing new):
+# the key makes two runs at one slot one digest.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), primary_key=True),
+    sa.Column("slot", UTCDateTime, primary_key=True),
+    sa.Column("issue_id", sa.ForeignKey("issues.id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 subscribers = sa.Table(

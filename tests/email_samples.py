@@ -77,10 +77,10 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
-def plain_body(message: EmailMessage) -> str:
-    """Return the text/plain body a mail client would show; the message must have one."""
-    body = message.get_body(("plain",))
-    assert body is not None, "no text/plain body"
+def body_text(message: EmailMessage, subtype: str = "plain") -> str:
+    """Return the text/`subtype` body a mail client would show; the message must have one."""
+    body = message.get_body((subtype,))
+    assert body is not None, f"no text/{subtype} body"
     text: str = body.get_content()
     return text
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from email_samples import plain_body
+from email_samples import body_text
 from playwright.sync_api import Browser, Page, sync_playwright
 from site_helpers import add_settings, cli, store
 from smtp_server import SMTPServer, free_port
@@ -134,7 +134,7 @@ def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
             time.sleep(0.05)
         assert [m.recipients for m in smtp_server.messages] == [(address,)]
         confirmation = smtp_server.messages[0].message
-        confirm_link = link_in(plain_body(confirmation), web_url, "confirm")
+        confirm_link = link_in(body_text(confirmation), web_url, "confirm")
         page.goto(confirm_link)
         assert page.locator("h1").inner_text() == "Confirm your subscription"
         assert address in page.locator("main").inner_text()
@@ -157,7 +157,7 @@ def test_signup_confirm_issue_and_unsubscribe_in_a_browser(
         issue = issues[0].message
         assert "Night ferry returns" in str(issue["Subject"])
         unsubscribe_link = link_in(str(issue["List-Unsubscribe"]), web_url, "unsubscribe")
-        assert unsubscribe_link in plain_body(issue)
+        assert unsubscribe_link in body_text(issue)
 
         # The unsubscribe page and its button.
         page.goto(unsubscribe_link)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from delivery_helpers import add_active, write_article
-from email_samples import plain_body
+from email_samples import body_text
 from serve_helpers import served
 from site_helpers import cli
 from smtp_server import SMTPServer
@@ -138,7 +138,7 @@ def test_a_web_url_with_a_path_serves_and_links_everything_under_it(
         while not smtp_server.messages and time.monotonic() < deadline:
             time.sleep(0.05)
         (email,) = smtp_server.messages
-        body = plain_body(email.message)
+        body = body_text(email.message)
         link = re.search(r"http://\S+/confirm/\S+", body)
         assert link is not None and link.group(0).startswith(f"{server.root}/confirm/")
         page = open_page(link.group(0))

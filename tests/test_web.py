@@ -12,9 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
-from email_samples import plain_body
+from email_samples import body_text
 from flask import Flask, Response
 from flask.testing import FlaskClient
 from site_helpers import add_settings, store
@@ -176,7 +177,7 @@ def test_signup_sends_one_confirmation_and_records_web_consent(
     assert row["name"] == "Ada Reader"
     messages = outbox(settings)
     assert [m["To"].addresses[0].addr_spec for m in messages] == ["reader@example.net"]
-    assert f"{WEB_URL}/confirm/" in plain_body(messages[0])
+    assert f"{WEB_URL}/confirm/" in body_text(messages[0])
 
 
 def test_signing_up_again_looks_the_same_and_changes_nothing(
@@ -606,3 +607,18 @@ def test_every_page_passes_html_validate(app: Flask, settings: Settings, tmp_pat
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_page_names_the_feeds_for_autodiscovery(app: Flask, settings: Settings) -> None:
+    client = app.test_client()
+    for path in ("/", "/confirm/nonsense", "/nowhere"):
+        page = lxml.html.fromstring(client.get(path).get_data())
+        links = [
+            (link.get("type"), link.get("href"))
+            for link in page.xpath("//head/link[@rel='alternate']")
+        ]
+        assert links == [
+            ("application/atom+xml", f"{settings.base_url}/feeds/atom.xml"),
+            ("application/rss+xml", f"{settings.base_url}/feeds/rss.xml"),
+            ("application/feed+json", f"{settings.base_url}/feeds/feed.json"),
+        ], path

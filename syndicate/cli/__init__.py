@@ -2,6 +2,7 @@
 
 from syndicate.cli import (  # noqa: F401  (each module registers its commands)
     articles,
+    domain,
     inbound,
     newsletter,
     newsletters,

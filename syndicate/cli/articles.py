@@ -21,11 +21,10 @@ from syndicate.errors import DateProblem, InputError
 from syndicate.feeds import FEED_FILES
 from syndicate.guardrails import Allow
 from syndicate.model import article_to_dict
+from syndicate.overrides import Overrides, parse_published
 from syndicate.publishing import (
-    Overrides,
     PublishOptions,
     PublishResult,
-    parse_published,
     publish_files,
     refresh_feeds,
     unpublish,

@@ -1,15 +1,18 @@
-"""Commands: newsletter list / hold / release / cancel / test (issues under review)."""
+"""Commands: newsletter list / hold / release / cancel / test / preview (issues under review)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from sqlalchemy.engine import Engine
 
-from syndicate.cli.base import main, pass_settings, site_store
+from syndicate.cli.base import main, pass_settings, site_store, warn
 from syndicate.config import Settings
 from syndicate.newsletter import issues, test_copy
+from syndicate.newsletter.archive import sync_issue_page
+from syndicate.newsletter.preview import write_digest_preview
 from syndicate.store import MAX_ID
 
 
@@ -42,6 +45,7 @@ def _change(
     """Apply a change to an issue, then say how many deliveries it touched and the issue's line."""
     with site_store(settings) as engine:
         issue, touched = change(engine, issue_id)
+        sync_issue_page(engine, settings, issue_id)  # released: its page; cancelled: none
     click.echo(done.format(touched))
     click.echo(_line(issue))
 
@@ -128,3 +132,31 @@ def test(settings: Settings, issue_id: int, address: str) -> None:
     with site_store(settings) as engine:
         reply = test_copy.send_test(engine, settings, issue_id, address)
     click.echo(f"test copy of issue {issue_id} sent to {address}: {reply}")
+
+
+@newsletter.command()
+@click.argument("slug")
+@click.option("--to", "to", metavar="ADDRESS", help="Address the preview to this reader.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files here (default: the site's outbox/preview/).",
+)
+@click.option(
+    "--screenshot", is_flag=True, help="Also write 600px and 375px wide PNGs (needs chromium)."
+)
+@pass_settings
+def preview(
+    settings: Settings, slug: str, to: str | None, out: Path | None, screenshot: bool
+) -> None:
+    """Write the digest SLUG's next slot would send (HTML, text, .eml), from what waits now.
+
+    Example: syndicate newsletter preview morning-briefing --screenshot
+    """
+    shown, coming = write_digest_preview(settings, slug, to=to, out=out, screenshot=screenshot)
+    when = f"{coming.slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"
+    click.echo(f"{slug} at {when}: {shown.rendered.subject}")
+    for message in shown.warnings:
+        warn(message)
+    for path in (shown.html, shown.text, shown.eml, *shown.screenshots):
+        click.echo(str(path))

@@ -10,8 +10,8 @@ from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.errors import NewsletterError
 from syndicate.newsletter import editing
+from syndicate.newsletter.cadence import FORMS
 from syndicate.newsletter.catalog import load_newsletters, member_counts
-from syndicate.newsletter.definitions import CADENCES
 
 
 @main.group("newsletters")
@@ -30,7 +30,15 @@ def _fields(func: Any) -> Any:
         click.option("--description", help="One line for the signup page."),
         click.option("--from", "sender", help="Its own From: 'Name <address>' or an address."),
         click.option("--reply-to", help="Its own Reply-To address."),
-        click.option("--cadence", type=click.Choice(CADENCES), help="When it sends."),
+        click.option("--cadence", help=f"When it sends: {FORMS}."),
+        click.option(
+            "--subject", help="A digest's subject: {newsletter} {headline} {more} {count}."
+        ),
+        click.option(
+            "--full-text/--headlines",
+            default=None,
+            help="A digest carries each article whole, or its headline, dek and image.",
+        ),
         click.option("--tag", "tags", multiple=True, help="Take articles with this tag (repeat)."),
         click.option("--alias", "aliases", multiple=True, help="Another name articles use."),
         click.option("--language", help="Its language, such as en or de."),

@@ -167,6 +167,8 @@ def run_command(settings: Settings, quiet: bool, dry_run: bool, no_email: bool) 
     if report.published and not quiet:
         echo_published(settings, report.published)
     echo_too_old(settings, report.published)
+    for digest in report.digests if not quiet else ():
+        click.echo(f"digest of {digest.newsletter}: {digest.describe()}")
     for message in report.warnings:
         warn(message)
     for problem in (*report.skipped, *report.errors):

@@ -157,3 +157,26 @@ def as_database_url(key: str, value: Any) -> str:
             f"{key}: expected a sqlite:/// or postgresql+psycopg:// URL, got {text!r}"
         )
     return text
+
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def as_domain(key: str, value: Any) -> str:
+    """Accept a DNS name (or a DKIM selector): dot-separated labels of letters, digits, - and _."""
+    text = as_text(key, value).rstrip(".").lower()
+    if not all(_LABEL.fullmatch(label) for label in text.split(".")):
+        raise ConfigError(f"{key}: expected a domain name such as news.example.com, got {value!r}")
+    return text
+
+
+HOST_PORT = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(?::(?P<port>[0-9]{1,5}))?")
+
+
+def as_host_port(key: str, value: Any) -> str:
+    """Accept `host:port` (a bracketed IPv6 address too), or a host alone for port 53."""
+    text = as_text(key, value)
+    found = HOST_PORT.fullmatch(text)
+    if not found or not 0 < int(found["port"] or 53) < 65536:
+        raise ConfigError(f"{key}: expected host:port such as 127.0.0.1:53, got {value!r}")
+    return text

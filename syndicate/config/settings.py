@@ -34,6 +34,7 @@ KEYS: tuple[Key, ...] = (
     Key("author", "site.author", "SYNDICATE_AUTHOR", checks.as_text),
     Key("content_dir", "site.content_dir", "SYNDICATE_CONTENT_DIR", checks.as_text),
     Key("feed_entries", "feeds.entries", "SYNDICATE_FEED_ENTRIES", checks.as_positive_count),
+    Key("websub_hub", "feeds.websub_hub", "SYNDICATE_WEBSUB_HUB", checks.as_http_url),
     Key("newsletter_name", "newsletter.name", "SYNDICATE_NEWSLETTER", checks.as_text),
     Key("newsletter_from", "newsletter.from", "SYNDICATE_FROM", checks.as_address),
     Key("reply_to", "newsletter.reply_to", "SYNDICATE_REPLY_TO", checks.as_address),
@@ -48,6 +49,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("verp", "newsletter.verp", "SYNDICATE_VERP", checks.as_bool),
     Key("hold", "newsletter.hold", "SYNDICATE_HOLD", checks.as_bool),
+    Key("archive", "newsletter.archive", "SYNDICATE_ARCHIVE", checks.as_bool),
     Key("max_age", "newsletter.max_age", "SYNDICATE_MAX_AGE", checks.as_duration),
     Key("delay", "newsletter.delay", "SYNDICATE_DELAY", checks.as_duration),
     Key("web_url", "web.url", "SYNDICATE_WEB_URL", checks.as_http_url),
@@ -87,6 +89,12 @@ KEYS: tuple[Key, ...] = (
     Key("sources_pool", "sources.pool", "SYNDICATE_SOURCES_POOL", checks.as_positive_count),
     Key("sources_timeout", "sources.timeout", "SYNDICATE_SOURCES_TIMEOUT", checks.as_duration),
     Key("secret", "", "SYNDICATE_SECRET", signing_secret),
+    Key("dkim_domain", "dkim.domain", "SYNDICATE_DKIM_DOMAIN", checks.as_domain),
+    Key("dkim_selector", "dkim.selector", "SYNDICATE_DKIM_SELECTOR", checks.as_domain),
+    Key("dkim_key_file", "dkim.key_file", "SYNDICATE_DKIM_KEY_FILE", checks.as_text),
+    Key("dkim_key", "", "SYNDICATE_DKIM_KEY", secret_text),
+    Key("nameserver", "check.nameserver", "SYNDICATE_NAMESERVER", checks.as_host_port),
+    Key("webhook_secret", "webhooks.secret", "SYNDICATE_WEBHOOK_SECRET", signing_secret),
 )
 
 
@@ -102,6 +110,7 @@ class Settings:
     author: str | None = None
     content_dir: str = "content"
     feed_entries: int = 20
+    websub_hub: str | None = None  # a WebSub hub the feeds name and every publish pings
     newsletter_name: str | None = None
     newsletter_from: str | None = None
     reply_to: str | None = None
@@ -109,6 +118,7 @@ class Settings:
     bounce_address: str | None = None
     verp: bool = True  # envelope sender bounces+<token>@, mailto unsubscribe+<token>@
     hold: bool = False
+    archive: bool = True  # each sent issue becomes a public page under archive/
     max_age: float = 7 * 86400.0  # seconds; 0: no check
     delay: float = 0.0  # seconds a new issue waits, so `newsletter cancel` can undo it
     web_url: str | None = None
@@ -133,6 +143,12 @@ class Settings:
     sources_pool: int = 8  # followed feeds fetched at once
     sources_timeout: float = 20.0  # seconds a followed feed may take to answer
     secret: str | None = None
+    dkim_domain: str | None = None
+    dkim_selector: str | None = None
+    dkim_key_file: str | None = None
+    dkim_key: str | None = None  # the private key's PEM itself (SYNDICATE_DKIM_KEY)
+    nameserver: str | None = None  # host:port of the DNS server `syndicate check` asks
+    webhook_secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.
 
@@ -184,6 +200,11 @@ class Settings:
         if url.startswith(prefix) and not url[len(prefix) :].startswith(("/", ":memory:")):
             return prefix + str(self.site / url[len(prefix) :])
         return url
+
+    @property
+    def dkim_key_path(self) -> Path | None:
+        """The DKIM private key file, relative to the site folder unless absolute."""
+        return self.site / self.dkim_key_file if self.dkim_key_file else None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -8,6 +8,7 @@ article at once: today's behaviour. Its slug is fixed when it is first stored
 
 from __future__ import annotations
 
+import string
 import tomllib
 import unicodedata
 from collections.abc import Sequence
@@ -23,8 +24,8 @@ from syndicate.config.checks import as_text as _text
 from syndicate.errors import ConfigError
 from syndicate.migrations import DefaultNewsletter
 from syndicate.model import Article
+from syndicate.newsletter.cadence import Cadence, parse_cadence
 
-CADENCES = ("immediate",)  # the digest issue adds more
 FIELDS = {
     "slug",
     "name",
@@ -37,7 +38,13 @@ FIELDS = {
     "language",
     "public",
     "subscribe_on_signup",
+    "archive",
+    "full_text",
+    "subject",
 }
+# A digest's subject: the newsletter's name, the first headline, " and N more" when more.
+DIGEST_SUBJECT = "{newsletter}: {headline}{more}"
+SUBJECT_FIELDS = {"newsletter", "headline", "more", "count"}
 
 
 @dataclass(frozen=True)
@@ -55,11 +62,19 @@ class Newsletter:
     language: str | None = None
     public: bool = True
     subscribe_on_signup: bool = True
+    archive: bool = True  # each sent issue becomes a public page under archive/
+    full_text: bool = False  # a digest carries each article whole, not headline and dek
+    subject: str = DIGEST_SUBJECT  # a digest's subject line
     declared: bool = True  # False: the one a site without [[newsletters]] has
     id: int = 0  # its row in the store, once `catalog` has seen it
 
     def with_id(self, newsletter_id: int, slug: str | None = None) -> Newsletter:
         return replace(self, id=newsletter_id, slug=slug or self.slug)
+
+    @property
+    def schedule(self) -> Cadence:
+        """Return the cadence parsed (checked when the file was read)."""
+        return parse_cadence(self.cadence)
 
     def takes(self, tag_slugs: set[str]) -> bool:
         """Say whether an article with these tags (slugged) is this newsletter's by its tags."""
@@ -92,8 +107,23 @@ def _slug(key: str, value: Any) -> str:
 
 def _cadence(key: str, value: Any) -> str:
     text = _text(key, value)
-    if text not in CADENCES:
-        raise ConfigError(f"{key}: unknown cadence {text!r} (known: {', '.join(CADENCES)})")
+    try:
+        parse_cadence(text)
+    except ConfigError as e:
+        raise ConfigError(f"{key}: {e}") from None
+    return " ".join(text.lower().split())
+
+
+def _subject(key: str, value: Any) -> str:
+    text = _text(key, value)
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as e:
+        raise ConfigError(f"{key}: {text!r} is not a subject template: {e}") from None
+    unknown = sorted(names - SUBJECT_FIELDS)
+    if unknown:
+        known = ", ".join(f"{{{name}}}" for name in sorted(SUBJECT_FIELDS))
+        raise ConfigError(f"{key}: unknown placeholder {{{unknown[0]}}} (known: {known})")
     return text
 
 
@@ -115,6 +145,9 @@ def parse_newsletter(table: Any, where: str) -> Newsletter:
         "language": _text,
         "public": _bool,
         "subscribe_on_signup": _bool,
+        "archive": _bool,
+        "full_text": _bool,
+        "subject": _subject,
     }
     values = {k: check(f"{where}.{k}", table[k]) for k, check in checks.items() if k in table}
     if "from" in values:
@@ -167,6 +200,7 @@ def default_newsletter(settings: Settings) -> Newsletter:
         reply_to=settings.reply_to,
         language=settings.language,
         declared=False,
+        archive=settings.archive,
     )
 
 

@@ -20,12 +20,17 @@ from syndicate.errors import IssueError
 from syndicate.model import Article, DeliveryState, IssueState
 from syndicate.newsletter.definitions import Newsletter, Routing, route
 from syndicate.newsletter.queueing import queue_issue
+
+# Callers import these from here too: `X as X` marks them re-exported (mypy --strict).
+from syndicate.newsletter.summaries import IssueSummary as IssueSummary
+from syndicate.newsletter.summaries import issue_row as issue_row
+from syndicate.newsletter.summaries import list_issues as list_issues
+from syndicate.newsletter.summaries import summary as summary
 from syndicate.store import (
     TableRow,
     deliveries,
     issue_articles,
     issues,
-    storable_id,
     utcnow,
     write_transaction,
 )
@@ -34,7 +39,6 @@ HELD, QUEUED, CANCELLED = IssueState.HELD, IssueState.QUEUED, IssueState.CANCELL
 # Made with its article, queued only once the feed files showing that article are in place:
 # a publish whose feeds failed (or that was killed) must not mail what the feeds lack.
 AWAITING_FEEDS = IssueState.AWAITING_FEEDS
-DELIVERY_STATES = tuple(DeliveryState)
 
 
 @dataclass(frozen=True)
@@ -65,56 +69,6 @@ class IssueOutcome:
             who = "subscriber" if self.deliveries == 1 else "subscribers"
             return f"issue {self.issue_id} queued for {self.deliveries} {who}{cut}"
         return f"issue {self.issue_id} re-rendered with the edited article{cut}"
-
-
-@dataclass(frozen=True)
-class IssueSummary:
-    """One issue as `newsletter list` shows it, with its deliveries counted by state."""
-
-    id: int
-    article_pk: int
-    state: str
-    subject: str
-    created_at: datetime
-    queued_at: datetime | None
-    counts: dict[str, int]
-    next_due: datetime | None = None  # the earliest unsent delivery's due time
-
-    @property
-    def waits_until(self) -> datetime | None:
-        """Return when newsletter.delay lets the issue's first copy go, while that is ahead."""
-        waiting = self.next_due is not None and self.next_due > utcnow()
-        return self.next_due if waiting and not self.gone_out else None
-
-    @property
-    def gone_out(self) -> int:
-        """Return how many copies left: sent over SMTP or written to the outbox."""
-        return self.counts["sent"] + self.counts["written"]
-
-    @property
-    def total(self) -> int:
-        """Return how many copies the issue has, leaving out the cancelled ones."""
-        return sum(self.counts.values()) - self.counts["cancelled"]
-
-    def status(self, now: datetime | None = None) -> str:
-        """Return the one state the publisher sees: what happened to the issue as a whole.
-
-        waiting (queued, its grace period not over), held, sending, sent, written to
-        outbox, partly sent then cancelled, or cancelled.
-        """
-        if self.state == CANCELLED:
-            return "partly sent, then cancelled" if self.gone_out else "cancelled"
-        if self.state == HELD:
-            return "held"
-        if self.counts["due"] or self.counts["sending"]:
-            now = now or utcnow()
-            not_yet = self.next_due is not None and self.next_due > now
-            if not_yet and not self.gone_out and not self.counts["sending"]:
-                return "waiting"
-            return "sending"
-        if self.counts["written"] and not self.counts["sent"]:
-            return "written to outbox"
-        return "sent"
 
 
 @dataclass(frozen=True)
@@ -171,21 +125,36 @@ def issues_for_article(
     *,
     resend: bool = False,
     first: bool = True,
+    published_at: datetime | None = None,
 ) -> tuple[list[IssueOutcome], Routing]:
-    """Make (or refresh) the issues of a just-published article, one per newsletter it goes to.
+    """Make (or refresh) the issues of a just-published article, one per immediate newsletter
+    it goes to; a digest newsletter it goes to collects it for its next slot instead.
 
     The issues made together share their creation moment: queueing one skips whoever
     already has a delivery of another (`queue_issue`). Runs inside the caller's transaction.
+    `published_at` is the moment of the publish (default: now), the one digests go by.
     """
+    from syndicate.newsletter.digests import collect  # digests build on this module
+
     routing = route(newsletters, article)
     now = utcnow()
-    made = [
-        create_issue(
-            conn, settings, article_pk, article, newsletter, resend=resend, first=first, now=now
-        )
-        for newsletter in newsletters
-        if newsletter.slug in routing.slugs
-    ]
+    made = []
+    for newsletter in (n for n in newsletters if n.slug in routing.slugs):
+        if not newsletter.schedule.is_digest:
+            made.append(
+                create_issue(
+                    conn,
+                    settings,
+                    article_pk,
+                    article,
+                    newsletter,
+                    resend=resend,
+                    first=first,
+                    now=now,
+                )
+            )
+        elif first or resend:
+            collect(conn, newsletter, article_pk, published_at or now, resend=resend)
     return [outcome for outcome in made if outcome is not None], routing
 
 
@@ -286,15 +255,6 @@ def _refresh(
     )
 
 
-def issue_row(conn: Connection, issue_id: int) -> TableRow:
-    row = None
-    if storable_id(issue_id):
-        row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
-    if row is None:
-        raise IssueError(f"no issue {issue_id}: see `syndicate newsletter list`")
-    return row
-
-
 def hold(engine: Engine, issue_id: int) -> IssueSummary:
     """Hold a queued issue for review: its unsent deliveries wait until it is released."""
     with write_transaction(engine) as conn:
@@ -302,7 +262,7 @@ def hold(engine: Engine, issue_id: int) -> IssueSummary:
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is cancelled; it cannot be held")
         conn.execute(issues.update().where(issues.c.id == issue_id).values(state=HELD))
-    return _summary(engine, issue_id)
+    return summary(engine, issue_id)
 
 
 def release(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
@@ -314,7 +274,7 @@ def release(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
         if row.state == QUEUED:
             raise IssueError(f"issue {issue_id} is already queued")
         added = queue_issue(conn, issue_id)
-    return _summary(engine, issue_id), added
+    return summary(engine, issue_id), added
 
 
 def _cancel_rows(conn: Connection, issue_ids: sa.ColumnElement[bool]) -> int:
@@ -336,7 +296,7 @@ def cancel(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is already cancelled")
         dropped = _cancel_rows(conn, issues.c.id == issue_id)
-    return _summary(engine, issue_id), dropped
+    return summary(engine, issue_id), dropped
 
 
 def cancel_for_article(conn: Connection, article_pk: int) -> int:
@@ -369,76 +329,3 @@ def requeue_written(engine: Engine, settings: Settings) -> int:
             .values(state="due", due_at=utcnow(), sent_at=None, claimed_by=None, claimed_at=None)
         )
         return result.rowcount or 0
-
-
-def _counts(
-    conn: Connection, issue_ids: list[int]
-) -> tuple[dict[int, dict[str, int]], dict[int, datetime]]:
-    """Return each issue's deliveries counted by state, and its earliest unsent due time."""
-    query = (
-        sa.select(
-            deliveries.c.issue_id,
-            deliveries.c.state,
-            sa.func.count(),
-            sa.func.min(deliveries.c.due_at),
-        )
-        .where(deliveries.c.issue_id.in_(issue_ids))
-        .group_by(deliveries.c.issue_id, deliveries.c.state)
-    )
-    counts: dict[int, dict[str, int]] = {i: dict.fromkeys(DELIVERY_STATES, 0) for i in issue_ids}
-    next_due: dict[int, datetime] = {}
-    for issue_id, state, number, earliest in conn.execute(query):
-        counts[issue_id][state] = int(number)
-        if state == "due" and earliest is not None:
-            next_due[issue_id] = earliest  # min() keeps the column's type: timezone-aware
-    return counts, next_due
-
-
-def _summaries(conn: Connection, rows: list[TableRow]) -> list[IssueSummary]:
-    counts, next_due = _counts(conn, [row.id for row in rows])
-    return [
-        IssueSummary(
-            row.id,
-            row.article_pk,
-            row.state,
-            row.subject,
-            row.created_at,
-            row.queued_at,
-            counts[row.id],
-            next_due.get(row.id),
-        )
-        for row in rows
-    ]
-
-
-def list_issues(
-    engine: Engine, *, limit: int | None = None, unfinished: bool = False
-) -> list[IssueSummary]:
-    """Return the issues, newest first, each with its deliveries counted by state.
-
-    With `unfinished`, only those held or with copies still to send.
-    """
-    query = sa.select(
-        issues.c.id,
-        issues.c.article_pk,
-        issues.c.state,
-        issues.c.subject,
-        issues.c.created_at,
-        issues.c.queued_at,
-    ).order_by(issues.c.id.desc())
-    if unfinished:
-        unsent = sa.select(deliveries.c.issue_id).where(deliveries.c.state.in_(("due", "sending")))
-        query = query.where(
-            sa.or_(
-                issues.c.state == HELD,
-                sa.and_(issues.c.state == QUEUED, issues.c.id.in_(unsent)),
-            )
-        )
-    with engine.connect() as conn:
-        rows = conn.execute(query.limit(limit) if limit else query).all()
-        return _summaries(conn, list(rows))
-
-
-def _summary(engine: Engine, issue_id: int) -> IssueSummary:
-    with engine.connect() as conn:
-        return _summaries(conn, [issue_row(conn, issue_id)])[0]

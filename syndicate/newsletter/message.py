@@ -141,10 +141,13 @@ def _text_header(message: EmailMessage, name: str, value: str) -> None:
     a long non-ASCII Subject ("the new rules" reads "the newrules"); the older encoder
     keeps spaces inside the encoded words. The value is one line already (no CR/LF).
     """
-    if value.isascii():
+    if value.isascii() and len(f"{name}: {value}") <= QP_LINE_LENGTH:
         message[name] = value
         return
-    encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n", maxlinelen=76)
+    # A long ASCII value too: the modern folder would break it before its first word,
+    # and a client reads the leading space back as part of the subject.
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    encoded = Header(value, charset, header_name=name).encode(linesep="\r\n", maxlinelen=76)
     message.set_raw(name, encoded)
 
 

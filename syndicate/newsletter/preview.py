@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -12,11 +13,13 @@ from syndicate.config import Settings
 from syndicate.errors import (
     AddressError,
     InputError,
+    NewsletterError,
     ScreenshotError,
     SyndicateError,
     UnknownArticleError,
 )
 from syndicate.model import Article
+from syndicate.newsletter.digests import Upcoming
 from syndicate.newsletter.message import (
     Recipient,
     build_message,
@@ -137,12 +140,31 @@ def write_preview(
     """Render an article's email and write SLUG.html, SLUG.txt and SLUG.eml for a look."""
     article = load_article(settings, file_or_id)
     rendered = render_issue(settings, article)
+    preview = write_files(settings, rendered, article.slug, to=to, out=out, screenshot=screenshot)
+    if rendered.truncated:
+        cut = "the article is too long for one email (Gmail clips past 102 KB): " + (
+            "it was cut, with a link to the rest"
+            if article.url
+            else "it was cut with a note; give it a URL to link to the rest"
+        )
+        return replace(preview, warnings=(cut, *preview.warnings))
+    return preview
+
+
+def write_files(
+    settings: Settings,
+    rendered: RenderedIssue,
+    name: str,
+    *,
+    to: str | None = None,
+    out: Path | None = None,
+    screenshot: bool = False,
+) -> Preview:
+    """Write a rendered email as NAME.html, NAME.txt and NAME.eml (and screenshots)."""
     recipient = preview_recipient(settings, to)
     message = build_message(settings, rendered, recipient, date=utcnow())
     folder = out or settings.outbox_path / "preview"
-    html_path, text_path, eml_path = (
-        folder / f"{article.slug}.{ext}" for ext in ("html", "txt", "eml")
-    )
+    html_path, text_path, eml_path = (folder / f"{name}.{ext}" for ext in ("html", "txt", "eml"))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         # The .eml is the message a subscriber gets; the HTML and text files are its parts.
@@ -151,19 +173,39 @@ def write_preview(
         write_atomic(text_path, fill(rendered.text, recipient, html=False).encode("utf-8"))
     except OSError as e:
         raise SyndicateError(f"cannot write the preview into {folder}: {e.strerror or e}") from e
-    shots = take_screenshots(html_path, folder, article.slug) if screenshot else ()
+    shots = take_screenshots(html_path, folder, name) if screenshot else ()
     warnings = []
-    if rendered.truncated:
-        warnings.append(
-            "the article is too long for one email (Gmail clips past 102 KB): "
-            "it was cut, with a link to the rest"
-            if article.url
-            else "the article is too long for one email (Gmail clips past 102 KB): "
-            "it was cut with a note; give it a URL to link to the rest"
-        )
     if not one_click_ready(settings):
         warnings.append(
             f"unsubscribe links start with {settings.public_web_url}: one-click unsubscribe "
             "(RFC 8058) needs https, so List-Unsubscribe-Post is left out"
         )
     return Preview(html_path, text_path, eml_path, shots, rendered, tuple(warnings))
+
+
+def write_digest_preview(
+    settings: Settings,
+    slug: str,
+    *,
+    to: str | None = None,
+    out: Path | None = None,
+    screenshot: bool = False,
+    now: datetime | None = None,
+) -> tuple[Preview, Upcoming]:
+    """Render the digest `slug`'s next slot would send, from what waits now; write its files."""
+    from syndicate.newsletter.digest_email import render_digest  # premailer: only here
+    from syndicate.newsletter.digests import upcoming
+
+    engine = open_store(settings)
+    try:
+        coming = upcoming(engine, settings, slug, now or utcnow())
+    finally:
+        engine.dispose()
+    if not coming.articles:
+        when = f"{coming.slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"
+        raise NewsletterError(
+            f"no article waits for the next digest of {slug} ({when}): it would send nothing"
+        )
+    rendered = render_digest(settings, coming.newsletter, coming.articles)
+    name = f"{slug}-digest"
+    return write_files(settings, rendered, name, to=to, out=out, screenshot=screenshot), coming

@@ -20,6 +20,7 @@ from syndicate.config import Settings
 from syndicate.html_body import absolute_figure, sanitize_html
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
+from syndicate.newsletter.archive_paths import issue_url
 from syndicate.newsletter.definitions import Newsletter, default_newsletter
 from syndicate.safetext import one_line
 from syndicate.templating import template_environment
@@ -59,7 +60,7 @@ class RenderedIssue:
     reply_to: str | None = None
 
 
-def _absolute_block(block: Block, base: str) -> Block:
+def absolute_block(block: Block, base: str) -> Block:
     """Return the block with sanitized inline HTML whose links are absolute."""
     if isinstance(block, Paragraph):
         return Paragraph(block.text, sanitize_html(block.html, base))
@@ -75,14 +76,14 @@ def _absolute_block(block: Block, base: str) -> Block:
     return block
 
 
-def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
+def _context(settings: Settings, article: Article, newsletter: Newsletter) -> dict[str, Any]:
     base = article.url or settings.base_url + "/"
     language = article.language or settings.language
     lead = absolute_figure(article.lead, base) if article.lead else None
     return {
         "article": article.with_changes(lead=lead),
-        "blocks": [_absolute_block(block, base) for block in article.blocks],
-        "newsletter_name": name,
+        "blocks": [absolute_block(block, base) for block in article.blocks],
+        "newsletter_name": newsletter.name,
         "title": one_line(article.title),
         "preheader": one_line(article.dek or ""),
         "language": language,
@@ -90,13 +91,14 @@ def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
+        "archive_url": issue_url(settings, newsletter, article),
         "address": PLACEHOLDER_ADDRESS,
         "figure_alt": figure_alt,
         "figure_text": text.figure_text,
     }
 
 
-def _inline_css(html: str) -> etree._Element:
+def inline_tree(html: str) -> etree._Element:
     """Run premailer over the whole page once and return the inlined tree."""
     root = lxml.html.document_fromstring(html)
     inliner = premailer.Premailer(
@@ -111,7 +113,7 @@ def _inline_css(html: str) -> etree._Element:
     return result
 
 
-def _serialize(root: etree._Element) -> str:
+def serialize(root: etree._Element) -> str:
     html: str = lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
     return html + "\n"
 
@@ -125,17 +127,17 @@ def encoded_length(content: str) -> int:
 
 def inline_css(html: str) -> str:
     """Return `html` with its CSS inlined by premailer."""
-    return _serialize(_inline_css(html))
+    return serialize(inline_tree(html))
 
 
-def _cut(root: etree._Element, limit: int) -> int | None:
-    """Drop body blocks from the end until the page fits `limit`; return the blocks kept.
+def cut_point(root: etree._Element, limit: int, marker: str = "data-block") -> int | None:
+    """Say how many `marker` elements (body blocks, digest items) fit `limit` from the start.
 
-    Returns None when everything fits. Each block is measured once, so the cut costs one
-    encoding of the page plus one of each block, never another premailer run.
+    Returns None when everything fits. Each element is measured once, so the cut costs one
+    encoding of the page plus one of each element, never another premailer run.
     """
-    blocks = root.xpath("//*[@data-block]")
-    size = encoded_length(_serialize(root))
+    blocks = root.xpath(f"//*[@{marker}]")
+    size = encoded_length(serialize(root))
     if size <= limit:
         return None
     kept = len(blocks)
@@ -153,10 +155,10 @@ def render_issue(
     newsletter = newsletter or default_newsletter(settings)
     name = newsletter.name
     environment = template_environment(settings)
-    context = _context(settings, article, name)
-    root = _inline_css(environment.get_template("email/article.html.j2").render(context))
+    context = _context(settings, article, newsletter)
+    root = inline_tree(environment.get_template("email/article.html.j2").render(context))
 
-    kept = _cut(root, HTML_LIMIT - SPLICE_ROOM)
+    kept = cut_point(root, HTML_LIMIT - SPLICE_ROOM)
     for index, element in enumerate(root.xpath("//*[@data-block]")):
         if kept is not None and index >= kept:
             element.getparent().remove(element)
@@ -167,7 +169,7 @@ def render_issue(
             element.getparent().remove(element)
         else:
             del element.attrib["data-continue"]
-    html = _serialize(root)
+    html = serialize(root)
 
     blocks = context["blocks"] if kept is None else context["blocks"][:kept]
     plain = (

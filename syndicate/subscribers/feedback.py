@@ -84,15 +84,15 @@ def soft_bounce(
     `window` deliveries did. Returns whether this one bounced them.
 
     `failed=False` for a delivery that may still arrive (a "delayed" notice). Without a
-    delivery (a webhook's report), the subscriber's latest sent one is the one marked.
+    delivery (a webhook's report), the subscriber's latest sent one not yet marked is.
     """
     sent = sa.and_(
         deliveries.c.subscriber_id == subscriber_id,
         deliveries.c.kind == DeliveryKind.ISSUE,
         deliveries.c.state.in_((DeliveryState.SENT, DeliveryState.FAILED)),
     )
-    if delivery_id is None:  # a report naming no delivery is about the latest one
-        latest = sa.select(sa.func.max(deliveries.c.id)).where(sent)
+    if delivery_id is None:  # a report naming no delivery: the latest one not yet reported
+        latest = sa.select(sa.func.max(deliveries.c.id)).where(sent, deliveries.c.bounce.is_(None))
         delivery_id = conn.execute(latest).scalar()
     _mark_delivery(conn, delivery_id, "soft", reply, failed=failed)
     conn.execute(

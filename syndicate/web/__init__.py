@@ -18,8 +18,9 @@ from syndicate.config import Settings, site_secret
 from syndicate.store import open_store
 from syndicate.subscribers.outgoing import ConfirmationSender
 from syndicate.templating import template_environment
-from syndicate.web import feeds, links, pages, signup
+from syndicate.web import archive, feeds, links, pages, signup, webhooks
 from syndicate.web.requests_log import log_requests
+from syndicate.webhooks import prepare_receipts
 
 
 def mount_path(settings: Settings) -> str:
@@ -52,11 +53,15 @@ def create_app(settings: Settings) -> Flask:
     engine = app.extensions[pages.ENGINE] = open_store(settings)
     # Confirmation emails go from a thread of their own, after the response.
     app.extensions[pages.CONFIRMATIONS] = ConfirmationSender(engine, settings)
+    if settings.webhook_secret:
+        prepare_receipts(engine)
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(signup.blueprint)
     app.register_blueprint(links.blueprint)
     app.register_blueprint(feeds.blueprint)
+    app.register_blueprint(archive.blueprint)
+    app.register_blueprint(webhooks.blueprint)
     log_requests(app)
     return app
 
