@@ -21,6 +21,7 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    confirmation_sends,
     issue_articles,
     issues,
     memberships,
@@ -162,7 +163,19 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _run_log, _newsletters]
+def _confirmation_log(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 7: confirmation_sends, the web's confirmation emails counted per address per day."""
+    confirmation_sends.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [
+    _tag_dates,
+    _guardrails,
+    _tag_slugs,
+    _run_log,
+    _newsletters,
+    _confirmation_log,
+]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")
 

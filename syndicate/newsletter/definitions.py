@@ -37,6 +37,7 @@ FIELDS = {
     "language",
     "public",
     "subscribe_on_signup",
+    "welcome",
 }
 
 
@@ -55,6 +56,7 @@ class Newsletter:
     language: str | None = None
     public: bool = True
     subscribe_on_signup: bool = True
+    welcome: bool = True  # a welcome email after a confirmation through the web
     declared: bool = True  # False: the one a site without [[newsletters]] has
     id: int = 0  # its row in the store, once `catalog` has seen it
 
@@ -115,6 +117,7 @@ def parse_newsletter(table: Any, where: str) -> Newsletter:
         "language": _text,
         "public": _bool,
         "subscribe_on_signup": _bool,
+        "welcome": _bool,
     }
     values = {k: check(f"{where}.{k}", table[k]) for k, check in checks.items() if k in table}
     if "from" in values:

@@ -7,6 +7,7 @@ bounced or was removed, except a new signup that the person confirms again.
 
 from syndicate.subscribers.optin import (
     confirm,
+    confirm_joining,
     expire_pending,
     mark_bounced,
     record_soft_bounce,
@@ -23,6 +24,7 @@ from syndicate.subscribers.records import (
     count_subscribers,
     find_subscriber,
     list_subscribers,
+    manage_url,
     unsubscribe_url,
 )
 from syndicate.subscribers.roster import (
@@ -46,6 +48,7 @@ __all__ = [
     "add_confirmed",
     "clean_name",
     "confirm",
+    "confirm_joining",
     "confirm_url",
     "count_subscribers",
     "expire_pending",
@@ -54,6 +57,7 @@ __all__ = [
     "import_csv",
     "import_suppressions",
     "list_subscribers",
+    "manage_url",
     "mark_bounced",
     "record_soft_bounce",
     "register_signup",
