@@ -148,8 +148,12 @@ def test_manage_without_a_token_mails_a_link_and_answers_the_same_for_strangers(
     add_reader(site, settings, "ada@example.net", "harbour")
     answers = []
     for address in ("ada@example.net", "nobody@example.net"):
-        response = client.post("/manage", data={"csrf_token": csrf(client, "/manage"), "email": address})
-        answers.append((response.status_code, "Check your inbox" in response.get_data(as_text=True)))
+        response = client.post(
+            "/manage", data={"csrf_token": csrf(client, "/manage"), "email": address}
+        )
+        answers.append(
+            (response.status_code, "Check your inbox" in response.get_data(as_text=True))
+        )
     settle(client)
     assert answers == [(200, True), (200, True)]
     assert [m.recipients for m in smtp_server.messages] == [("ada@example.net",)]
@@ -159,9 +163,7 @@ def test_manage_without_a_token_mails_a_link_and_answers_the_same_for_strangers(
     assert "ada@example.net" in client.get(path).get_data(as_text=True)
 
 
-def test_manage_requests_are_limited_like_signups(
-    settings: Settings, client: FlaskClient
-) -> None:
+def test_manage_requests_are_limited_like_signups(settings: Settings, client: FlaskClient) -> None:
     codes = []
     for _ in range(6):  # web.signup_limit defaults to 5 an hour
         form = {"csrf_token": csrf(client, "/manage"), "email": "ada@example.net"}
