@@ -25,6 +25,13 @@ from syndicate.tag_slugs import slug_for, tag_key
 
 PUBLISHED, UNPUBLISHED = ArticleState.PUBLISHED, ArticleState.UNPUBLISHED
 SCHEDULED = ArticleState.SCHEDULED  # dated in the future: not in the feeds until its time
+# The key of an article made from a followed feed's entry: "source:<source id>:<entry>".
+SOURCE_KEY_PREFIX = "source:"
+
+
+def from_source(key: str | None) -> bool:
+    """Tell whether an article's key says it came from a followed feed."""
+    return bool(key) and str(key).startswith(SOURCE_KEY_PREFIX)
 
 
 def _clean(value: Any) -> Any:

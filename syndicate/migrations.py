@@ -22,6 +22,7 @@ from syndicate.store import (
     article_tags,
     articles,
     confirmation_sends,
+    inbound_messages,
     issue_articles,
     issues,
     memberships,
@@ -163,8 +164,22 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
+def _sources(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 7: followed feeds (sources/tables.py) and the entries they have shown."""
+    from syndicate.sources.tables import source_entries, sources
+
+    sources.create(conn)
+    source_entries.create(conn)
+
+
+def _inbound(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 8: deliveries record what came back (bounce); the inbound_messages table."""
+    conn.execute(sa.text("ALTER TABLE deliveries ADD COLUMN bounce VARCHAR(20)"))
+    inbound_messages.create(conn)
+
+
 def _confirmation_log(conn: Connection, _default: DefaultNewsletter) -> None:
-    """Version 7: confirmation_sends, the web's confirmation emails counted per address per day."""
+    """Version 9: confirmation_sends, the web's confirmation emails counted per address per day."""
     confirmation_sends.create(conn, checkfirst=True)
 
 
@@ -174,6 +189,8 @@ MIGRATIONS: list[Migration] = [
     _tag_slugs,
     _run_log,
     _newsletters,
+    _sources,
+    _inbound,
     _confirmation_log,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
@@ -218,6 +235,8 @@ def migrate(engine: Engine, default: DefaultNewsletter | None = None) -> None:
 
     `default` names the newsletter an older database's subscribers and issues move to.
     """
+    import syndicate.sources.tables  # noqa: F401  (its tables join `metadata` for create_all)
+
     try:
         # The usual case writes nothing, so runs that start together do not queue here.
         with engine.connect() as conn:

@@ -214,6 +214,9 @@ deliveries = sa.Table(
     sa.Column("claimed_at", UTCDateTime),
     sa.Column("sent_at", UTCDateTime),
     sa.Column("reply", sa.Text),
+    # What came back for it: hard | soft (counted in the window) | message (refused as a
+    # message, nobody bounced) | complaint; set by the sender or the bounce mailbox.
+    sa.Column("bounce", sa.String(20)),
     sa.UniqueConstraint("issue_id", "subscriber_id", name="one_delivery_per_issue"),
     sa.Index("deliveries_due", "state", "due_at"),
 )
@@ -257,6 +260,23 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("published", sa.Integer, nullable=False, default=0),
     sa.Column("sent", sa.Integer, nullable=False, default=0),
+)
+
+# What `syndicate inbound` decided about each message of the bounce mailbox it acted on, for
+# audit. No foreign keys: the record outlives a removed subscriber.
+inbound_messages = sa.Table(
+    "inbound_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("message_id", sa.Text),
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    # hard | soft | failed | delivered | complaint | unsubscribe | auto-reply
+    sa.Column("classification", sa.String(20), nullable=False),
+    sa.Column("subscriber_id", sa.Integer, index=True),
+    sa.Column("delivery_id", sa.Integer, index=True),
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 

@@ -16,6 +16,7 @@ from syndicate.delivery.guards import domain_of
 from syndicate.delivery.outcomes import not_a_bounce, record_refusal
 from syndicate.delivery.run import Outcome, Run
 from syndicate.errors import ConnectionLost, DeliveryError, Refused, StoreError
+from syndicate.inbound.addresses import MembershipRef, envelope_sender, unsubscribe_mailto
 from syndicate.mailer import Transport
 from syndicate.model import DeliveryKind, DeliveryState, IssueState, SubscriberState
 from syndicate.newsletter.message import Recipient, message_id
@@ -167,13 +168,19 @@ class Worker:
             self.release([row])
             return
         try:
-            reply = self.transport.send(run.envelope_sender, email, message)
+            reply = self.transport.send(self.envelope_sender(row), email, message)
         except Refused as e:
             record_refusal(self, row, email, e)
             return
         self.sent(row, reply)
         run.streak.accepted()
         not_a_bounce(self)
+
+    def envelope_sender(self, row: Claimed) -> str:
+        """Return the bounce address of one delivery: VERP names it for an issue."""
+        if row.kind == DeliveryKind.ISSUE:
+            return envelope_sender(self.run.settings, row.id)
+        return self.run.envelope_sender
 
     def throttled(self, row: Claimed, address: str) -> bool:
         """Put a delivery off, untried, while its receiving domain asks us to slow down."""
@@ -214,5 +221,8 @@ class Worker:
             unsubscribe_url=unsubscribe_url(settings, row.subscriber_id, newsletter),
             message_id=message_id(settings, row.issue_id, row.subscriber_id),
             manage_url=manage_url(settings, row.subscriber_id),
+            unsubscribe_mailto=unsubscribe_mailto(
+                settings, MembershipRef(row.subscriber_id, self.run.newsletter(row.issue_id))
+            ),
         )
         return personalize(template, recipient)
