@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from email_samples import body_text
 from playwright.sync_api import Browser, sync_playwright
 from serve_helpers import served
 from site_helpers import cli
@@ -80,7 +81,7 @@ def wait_for(smtp_server: SMTPServer, count: int, seconds: float = 10) -> None:
 
 
 def text_of(smtp_server: SMTPServer, index: int) -> str:
-    return str(smtp_server.messages[index].message.get_body(("plain",)).get_content())
+    return body_text(smtp_server.messages[index].message)
 
 
 def list_of(received: object) -> str:

@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from email_samples import DATE, sample_article
+from email_samples import DATE, body_text, sample_article
 from flask import Flask
 from flask.testing import FlaskClient
 from smtp_server import SMTPServer
@@ -79,8 +79,8 @@ def client(settings: Settings) -> Iterator[FlaskClient]:
 
 def mail_texts(received: SMTPServer, index: int) -> tuple[str, str, str]:
     message = received.messages[index].message
-    plain = message.get_body(("plain",)).get_content()
-    html = message.get_body(("html",)).get_content()
+    plain = body_text(message)
+    html = body_text(message, "html")
     return str(message["Subject"]), plain, html
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from email_samples import body_text
 from flask import Flask
 from flask.testing import FlaskClient
 from site_helpers import cli, store
@@ -159,7 +160,7 @@ def test_manage_without_a_token_mails_a_link_and_answers_the_same_for_strangers(
     assert [m.recipients for m in smtp_server.messages] == [("ada@example.net",)]
     mail = smtp_server.messages[0].message
     assert mail["Subject"] == "Your link to manage your subscriptions to The Example Desk"
-    path = link(mail.get_body(("plain",)).get_content(), "manage")
+    path = link(body_text(mail), "manage")
     assert "ada@example.net" in client.get(path).get_data(as_text=True)
 
 
@@ -188,14 +189,14 @@ def test_confirming_through_the_web_sends_one_welcome_per_newsletter_joined(
     client.post("/embed/subscribe", data=form)
     settle(client)
     [confirmation] = smtp_server.messages
-    path = link(confirmation.message.get_body(("plain",)).get_content(), "confirm")
+    path = link(body_text(confirmation.message), "confirm")
     client.post(path)
     client.post(path)  # a second press joins nothing, so welcomes nobody again
     settle(client)
     welcomes = [m.message for m in smtp_server.messages[1:]]
     # "quiet" has welcome = false: only The Harbour Letter says hello.
     assert [m["Subject"] for m in welcomes] == ["Welcome to The Harbour Letter"]
-    text = welcomes[0].get_body(("plain",)).get_content()
+    text = body_text(welcomes[0])
     assert f"{WEB_URL}/manage/" in text and f"{WEB_URL}/unsubscribe/harbour/" in text
     assert states(settings, "ada@example.net") == {"harbour": "active", "quiet": "active"}
 

@@ -27,7 +27,8 @@ blueprint = Blueprint("embed", __name__)
 ENDPOINT = "/embed/subscribe"
 
 
-class EmbedForm(Form):
+# wtforms is named untyped in pyproject.toml, so Form is Any to mypy.
+class EmbedForm(Form):  # type: ignore[misc]
     """The snippet's fields: a plain WTForms form, so no CSRF token is asked for."""
 
     email = StringField(validators=[InputRequired(), Length(max=320)])

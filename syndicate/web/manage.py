@@ -36,11 +36,12 @@ from syndicate.web.signup import too_many
 blueprint = Blueprint("manage", __name__)
 
 
-class ManageForm(FlaskForm):
+# flask_wtf ships no type information, so FlaskForm is Any to mypy.
+class ManageForm(FlaskForm):  # type: ignore[misc]
     name = StringField("Name", validators=[Length(max=200)])
 
 
-class AskForm(FlaskForm):
+class AskForm(FlaskForm):  # type: ignore[misc]  # untyped base, as above
     email = EmailField("Email address", validators=[InputRequired(), Length(max=320)])
 
 
