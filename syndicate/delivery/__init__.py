@@ -16,6 +16,13 @@ kill, at most one per connection, can go out twice; two senders at once never sh
 
 from syndicate.delivery.claims import LEASE, count_due, release_dead_claims
 from syndicate.delivery.run import SendSummary
-from syndicate.delivery.send import send_due
+from syndicate.delivery.send import default_processes, send_due
 
-__all__ = ["LEASE", "SendSummary", "count_due", "release_dead_claims", "send_due"]
+__all__ = [
+    "LEASE",
+    "SendSummary",
+    "count_due",
+    "default_processes",
+    "release_dead_claims",
+    "send_due",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from sqlalchemy.engine import Engine
@@ -16,6 +17,11 @@ from syndicate.errors import DeliveryError, StoreError, SyndicateError
 from syndicate.interrupts import stopped
 from syndicate.mailer import Transport, open_transport
 from syndicate.store import write_transaction
+
+
+def default_processes() -> int:
+    """Return how many sender processes `send` runs by default: the cores, at most 4."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def send_due(
