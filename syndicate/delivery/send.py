@@ -21,7 +21,8 @@ from syndicate.store import write_transaction
 
 def default_processes() -> int:
     """Return how many sender processes `send` runs by default: the cores, at most 4."""
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, cores or 1))
 
 
 def send_due(
