@@ -269,7 +269,7 @@ class OutboxTransport:
 
 def open_transport(settings: Settings) -> Transport:
     """Return a ready transport: a connected SMTP session, or the outbox when none is set."""
-    if not settings.smtp_url:
+    if settings.uses_outbox:
         return OutboxTransport(settings.outbox_path)
     transport = SMTPTransport(settings)
     transport.connect()

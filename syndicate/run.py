@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from syndicate.config import Settings
@@ -28,7 +29,10 @@ from syndicate.publishing import (
     read_articles,
 )
 from syndicate.readers import READERS
-from syndicate.store import open_store
+from syndicate.status import record_run
+from syndicate.store import open_store, utcnow
+from syndicate.subscribers import expire_pending
+from syndicate.wording import count
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,20 @@ class RunReport:
     send_error: str | None = None
     busy: str | None = None  # another run holds the site: this one did nothing
     due: int = 0  # a dry run: deliveries a send would work through now
+    expired: int = 0  # pending signups never confirmed, deleted
 
     @property
     def ok(self) -> bool:
         return not self.errors and self.send_error is None
+
+    @property
+    def failure(self) -> str | None:
+        """Return the one line that says why the run failed, or None."""
+        if self.send_error is not None:
+            return self.send_error
+        if self.errors:
+            return f"{count(len(self.errors), 'file')} could not be published"
+        return None
 
 
 def content_files(settings: Settings) -> list[Path]:
@@ -98,13 +112,40 @@ def _read(settings: Settings) -> tuple[list[Article], list[Notice], list[Notice]
 def run(settings: Settings, *, send_email: bool = True, dry_run: bool = False) -> RunReport:
     """Publish the content folder's new and changed files, then send every due delivery.
 
-    A dry run does the publishing in a transaction it rolls back and sends nothing.
+    A dry run does the publishing in a transaction it rolls back and sends nothing. How a
+    real run ended is kept for `syndicate status`.
     """
     try:
         with run_lock(settings):
-            return _run(settings, send_email=send_email, dry_run=dry_run)
+            started = utcnow()
+            try:
+                report = _run(settings, send_email=send_email, dry_run=dry_run)
+            except BaseException as e:
+                outcome = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+                if not dry_run:
+                    _record(settings, started, outcome, str(e) or type(e).__name__)
+                raise
+            if not dry_run:
+                sent = report.send_summary.sent if report.send_summary else 0
+                outcome = "ok" if report.ok else "failed"
+                counts = {"published": len(report.published), "sent": sent}
+                _record(settings, started, outcome, report.failure, **counts)
+            return report
     except RunLockedError as e:
         return RunReport(busy=str(e))
+
+
+def _record(
+    settings: Settings, started: datetime, outcome: str, error: str | None, **counts: int
+) -> None:
+    try:
+        engine = open_store(settings)
+    except SyndicateError:
+        return  # the database is what failed: the run's own error says so
+    try:
+        record_run(engine, started, outcome, error, **counts)
+    finally:
+        engine.dispose()
 
 
 def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
@@ -120,7 +161,11 @@ def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
             return RunReport(published, _lines(refused), _lines(errors), _lines(warnings), due=due)
         told = set(first_told(engine, [*errors, *warnings, *refused]))
         report = RunReport(
-            published, _lines(refused, told), _lines(errors, told), _lines(warnings, told)
+            published,
+            _lines(refused, told),
+            _lines(errors, told),
+            _lines(warnings, told),
+            expired=expire_pending(engine),
         )
         try:
             summary = send_due(engine, settings)

@@ -24,6 +24,7 @@ class DeliveryState(StrEnum):
     DUE = "due"
     SENDING = "sending"  # claimed by a sender
     SENT = "sent"
+    WRITTEN = "written"  # to outbox/, not sent: `send --from-outbox` sends it later
     FAILED = "failed"
     CANCELLED = "cancelled"
 

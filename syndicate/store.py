@@ -192,6 +192,19 @@ signup_attempts = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
+# One row per `syndicate run`, for `syndicate status` (the newest few hundred are kept).
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),  # ok | failed | interrupted
+    sa.Column("error", sa.Text),
+    sa.Column("published", sa.Integer, nullable=False, default=0),
+    sa.Column("sent", sa.Integer, nullable=False, default=0),
+)
+
 # Each step upgrades a database from the version before it. A new database is created at
 # the newest version directly, so steps only ever run on databases made by older releases.
 Migration = Callable[[Connection], None]
@@ -266,7 +279,12 @@ def _tag_slugs(conn: Connection) -> None:
             )
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs]
+def _run_log(conn: Connection) -> None:
+    """Version 5: the runs table, so `syndicate status` can say how the last run ended."""
+    runs.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _run_log]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 
 

@@ -99,7 +99,7 @@ def test_publish_killed_during_its_renames_is_repaired_by_one_run(site: Path) ->
     assert len(feed_files(site)) == expected
     assert temporaries(site) == []
     every_feed_shows(site, "Ferry pier stays open all winter", TAGS)
-    assert delivery_states(site) == {"sent": 1}  # queued once the feeds were in place
+    assert delivery_states(site) == {"written": 1}  # queued once the feeds were in place
     assert len(list((site / "outbox").glob("*.eml"))) == 1
 
 
@@ -123,18 +123,18 @@ def test_unwritable_feed_file_holds_the_issue_until_the_feeds_are_written(site: 
         "has written every feed file)\n"
     )
     assert cli(site, "send").exit_code == 0
-    assert delivery_states(site) == {"sent": 1}  # the second issue was not mailed
+    assert delivery_states(site) == {"written": 1}  # the second issue was not mailed
 
     still = cli(site, "run")  # the file is still blocked: still nothing mailed
     assert still.exit_code == 1
-    assert delivery_states(site) == {"sent": 1}
+    assert delivery_states(site) == {"written": 1}
 
     (blocked / "keep").unlink()
     blocked.rmdir()
     fixed = cli(site, "run")
     assert fixed.exit_code == 0, fixed.output
     every_feed_shows(site, "Winter crossings begin", tags)
-    assert delivery_states(site) == {"sent": 2}
+    assert delivery_states(site) == {"written": 2}
     assert temporaries(site) == []
 
 

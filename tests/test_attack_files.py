@@ -126,4 +126,4 @@ def test_send_sweeps_the_outbox_and_a_full_disk_leaves_no_half_message(
 
     monkeypatch.setattr(atomic.os, "fdopen", real_fdopen)
     assert cli(site, "send").exit_code == 0
-    assert delivery_states(site) == {"sent": 2}
+    assert delivery_states(site) == {"written": 2}

@@ -187,7 +187,7 @@ def test_an_overlong_csv_cell_is_quoted_cut_short(site: Path) -> None:
     csv = site / "readers.csv"
     csv.write_text("email\n" + "a" * 5000 + "\n", encoding="utf-8")
     result = cli(site, "subscribers", "import", str(csv))
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # no valid line was left out; --strict would fail it
     first = result.stderr.splitlines()[0]
     assert first == (
         f"{csv}, line 2: '{'a' * 79}…' is not a valid email address: "

@@ -65,7 +65,7 @@ def test_edit_after_sending_needs_resend(site: Path) -> None:
     resent = cli(site, "publish", "--resend", str(path))
     assert "issue 2 queued for 2 subscribers" in resent.output
     assert [i.state for i in _issues(site)] == ["queued", "queued"]
-    assert delivery_states(site) == {"sent": 2, "due": 2}
+    assert delivery_states(site) == {"written": 2, "due": 2}
 
 
 def test_no_email_makes_no_issue(site: Path) -> None:

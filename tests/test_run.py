@@ -42,7 +42,7 @@ def test_one_bad_file_does_not_stop_the_others(site: Path) -> None:
     assert "new " in result.output and "sent 1" in result.output
     assert "skipped: " in result.output and "empty.md" in result.output
     assert "photo.jpg" not in result.output
-    assert result.output.strip().splitlines()[-1] == "Error: 1 files could not be published"
+    assert result.output.strip().splitlines()[-1] == "Error: 1 file could not be published"
     # Said once: the next run (cron, ten minutes later) is quiet about it and exits 0.
     again = cli(site, "run")
     assert again.exit_code == 0 and "empty.md" not in again.output

@@ -187,8 +187,11 @@ def test_resubscribing_after_an_unsubscribe_needs_a_new_confirmation(site: Path)
     )
     (site / "again.csv").write_text("email\nreturning@example.com\n")
     imported = cli(site, "subscribers", "import", str(site / "again.csv"), "--confirmed")
-    assert imported.output.startswith(
-        "Imported again.csv: 0 added, 0 already there, 1 suppressed, 0 invalid."
+    assert imported.stdout == (
+        "Imported again.csv: 0 added, 0 already there, 1 suppressed, 0 invalid.\n"
+    )
+    assert imported.stderr.endswith(
+        "again.csv, line 2: returning@example.com unsubscribed, bounced or was removed earlier\n"
     )
     assert row(site, "returning@example.com").state == "unsubscribed"  # type: ignore[union-attr]
 

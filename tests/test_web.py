@@ -25,7 +25,7 @@ from syndicate.config import Settings, load_settings
 from syndicate.store import deliveries, utcnow
 from syndicate.store import subscribers as subscribers_table
 from syndicate.subscribers.tokens import make_token
-from syndicate.web import create_app
+from syndicate.web import create_app, mount_path
 from syndicate.web.pages import EMAIL_POLICY, content_policy, page
 
 WEB_URL = "https://news.example.com/newsletter"
@@ -49,6 +49,18 @@ def settings(site: Path) -> Settings:
     return configure(site, signup_limit=3)
 
 
+PREFIX = "/newsletter"  # WEB_URL's path: serve mounts every page under it
+
+
+class PrefixedClient(FlaskClient):
+    """A test client that asks for `/subscribe` where the app answers: under WEB_URL's path."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if args and isinstance(args[0], str) and args[0].startswith("/"):
+            args = (PREFIX + args[0], *args[1:])
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app() -> Iterator[Callable[[Settings], Flask]]:
     """Build apps, and close their database connections when the test ends."""
@@ -56,6 +68,8 @@ def make_app() -> Iterator[Callable[[Settings], Flask]]:
 
     def build(settings: Settings) -> Flask:
         apps.append(create_app(settings))
+        if mount_path(settings):
+            apps[-1].test_client_class = PrefixedClient
         return apps[-1]
 
     yield build

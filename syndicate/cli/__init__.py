@@ -8,6 +8,7 @@ from syndicate.cli import (  # noqa: F401  (each module registers its commands)
     sending,
     serve,
     site,
+    status,
     subscribers,
 )
 from syndicate.cli.base import main

@@ -9,24 +9,28 @@ from sqlalchemy.engine import Engine
 
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
-from syndicate.model import DeliveryState
-from syndicate.newsletter import issues
+from syndicate.newsletter import issues, test_copy
 from syndicate.store import MAX_ID
 
 
-def _line(issue: issues.IssueSummary) -> str:
+def _progress(issue: issues.IssueSummary, status: str) -> str:
+    """Return the counts that go with an issue's state, e.g. `2/3 sent, 1 failed`."""
     counts = issue.counts
-    total = sum(counts.values()) - counts["cancelled"]
+    if status == "held" and not issue.total:
+        return "not queued"
+    verb = "written" if status == "written to outbox" else "sent"
+    parts = [f"{issue.gone_out}/{issue.total} {verb}"]
+    parts += [f"{counts[state]} {state}" for state in ("failed", "cancelled") if counts[state]]
+    if status == "waiting" and issue.next_due is not None:
+        parts.append(f"goes at {issue.next_due:%Y-%m-%d %H:%M} UTC")
+    return ", ".join(parts)
+
+
+def _line(issue: issues.IssueSummary) -> str:
+    status = issue.status()
     day = issue.created_at.date().isoformat()
-    progress = f"{counts['sent']}/{total} sent"
-    extra = "".join(
-        f", {counts[state]} {state}"
-        for state in (DeliveryState.DUE, DeliveryState.FAILED, DeliveryState.CANCELLED)
-        if counts[state]
-    )
-    if issue.waits_until is not None and issue.state == "queued":
-        extra += f", goes at {issue.waits_until:%Y-%m-%d %H:%M:%S} UTC"
-    return f"{issue.id:>4}  {issue.state:<9}  {day}  {progress}{extra}  {issue.subject}"
+    shown = f"{status} ({_progress(issue, status)})"
+    return f"{issue.id:>4}  {day}  {shown:<40}  {issue.subject}"
 
 
 def _change(
@@ -119,5 +123,5 @@ def test(settings: Settings, issue_id: int, address: str) -> None:
     Example: syndicate newsletter test 3 --to editor@example.com
     """
     with site_store(settings) as engine:
-        reply = issues.send_test(engine, settings, issue_id, address)
+        reply = test_copy.send_test(engine, settings, issue_id, address)
     click.echo(f"test copy of issue {issue_id} sent to {address}: {reply}")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
 
+from syndicate import wording
 from syndicate.cli.articles import echo_published, echo_too_old
 from syndicate.cli.base import main, pass_settings, require_base_url, site_store, warn
 from syndicate.config import Settings
 from syndicate.delivery import SendSummary, count_due, send_due
 from syndicate.errors import Interrupted
 from syndicate.interrupts import deliveries_left, signals_interrupt
+from syndicate.newsletter.issues import requeue_written
 from syndicate.run import RunReport, run
 from syndicate.store import MAX_ID
 
@@ -39,8 +42,43 @@ def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
         click.echo(problem, err=True)
     if not quiet or summary.bounced or summary.failed:
         click.echo(summary.describe(), err=quiet)
-    if summary.sent and not settings.smtp_url and not quiet and not summary.dry_run:
-        click.echo(f"mail: written to {settings.outbox_path}/ (no smtp.url is set)")
+    if not summary.sent or summary.dry_run:
+        return
+    if summary.to_outbox and not settings.outbox_chosen:
+        # Said under --quiet too (on stderr, which cron mails): nobody received these.
+        written = wording.count(summary.sent, "message")
+        click.echo(
+            f"mail: {written} written to {settings.outbox_path}/, not sent: no smtp.url is "
+            "set (set it, then `syndicate send --from-outbox`)",
+            err=quiet,
+        )
+    if not summary.to_outbox and settings.public_web_url.startswith("http://"):
+        warn(
+            f"web.url is {settings.public_web_url}: one-click unsubscribe (RFC 8058) needs "
+            "https, so this mail went without List-Unsubscribe-Post; Gmail and Yahoo filter "
+            "bulk mail without it"
+        )
+
+
+def _with_progress_bar(go: Callable[..., SendSummary], due: int) -> SendSummary:
+    """Run the send under a bar that shows the count done and the messages per second."""
+    started = time.monotonic()
+    done = 0
+
+    def rate(_: object) -> str:
+        elapsed = time.monotonic() - started
+        return f"{done / elapsed:.1f}/s" if elapsed > 0 and done else ""
+
+    with click.progressbar(
+        length=due, label="sending", show_pos=True, show_percent=False, item_show_func=rate
+    ) as bar:
+
+        def advance(step: int) -> None:
+            nonlocal done
+            done += step
+            bar.update(step)
+
+        return go(progress=advance)
 
 
 @main.command()
@@ -56,6 +94,11 @@ def _report(settings: Settings, summary: SendSummary, *, quiet: bool) -> None:
     help="Send at most this many, then stop.",
 )
 @click.option("--dry-run", is_flag=True, help="Count what is due; send and change nothing.")
+@click.option(
+    "--from-outbox",
+    is_flag=True,
+    help="First queue again what was written to outbox/ (issues not cancelled) for SMTP.",
+)
 @click.option("--quiet", is_flag=True, help="Print only problems (for cron).")
 @pass_settings
 def send(
@@ -64,6 +107,7 @@ def send(
     connections: int | None,
     limit: int | None,
     dry_run: bool,
+    from_outbox: bool,
     quiet: bool,
 ) -> None:
     """Send the due newsletter and confirmation emails, then print a summary.
@@ -76,6 +120,10 @@ def send(
     Example: syndicate send --rate 10 --connections 4
     """
     with reporting_interrupts(settings), site_store(settings) as engine:
+        if from_outbox and not dry_run:
+            again = requeue_written(engine, settings)
+            if not quiet:
+                click.echo(f"{wording.count(again, 'message')} from outbox/ queued for SMTP")
         go = functools.partial(
             send_due,
             engine,
@@ -88,9 +136,7 @@ def send(
         if quiet or dry_run or not sys.stdout.isatty():
             summary = go()
         else:
-            due = count_due(engine)
-            with click.progressbar(length=min(due, limit or due), label="sending") as bar:
-                summary = go(progress=bar.update)
+            summary = _with_progress_bar(go, min(count_due(engine), limit or 2**62))
     _report(settings, summary, quiet=quiet)
 
 
@@ -127,10 +173,10 @@ def run_command(settings: Settings, quiet: bool, dry_run: bool, no_email: bool) 
         click.echo(f"skipped: {problem}", err=True)
     if report.send_summary is not None:
         _report(settings, report.send_summary, quiet=quiet)
-    if report.send_error is not None:
-        raise click.ClickException(report.send_error)
-    if report.errors:
-        raise click.ClickException(f"{len(report.errors)} files could not be published")
+    if report.expired and not quiet:
+        click.echo(f"deleted {wording.count(report.expired, 'pending signup')} never confirmed")
+    if report.failure is not None:
+        raise click.ClickException(report.failure)
 
 
 def _echo_plan(report: RunReport) -> None:

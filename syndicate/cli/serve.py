@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from syndicate.cli.base import main, pass_settings, warn
@@ -31,6 +33,14 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
             f"web.url is not set: links in emails point at {settings.base_url}; "
             "set it (SYNDICATE_WEB_URL) to where this server is reached."
         )
+
+    # One line per request on stderr (syndicate.web.requests_log says what it holds).
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+    requests_log = logging.getLogger("syndicate.web.requests")
+    if not requests_log.handlers:  # once per process, however often serve is called
+        requests_log.addHandler(handler)
+    requests_log.setLevel(logging.INFO)
 
     def announce(url: str) -> None:
         click.echo(f"Serving the signup page on {url} (Ctrl-C to stop)")

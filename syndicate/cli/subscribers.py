@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from syndicate import subscribers as subs
+from syndicate import wording
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
@@ -110,40 +111,70 @@ def add(settings: Settings, address: str, name: str | None, confirmed: bool) -> 
 
 
 @subscribers_group.command("import")
-@click.argument("csv_file", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--confirmed",
     is_flag=True,
     help="You already have every listed person's consent: add them as active.",
 )
+@click.option(
+    "--suppress",
+    is_flag=True,
+    help="FILE lists people who left (another service's unsubscribed, cleaned or bounced "
+    "export): never mail them.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 when any line was skipped.")
 @pass_settings
-def import_(settings: Settings, csv_file: Path, confirmed: bool) -> None:
-    """Import a CSV with an `email` column (and optionally `name`).
+def import_(settings: Settings, file: Path, confirmed: bool, suppress: bool, strict: bool) -> None:
+    """Import subscribers from a CSV, another service's export, or one address a line.
 
-    Without --confirmed, new addresses are pending and their confirmation emails wait for
-    `syndicate send`. Lines that cannot be imported are listed; the rest still are.
+    Mailchimp, Substack, Buttondown and listmonk exports are read as they come (the README
+    lists their columns); the delimiter is detected. Without --confirmed, new addresses
+    are pending and their confirmation emails wait for `syndicate send`. Every skipped
+    line is listed by number; the rest are still imported.
 
-    Example: syndicate subscribers import readers.csv --confirmed
+    Example: syndicate subscribers import members_export.csv --confirmed
     """
-    if not csv_file.is_file():
-        raise InputError(f"{csv_file}: no such file")
+    if not file.is_file():
+        raise InputError(f"{file}: no such file")
+    if suppress and confirmed:
+        raise click.UsageError("--suppress and --confirmed do not go together")
     with site_store(settings) as engine:
-        report = subs.import_csv(engine, settings, csv_file, confirmed=confirmed)
-    for bad in report.invalid:
-        click.echo(f"{csv_file}, line {bad.line}: {bad.reason}", err=True)
+        if suppress:
+            suppressed = subs.import_suppressions(engine, file)
+            skipped = suppressed.skipped
+        else:
+            report = subs.import_csv(engine, settings, file, confirmed=confirmed)
+            skipped = report.skipped
+    for line in skipped:
+        click.echo(f"{file}, line {line.line}: {line.reason}", err=True)
+    if suppress:
+        click.echo(
+            f"Suppressed {file.name}: {suppressed.added} added to the suppression list, "
+            f"{wording.count(suppressed.unsubscribed, 'subscriber')} unsubscribed, "
+            f"{suppressed.existing} already there, {suppressed.invalid} invalid."
+        )
+    else:
+        _echo_import(file, report)
+    if strict and skipped:
+        raise SyndicateError(
+            f"{wording.count(len(skipped), 'line')} of {file.name} skipped (--strict)"
+        )
+
+
+def _echo_import(file: Path, report: subs.ImportReport) -> None:
     parts = [f"{report.added} added"]
     if report.activated:
         parts.append(f"{report.activated} confirmed")
     parts += [
         f"{report.existing} already there",
         f"{report.suppressed} suppressed",
-        f"{len(report.invalid)} invalid",
+        f"{report.invalid} invalid",
     ]
-    click.echo(f"Imported {csv_file.name}: {', '.join(parts)}.")
+    click.echo(f"Imported {file.name}: {', '.join(parts)}.")
     if report.queued:
-        click.echo(f"{report.queued} confirmation emails wait for `syndicate send`.")
-    if report.invalid:
-        raise SyndicateError(f"{len(report.invalid)} lines of {csv_file.name} were not imported")
+        waiting = wording.count(report.queued, "confirmation email")
+        click.echo(f"{waiting} {'waits' if report.queued == 1 else 'wait'} for `syndicate send`.")
 
 
 @subscribers_group.command("export")

@@ -109,11 +109,18 @@ def as_address(key: str, value: Any) -> str:
     return text
 
 
+OUTBOX = "outbox"  # smtp.url's value for a site that means to write mail to outbox/
+
+
 def as_smtp_url(key: str, value: Any) -> str:
     text = as_text(key, value)
+    if text == OUTBOX:
+        return text
     parts = urlsplit(text)
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
-        raise ConfigError(f"{key}: expected smtp://[user@]host[:port] or smtps://..., got {text!r}")
+        raise ConfigError(
+            f'{key}: expected smtp://[user@]host[:port], smtps://... or "outbox", got {text!r}'
+        )
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:

@@ -16,6 +16,25 @@ from syndicate.errors import ConfigError
 CONFIG_FILE = "syndicate.toml"
 
 
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Return whether one insertion, deletion or substitution turns `a` into `b`."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    start = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    if len(a) == len(b):
+        return a[start + 1 :] == b[start + 1 :]
+    return (a[start + 1 :] == b[start:]) if len(a) > len(b) else (a[start:] == b[start + 1 :])
+
+
+def _unknown(path: Path, name: str, known: set[str]) -> ConfigError:
+    """Return the error for an unknown setting, suggesting the known one a typo away."""
+    close = sorted(k for k in known if _one_edit_apart(name, k))
+    hint = f" (did you mean `{close[0]}`?)" if close else ""
+    return ConfigError(f"{path}: unknown setting {name}{hint}")
+
+
 def _flatten(document: Mapping[str, Any], path: Path) -> dict[str, Any]:
     """Turn `{"site": {"title": x}}` into `{"site.title": x}`, refusing unknown keys."""
     known = {key.toml for key in KEYS if key.toml}
@@ -23,11 +42,11 @@ def _flatten(document: Mapping[str, Any], path: Path) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for section, table in document.items():
         if section not in sections or not isinstance(table, dict):
-            raise ConfigError(f"{path}: unknown setting [{section}]")
+            raise _unknown(path, f"[{section}]", {f"[{name}]" for name in sections})
         for name, value in table.items():
             dotted = f"{section}.{name}"
             if dotted not in known:
-                raise ConfigError(f"{path}: unknown setting {dotted}")
+                raise _unknown(path, dotted, known)
             flat[dotted] = value
     return flat
 

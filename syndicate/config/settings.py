@@ -167,6 +167,16 @@ class Settings:
         return self.site / "feeds"
 
     @property
+    def uses_outbox(self) -> bool:
+        """Return whether mail is written to outbox/ instead of sent (no smtp.url, or "outbox")."""
+        return not self.smtp_url or self.smtp_url == checks.OUTBOX
+
+    @property
+    def outbox_chosen(self) -> bool:
+        """Return whether the site asked for the outbox (smtp.url = "outbox"), not merely lacks SMTP."""
+        return self.smtp_url == checks.OUTBOX
+
+    @property
     def outbox_path(self) -> Path:
         return self.site / "outbox"
 

@@ -57,7 +57,7 @@ SENT = (
         deliveries.c.state == DeliveryState.SENDING,
     )
     .values(
-        state=DeliveryState.SENT,
+        state=sa.bindparam("done"),  # SENT, or WRITTEN when the mail went to outbox/
         sent_at=sa.bindparam("when", type_=deliveries.c.sent_at.type),
         reply=sa.bindparam("text"),
         attempts=sa.bindparam("tries"),
@@ -91,7 +91,16 @@ class Direct:
         self.sqlite = dialect.name == "sqlite"
         self.errors = dialect.loaded_dbapi.Error
         self.recipient = Compiled(RECIPIENT, dialect, delivery_id=0)
-        self.sent = Compiled(SENT, dialect, delivery_id=0, worker="", when=None, text="", tries=0)
+        self.sent = Compiled(
+            SENT,
+            dialect,
+            delivery_id=0,
+            worker="",
+            when=None,
+            text="",
+            tries=0,
+            done=DeliveryState.SENT.value,
+        )
         self.moment = deliveries.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
 
     def when(self, moment: datetime) -> object:

@@ -43,6 +43,7 @@ class SendSummary:
     due: int = 0
     dry_run: bool = False
     problems: tuple[str, ...] = ()
+    to_outbox: bool = False  # "sent" means written to outbox/
 
     def describe(self) -> str:
         """Return the summary line printed at the end of a run."""
@@ -127,4 +128,5 @@ class Run:
             skipped=counts[Outcome.SKIPPED],
             due=due,
             problems=tuple(self.problems),
+            to_outbox=self.settings.uses_outbox,
         )

@@ -206,6 +206,9 @@ class Worker:
                 "when": self.run.direct.when(utcnow()),
                 "text": reply[:2000],
                 "tries": row.attempts + 1,
+                "done": (
+                    DeliveryState.WRITTEN if self.run.settings.uses_outbox else DeliveryState.SENT
+                ).value,
             }
         )
         # Counted when the server accepted it (that is what went out), in this thread,

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import IssueError
-from syndicate.mailer import send_now
 from syndicate.model import Article, DeliveryState, IssueState, SubscriberState
 from syndicate.store import (
     UTCDateTime,
@@ -27,7 +26,6 @@ from syndicate.store import (
     utcnow,
     write_transaction,
 )
-from syndicate.subscribers.addresses import normalize_address
 
 HELD, QUEUED, CANCELLED = IssueState.HELD, IssueState.QUEUED, IssueState.CANCELLED
 # Made with its article, queued only once the feed files showing that article are in place:
@@ -75,7 +73,43 @@ class IssueSummary:
     created_at: datetime
     queued_at: datetime | None
     counts: dict[str, int]
-    waits_until: datetime | None = None  # the first due delivery, when still ahead
+    next_due: datetime | None = None  # the earliest unsent delivery's due time
+
+    @property
+    def waits_until(self) -> datetime | None:
+        """Return when newsletter.delay lets the issue's first copy go, while that is ahead."""
+        waiting = self.next_due is not None and self.next_due > utcnow()
+        return self.next_due if waiting and not self.gone_out else None
+
+    @property
+    def gone_out(self) -> int:
+        """Return how many copies left: sent over SMTP or written to the outbox."""
+        return self.counts["sent"] + self.counts["written"]
+
+    @property
+    def total(self) -> int:
+        """Return how many copies the issue has, leaving out the cancelled ones."""
+        return sum(self.counts.values()) - self.counts["cancelled"]
+
+    def status(self, now: datetime | None = None) -> str:
+        """Return the one state the publisher sees: what happened to the issue as a whole.
+
+        waiting (queued, its grace period not over), held, sending, sent, written to
+        outbox, partly sent then cancelled, or cancelled.
+        """
+        if self.state == CANCELLED:
+            return "partly sent, then cancelled" if self.gone_out else "cancelled"
+        if self.state == HELD:
+            return "held"
+        if self.counts["due"] or self.counts["sending"]:
+            now = now or utcnow()
+            not_yet = self.next_due is not None and self.next_due > now
+            if not_yet and not self.gone_out and not self.counts["sending"]:
+                return "waiting"
+            return "sending"
+        if self.counts["written"] and not self.counts["sent"]:
+            return "written to outbox"
+        return "sent"
 
 
 @dataclass(frozen=True)
@@ -109,7 +143,14 @@ def _latest_issue(conn: Connection, article_pk: int) -> sa.Row | None:
 def _has_gone_out(conn: Connection, issue_id: int) -> bool:
     query = sa.select(deliveries.c.id).where(
         deliveries.c.issue_id == issue_id,
-        deliveries.c.state.in_((DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.FAILED)),
+        deliveries.c.state.in_(
+            (
+                DeliveryState.SENDING,
+                DeliveryState.SENT,
+                DeliveryState.WRITTEN,
+                DeliveryState.FAILED,
+            )
+        ),
     )
     return conn.execute(query.limit(1)).first() is not None
 
@@ -219,7 +260,7 @@ def queue_issue(
     return added
 
 
-def _issue(conn: Connection, issue_id: int) -> sa.Row:
+def issue_row(conn: Connection, issue_id: int) -> sa.Row:
     row = None
     if storable_id(issue_id):
         row = conn.execute(sa.select(issues).where(issues.c.id == issue_id)).first()
@@ -231,7 +272,7 @@ def _issue(conn: Connection, issue_id: int) -> sa.Row:
 def hold(engine: Engine, issue_id: int) -> IssueSummary:
     """Hold a queued issue for review: its unsent deliveries wait until it is released."""
     with write_transaction(engine) as conn:
-        row = _issue(conn, issue_id)
+        row = issue_row(conn, issue_id)
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is cancelled; it cannot be held")
         conn.execute(issues.update().where(issues.c.id == issue_id).values(state=HELD))
@@ -241,7 +282,7 @@ def hold(engine: Engine, issue_id: int) -> IssueSummary:
 def release(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
     """Release a held issue: queue it for everyone active now; return it and the rows added."""
     with write_transaction(engine) as conn:
-        row = _issue(conn, issue_id)
+        row = issue_row(conn, issue_id)
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is cancelled; it cannot be released")
         if row.state == QUEUED:
@@ -265,7 +306,7 @@ def _cancel_rows(conn: Connection, issue_ids: sa.ColumnElement[bool]) -> int:
 def cancel(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
     """Cancel an issue: every delivery not yet sent is dropped; return it and how many."""
     with write_transaction(engine) as conn:
-        row = _issue(conn, issue_id)
+        row = issue_row(conn, issue_id)
         if row.state == CANCELLED:
             raise IssueError(f"issue {issue_id} is already cancelled")
         dropped = _cancel_rows(conn, issues.c.id == issue_id)
@@ -278,64 +319,54 @@ def cancel_for_article(conn: Connection, article_pk: int) -> int:
     return _cancel_rows(conn, live)
 
 
-def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -> str:
-    """Send one copy of an issue to `address` now, outside the list; return the reply."""
-    from syndicate.newsletter.message import Recipient
-    from syndicate.newsletter.splice import personalize
+def requeue_written(engine: Engine, settings: Settings) -> int:
+    """Make the deliveries written to outbox/ due again, for an SMTP server now set.
 
-    checked = normalize_address(address)  # the same check a subscriber's address passes
-    with engine.connect() as conn:
-        row = _issue(conn, issue_id)
-    recipient = Recipient(
-        address=checked,
-        name=None,
-        unsubscribe_url=f"{settings.public_web_url}/unsubscribe/test-copy",
-        message_id=f"<issue-{issue_id}-test-{utcnow():%Y%m%d%H%M%S%f}@{settings.host}>",
-    )
-    return send_now(settings, checked, personalize(row.message, recipient))
+    Those of cancelled issues stay written. Returns how many are due again.
+    """
+    if settings.uses_outbox:
+        raise IssueError(
+            "send --from-outbox sends what was written to outbox/ over SMTP: set smtp.url "
+            "(or SYNDICATE_SMTP_URL) to your mail server first"
+        )
+    live = sa.select(issues.c.id).where(issues.c.state != CANCELLED)
+    with write_transaction(engine) as conn:
+        result = conn.execute(
+            deliveries.update()
+            .where(
+                deliveries.c.state == "written",
+                sa.or_(deliveries.c.kind == "confirm", deliveries.c.issue_id.in_(live)),
+            )
+            .values(state="due", due_at=utcnow(), sent_at=None, claimed_by=None, claimed_at=None)
+        )
+        return result.rowcount or 0
 
 
-def _counts(conn: Connection, issue_ids: list[int]) -> dict[int, dict[str, int]]:
+def _counts(
+    conn: Connection, issue_ids: list[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, datetime]]:
+    """Return each issue's deliveries counted by state, and its earliest unsent due time."""
     query = (
-        sa.select(deliveries.c.issue_id, deliveries.c.state, sa.func.count())
+        sa.select(
+            deliveries.c.issue_id,
+            deliveries.c.state,
+            sa.func.count(),
+            sa.func.min(deliveries.c.due_at),
+        )
         .where(deliveries.c.issue_id.in_(issue_ids))
         .group_by(deliveries.c.issue_id, deliveries.c.state)
     )
     counts: dict[int, dict[str, int]] = {i: dict.fromkeys(DELIVERY_STATES, 0) for i in issue_ids}
-    for issue_id, state, number in conn.execute(query):
+    next_due: dict[int, datetime] = {}
+    for issue_id, state, number, earliest in conn.execute(query):
         counts[issue_id][state] = int(number)
-    return counts
+        if state == "due" and earliest is not None:
+            next_due[issue_id] = earliest  # min() keeps the column's type: timezone-aware
+    return counts, next_due
 
 
-def _waiting(conn: Connection, issue_ids: list[int]) -> dict[int, datetime]:
-    """Return when each issue still held back by newsletter.delay sends its first copy."""
-    query = (
-        sa.select(deliveries.c.issue_id, sa.func.min(deliveries.c.due_at))
-        .where(deliveries.c.issue_id.in_(issue_ids), deliveries.c.state == "due")
-        .group_by(deliveries.c.issue_id)
-    )
-    now = utcnow()
-    found = {}
-    for issue_id, due in conn.execute(query):  # min() keeps the column's type: aware UTC
-        if due is not None and due > now:
-            found[int(issue_id)] = due
-    return found
-
-
-def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummary]:
-    """Return the issues, newest first, each with its deliveries counted by state."""
-    query = sa.select(
-        issues.c.id,
-        issues.c.article_pk,
-        issues.c.state,
-        issues.c.subject,
-        issues.c.created_at,
-        issues.c.queued_at,
-    ).order_by(issues.c.id.desc())
-    with engine.connect() as conn:
-        rows = conn.execute(query.limit(limit) if limit else query).all()
-        counts = _counts(conn, [row.id for row in rows])
-        waiting = _waiting(conn, [row.id for row in rows])
+def _summaries(conn: Connection, rows: list[sa.Row]) -> list[IssueSummary]:
+    counts, next_due = _counts(conn, [row.id for row in rows])
     return [
         IssueSummary(
             row.id,
@@ -345,16 +376,40 @@ def list_issues(engine: Engine, *, limit: int | None = None) -> list[IssueSummar
             row.created_at,
             row.queued_at,
             counts[row.id],
-            waiting.get(row.id),
+            next_due.get(row.id),
         )
         for row in rows
     ]
 
 
+def list_issues(
+    engine: Engine, *, limit: int | None = None, unfinished: bool = False
+) -> list[IssueSummary]:
+    """Return the issues, newest first, each with its deliveries counted by state.
+
+    With `unfinished`, only those held or with copies still to send.
+    """
+    query = sa.select(
+        issues.c.id,
+        issues.c.article_pk,
+        issues.c.state,
+        issues.c.subject,
+        issues.c.created_at,
+        issues.c.queued_at,
+    ).order_by(issues.c.id.desc())
+    if unfinished:
+        unsent = sa.select(deliveries.c.issue_id).where(deliveries.c.state.in_(("due", "sending")))
+        query = query.where(
+            sa.or_(
+                issues.c.state == HELD,
+                sa.and_(issues.c.state == QUEUED, issues.c.id.in_(unsent)),
+            )
+        )
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(limit) if limit else query).all()
+        return _summaries(conn, list(rows))
+
+
 def _summary(engine: Engine, issue_id: int) -> IssueSummary:
     with engine.connect() as conn:
-        row = _issue(conn, issue_id)
-        counts = _counts(conn, [issue_id])[issue_id]
-    return IssueSummary(
-        row.id, row.article_pk, row.state, row.subject, row.created_at, row.queued_at, counts
-    )
+        return _summaries(conn, [issue_row(conn, issue_id)])[0]

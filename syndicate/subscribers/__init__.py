@@ -7,6 +7,7 @@ bounced or was removed, except a new signup that the person confirms again.
 
 from syndicate.subscribers.optin import (
     confirm,
+    expire_pending,
     mark_bounced,
     record_soft_bounce,
     register_signup,
@@ -27,10 +28,12 @@ from syndicate.subscribers.records import (
 from syndicate.subscribers.roster import (
     AddOutcome,
     ImportReport,
-    InvalidLine,
+    SkippedLine,
+    SuppressReport,
     add_confirmed,
     export_csv,
     import_csv,
+    import_suppressions,
     remove,
 )
 
@@ -38,15 +41,18 @@ __all__ = [
     "STATES",
     "AddOutcome",
     "ImportReport",
-    "InvalidLine",
+    "SkippedLine",
+    "SuppressReport",
     "add_confirmed",
     "clean_name",
     "confirm",
     "confirm_url",
     "count_subscribers",
+    "expire_pending",
     "export_csv",
     "find_subscriber",
     "import_csv",
+    "import_suppressions",
     "list_subscribers",
     "mark_bounced",
     "record_soft_bounce",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +33,41 @@ from syndicate.subscribers.records import (
     row_by_id,
 )
 from syndicate.subscribers.tokens import read_token, read_token_issued
+
+
+def _signed_up(
+    conn: Connection, email: str, display: str | None, *, method: str, client: str | None
+) -> Any:
+    """Record a signup in an open transaction; return the address's row as it stands now."""
+    now = utcnow()
+    row = row_by_address(conn, email)
+    if row is None:
+        new_id = insert_subscriber(
+            conn,
+            email,
+            display,
+            state=SubscriberState.PENDING,
+            method=method,
+            client=client,
+            now=now,
+        )
+        return row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
+    if row.state in GONE:
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == row.id)
+            .values(
+                state=SubscriberState.PENDING,
+                name=display or row.name,
+                signup_method=method,
+                signup_client=client[:100] if client else None,
+                soft_bounces=0,
+            )
+        )
+        return row_by_id(conn, row.id)
+    if row.state == SubscriberState.PENDING:  # signed up again: 30 days from now
+        conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(created_at=now))
+    return row
 
 
 def signup(
@@ -72,33 +107,8 @@ def register_signup(
     """
     email = normalize_address(address)
     display = clean_name(name)
-    now = utcnow()
     with write_transaction(engine) as conn:
-        row = row_by_address(conn, email)
-        if row is None:
-            new_id = insert_subscriber(
-                conn,
-                email,
-                display,
-                state=SubscriberState.PENDING,
-                method=method,
-                client=client,
-                now=now,
-            )
-            row = row_by_id(conn, new_id) if new_id else row_by_address(conn, email)
-        elif row.state in GONE:
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.id == row.id)
-                .values(
-                    state=SubscriberState.PENDING,
-                    name=display or row.name,
-                    signup_method=method,
-                    signup_client=client[:100] if client else None,
-                    soft_bounces=0,
-                )
-            )
-            row = row_by_id(conn, row.id)
+        row = _signed_up(conn, email, display, method=method, client=client)
     return as_subscriber(row) if row.state == SubscriberState.PENDING else None
 
 
@@ -235,6 +245,32 @@ def unsubscribe(
             )
         cancel_due(conn, row.id)
         return as_subscriber(row_by_id(conn, row.id))
+
+
+PENDING_FOR = timedelta(days=30)
+
+
+def expire_pending(engine: Engine, *, now: datetime | None = None) -> int:
+    """Delete the signups never confirmed within 30 days, with their client address.
+
+    Only rows that were never on the list: an address that was active once and signed up
+    again keeps its history. Returns how many were deleted.
+    """
+    cutoff = (now or utcnow()) - PENDING_FOR
+    stale = sa.select(subscribers.c.id).where(
+        subscribers.c.state == SubscriberState.PENDING,
+        subscribers.c.created_at < cutoff,
+        subscribers.c.confirmed_at.is_(None),
+        subscribers.c.unsubscribed_at.is_(None),
+        subscribers.c.bounced_at.is_(None),
+    )
+    with write_transaction(engine) as conn:
+        ids = list(conn.execute(stale).scalars())
+        if not ids:
+            return 0
+        conn.execute(deliveries.delete().where(deliveries.c.subscriber_id.in_(ids)))
+        conn.execute(subscribers.delete().where(subscribers.c.id.in_(ids)))
+    return len(ids)
 
 
 # Bounces (called by the sender inside its own transaction) ---------------------------------

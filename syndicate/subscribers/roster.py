@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Literal, TextIO
 from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
-from syndicate.errors import AddressError, InputError
+from syndicate.errors import AddressError
 from syndicate.model import Subscriber, SubscriberState
 from syndicate.store import (
     deliveries,
@@ -23,9 +23,11 @@ from syndicate.store import (
     write_transaction,
 )
 from syndicate.subscribers.addresses import normalize_address, suppression_hash
+from syndicate.subscribers.import_files import Entry, neutralise_cell, read_entries
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
+    cancel_due,
     clean_name,
     insert_subscriber,
     is_suppressed,
@@ -118,12 +120,13 @@ def remove(engine: Engine, settings: Settings, address: str) -> Subscriber:
 
 
 @dataclass(frozen=True)
-class InvalidLine:
-    """One CSV line that could not be imported, and why."""
+class SkippedLine:
+    """One line of an imported file that was not imported, and why."""
 
     line: int
     text: str
     reason: str
+    invalid: bool = False  # an unusable address (not someone who left)
 
 
 @dataclass(frozen=True)
@@ -133,91 +136,111 @@ class ImportReport:
     added: int
     activated: int
     existing: int
-    suppressed: int
-    invalid: tuple[InvalidLine, ...]
+    suppressed: int  # left earlier, here or in the export: not imported
+    skipped: tuple[SkippedLine, ...]
     queued: int  # confirmation emails queued for `syndicate send`
 
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
-# injection"): export puts a "'" before it, and before a leading "'" too, so that import
-# can take exactly one off again and a round trip is lossless.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+    @property
+    def invalid(self) -> int:
+        return sum(1 for s in self.skipped if s.invalid)
 
 
-def neutralise_cell(value: str) -> str:
-    """Return `value` as a spreadsheet shows it as text, never as a formula."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def restore_cell(value: str) -> str:
-    """Undo `neutralise_cell`: drop the "'" export put before a formula character."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, str, str | None]]:
-    """Yield (line number, email, name) for each non-blank record of a CSV with a header."""
+def _checked(entry: Entry) -> tuple[str, str | None] | SkippedLine:
+    """Return an entry's normalised address and name, or why its line is skipped."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from e
-    with handle:
-        try:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            columns = [cell.strip().lower() for cell in header or ()]
-            if "email" not in columns:
-                found = ", ".join(c for c in columns if c) or "nothing"
-                raise InputError(
-                    f"{path}: the first line must be a header with an `email` column "
-                    f"(and optionally `name`); found {found}"
-                )
-            at_email = columns.index("email")
-            at_name = columns.index("name") if "name" in columns else None
-            start = reader.line_num + 1
-            for cells in reader:
-                line, start = start, reader.line_num + 1
-                if not any(cell.strip() for cell in cells):
-                    continue
-                email = cells[at_email] if at_email < len(cells) else ""
-                name = cells[at_name] if at_name is not None and at_name < len(cells) else None
-                yield line, restore_cell(email), None if name is None else restore_cell(name)
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
-        except csv.Error as e:
-            raise InputError(f"{path}, line {reader.line_num}: not valid CSV: {e}") from None
-        except OSError as e:
-            raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
+        return normalize_address(entry.email), clean_name(entry.name)
+    except AddressError as e:
+        return SkippedLine(entry.line, entry.email, str(e), invalid=True)
 
 
 def import_csv(
     engine: Engine, settings: Settings, path: Path, *, confirmed: bool = False
 ) -> ImportReport:
-    """Import a CSV of `email` (and optional `name`) columns; one bad line never stops it.
+    """Import a subscriber file (see import_files); one bad line never stops it.
 
     Without `confirmed`, new addresses are pending and their confirmation emails are queued
     for `syndicate send`, which sends them under the rate limit.
     """
-    rows = list(_csv_rows(path))  # read it all first: a broken file changes nothing
+    entries = list(read_entries(path))  # read it all first: a broken file changes nothing
     counts = {"added": 0, "activated": 0, "existing": 0, "suppressed": 0}
-    invalid: list[InvalidLine] = []
+    skipped: list[SkippedLine] = []
     queued = 0
     now = utcnow()
     with write_transaction(engine) as conn:
-        for line, text, name in rows:
-            try:
-                email = normalize_address(text)
-                display = clean_name(name)
-            except AddressError as e:
-                invalid.append(InvalidLine(line, text, str(e)))
+        for entry in entries:
+            checked = _checked(entry)
+            if isinstance(checked, SkippedLine):
+                skipped.append(checked)
+                continue
+            email, display = checked
+            if entry.left is not None:
+                counts["suppressed"] += 1
+                skipped.append(SkippedLine(entry.line, email, f"{email}: {entry.left}"))
                 continue
             outcome, new_id = _add(
                 conn, email, display, confirmed=confirmed, method="import", client=None, now=now
             )
             counts[outcome] += 1
+            if outcome == "suppressed":
+                reason = f"{email} unsubscribed, bounced or was removed earlier"
+                skipped.append(SkippedLine(entry.line, email, reason))
             if new_id is not None and not confirmed:
                 queue_confirmation(conn, new_id, now)
                 queued += 1
-    return ImportReport(invalid=tuple(invalid), queued=queued, **counts)
+    return ImportReport(skipped=tuple(skipped), queued=queued, **counts)
+
+
+@dataclass(frozen=True)
+class SuppressReport:
+    """What importing a suppression file did."""
+
+    added: int  # addresses new to the suppression list
+    unsubscribed: int  # subscribers on the list who now count as unsubscribed
+    existing: int  # already suppressed, unsubscribed or bounced
+    skipped: tuple[SkippedLine, ...]
+
+    @property
+    def invalid(self) -> int:
+        return len(self.skipped)
+
+
+def _suppress(conn: Connection, email: str, now: datetime) -> str:
+    row = row_by_address(conn, email)
+    if row is not None:
+        if row.state in GONE:
+            return "existing"
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == row.id)
+            .values(
+                state=SubscriberState.UNSUBSCRIBED, unsubscribed_at=now, unsubscribe_method="import"
+            )
+        )
+        cancel_due(conn, row.id)
+        return "unsubscribed"
+    inserted = conn.execute(
+        insert_ignoring_duplicates(conn, suppressions).values(
+            email_hash=suppression_hash(email), reason="imported", created_at=now
+        )
+    )
+    return "added" if inserted.rowcount else "existing"
+
+
+def import_suppressions(engine: Engine, path: Path) -> SuppressReport:
+    """Put every address of a file (a previous service's unsubscribed, cleaned or bounced
+    export) on the suppression list; a subscriber among them is unsubscribed."""
+    entries = list(read_entries(path))
+    counts = {"added": 0, "unsubscribed": 0, "existing": 0}
+    skipped: list[SkippedLine] = []
+    now = utcnow()
+    with write_transaction(engine) as conn:
+        for entry in entries:
+            checked = _checked(entry)
+            if isinstance(checked, SkippedLine):
+                skipped.append(checked)
+                continue
+            counts[_suppress(conn, checked[0], now)] += 1
+    return SuppressReport(skipped=tuple(skipped), **counts)
 
 
 EXPORT_COLUMNS = ("email", "name", "state", "created", "confirmed", "unsubscribed")

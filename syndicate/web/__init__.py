@@ -7,7 +7,11 @@ the library (`subscribers`, `subscribers.limits`) and hold no SQL.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from syndicate.config import Settings, site_secret
@@ -15,6 +19,12 @@ from syndicate.store import open_store
 from syndicate.subscribers.outgoing import ConfirmationSender
 from syndicate.templating import template_environment
 from syndicate.web import feeds, links, pages, signup
+from syndicate.web.requests_log import log_requests
+
+
+def mount_path(settings: Settings) -> str:
+    """Return the path the pages live under: web.url's own (`/newsletter`), or "" at the root."""
+    return urlsplit(settings.public_web_url).path.rstrip("/")
 
 
 def create_app(settings: Settings) -> Flask:
@@ -30,6 +40,12 @@ def create_app(settings: Settings) -> Flask:
         # Only the hops the publisher vouches for may say who the client is.
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    prefix = mount_path(settings)
+    if prefix:
+        # Behind a proxy at https://news.example.com/newsletter every page answers under
+        # /newsletter, and url_for (forms, redirects) writes links that include it.
+        app.wsgi_app = DispatcherMiddleware(NotFound(), {prefix: app.wsgi_app})  # type: ignore[method-assign]
+        app.config["SESSION_COOKIE_PATH"] = prefix
 
     app.extensions[pages.SETTINGS] = settings
     app.extensions[pages.TEMPLATES] = template_environment(settings)
@@ -41,7 +57,8 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(signup.blueprint)
     app.register_blueprint(links.blueprint)
     app.register_blueprint(feeds.blueprint)
+    log_requests(app)
     return app
 
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "mount_path"]

@@ -33,6 +33,18 @@ def button_page(purpose: str, token: str) -> Response:
     return page(purpose, subscriber=subscriber, action=url_for(f"links.{purpose}", token=token))
 
 
+@blueprint.route("/test-copy/<link>", methods=["GET", "POST"])
+@content_policy(FORM_POLICY)
+def test_copy(link: str) -> Response:
+    # A POST too: a mail provider's one-click unsubscribe of a test copy lands here.
+    return page(
+        "error",
+        title="This was a test copy",
+        message="This link came in a test copy of an issue (syndicate newsletter test): "
+        "it unsubscribes nobody and changes nothing.",
+    )
+
+
 @blueprint.get("/confirm/<token>")
 @content_policy(FORM_POLICY)
 def confirm_page(token: str) -> Response:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from syndicate.config import Settings
 from syndicate.errors import ListenError
-from syndicate.web import create_app
+from syndicate.web import create_app, mount_path
 from syndicate.web.pages import ENGINE
 
 
@@ -36,7 +36,7 @@ def serve(
     try:
         server = create_server(app, sockets=[listener], threads=threads, ident="syndicate")
         shown = f"[{host}]" if ":" in host else host
-        announce(f"http://{shown}:{port}/")
+        announce(f"http://{shown}:{port}{mount_path(settings)}/")
         server.run()  # waitress closes its sockets itself on Ctrl-C
     finally:
         listener.close()
