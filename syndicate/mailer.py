@@ -73,17 +73,16 @@ def _rcpt(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
     return smtp.getreply()
 
 
-_LINE_STARTING_WITH_DOT = re.compile(rb"(?m)^\.")
-
-
 def _data_bytes(message: bytes) -> bytes:
     """Return `message` as DATA carries it, as smtplib's data() writes it, dot excluded.
 
-    A line starting with a dot gets a second one; smtplib runs that regex over every
-    message, which costs more than a search for the lines that need it (usually none).
+    A line starting with a dot gets a second one. smtplib does that with the regex
+    `(?m)^\\.` (about 0.1 ms on a newsletter); a line starts at the beginning or after LF,
+    so a plain replace does the same several times faster (a test holds them equal).
     """
-    if message.startswith(b".") or b"\n." in message:
-        message = _LINE_STARTING_WITH_DOT.sub(b"..", message)
+    message = message.replace(b"\n.", b"\n..")
+    if message.startswith(b"."):
+        message = b"." + message
     return message if message.endswith(b"\r\n") else message + b"\r\n"
 
 
