@@ -86,3 +86,51 @@ def test_two_senders_at_once_send_nothing_twice(
         assert sender.returncode == 0, err.decode()
     assert smtp_server.recipients() == dict.fromkeys(addresses, 1)
     assert delivery_states(site) == {"sent": COUNT}
+
+
+def test_a_message_is_accepted_only_once_the_one_before_it_is_recorded(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Message N is recorded on the worker's recorder thread while N+1 is on the wire; the
+    # transport's `ready` (the last moment before the end of DATA) must wait for it.
+    import sqlalchemy as sa
+    from delivery_helpers import settings_for
+    from site_helpers import store
+
+    from syndicate.delivery import send as sending
+    from syndicate.mailer import Ready
+    from syndicate.store import deliveries
+
+    bulk_active(site, 200)
+    assert cli(site, "publish", str(write_article(site))).exit_code == 0
+    settings = settings_for(site, {"SYNDICATE_SMTP_URL": "smtp://127.0.0.1:9"})  # never dialled
+    unrecorded_at_accept: list[int] = []
+
+    class Checking:
+        """A transport that, at each acceptance, counts accepted messages not yet recorded."""
+
+        def __init__(self) -> None:
+            self.accepted = 0
+
+        def send(
+            self, sender: str, recipient: str, message: bytes, ready: Ready | None = None
+        ) -> str:
+            if ready is not None:
+                ready()
+            with store(site) as engine, engine.connect() as conn:
+                recorded = conn.execute(
+                    sa.select(sa.func.count()).where(deliveries.c.state == "sent")
+                ).scalar_one()
+            unrecorded_at_accept.append(self.accepted - recorded)
+            self.accepted += 1
+            return "250 ok"
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(sending, "open_transport", lambda settings: Checking())
+    with store(site) as engine:
+        summary = sending.send_due(engine, settings, connections=1, processes=1)
+    assert summary.sent == 200
+    assert max(unrecorded_at_accept) == 0  # the one before is always committed first
+    assert delivery_states(site) == {"sent": 200}
