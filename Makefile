@@ -27,8 +27,11 @@ demo: $(BIN)/syndicate
 	@test -f $(DEMO_SITE)/syndicate.toml || { mkdir -p $(DEMO_SITE) && cp demo/syndicate.toml $(DEMO_SITE)/; }
 	@$(BIN)/syndicate --site $(DEMO_SITE) init >/dev/null
 	@cp examples/*.txt examples/*.md examples/*.html $(DEMO_SITE)/content/
-	@$(BIN)/syndicate --site $(DEMO_SITE) subscribers add reader@example.com --name "Dana Reader" --confirmed
+	@$(BIN)/syndicate --site $(DEMO_SITE) subscribers add reader@example.com --name "Dana Reader" --confirmed --newsletter briefing --newsletter saltmarsh
+	@$(BIN)/syndicate --site $(DEMO_SITE) subscribers add coast@example.com --name "Sam Coast" --confirmed --newsletter saltmarsh
 	@$(BIN)/syndicate --site $(DEMO_SITE) run
+	@echo "routing:  harbour-festival.txt names The Saltmarsh Gazette Newsletter, so it goes to $$($(BIN)/syndicate --site $(DEMO_SITE) parse --json $(DEMO_SITE)/content/harbour-festival.txt | $(BIN)/python -c 'import json, sys; print(", ".join(json.load(sys.stdin)["routes_to"]))') only"
+	@$(BIN)/syndicate --site $(DEMO_SITE) newsletters list
 	@echo "articles: $$($(BIN)/syndicate --site $(DEMO_SITE) articles | wc -l) stored in $(DEMO_SITE)/syndicate.db"
 	@echo "feeds:    $(DEMO_SITE)/feeds/atom.xml, rss.xml, feed.json (tag feeds in $(DEMO_SITE)/feeds/tags/)"
 	@echo "emails:   $$(ls $(DEMO_SITE)/outbox/*.eml | wc -l) in $(DEMO_SITE)/outbox/, the newest: $$(ls -t $(DEMO_SITE)/outbox/*.eml | head -n 1)"

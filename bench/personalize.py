@@ -91,7 +91,7 @@ def obvious_loop(settings: Settings, article: Article, count: int, inline: Inlin
     The article's context and the Jinja environments are made once, outside the loop, so
     the baseline pays only for what must differ per recipient in that design.
     """
-    name = render.newsletter_name(settings, article)
+    name = render.default_newsletter(settings).name
     context: dict[str, Any] = render._context(settings, article, name)
     html_template = template_environment(settings).get_template("email/article.html.j2")
     text_environment = template_environment(settings, autoescape=False)

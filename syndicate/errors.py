@@ -9,6 +9,7 @@
     │   ├── StoreError                 the database cannot be opened or used
     │   ├── UnknownArticleError        no stored article answers to a reference
     │   ├── IssueError                 an issue is missing or cannot make the asked-for move
+    │   ├── NewsletterError            a newsletter is unknown or cannot be changed as asked
     │   ├── FeedWriteError             the feed files cannot be written
     │   ├── ScreenshotError            the browser for screenshots is missing or failed
     │   ├── DeliveryError              mail cannot be sent at all
@@ -182,6 +183,12 @@ class ListenError(SyndicateError):
 
 
 # Runs that take turns ----------------------------------------------------------------------
+
+
+class NewsletterError(SyndicateError):
+    """A newsletter is unknown, or cannot be added, changed or removed as asked."""
+
+    exit_code = 1
 
 
 class LockedError(SyndicateError):

@@ -36,10 +36,11 @@ from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.guardrails import Allow, Refusal, refusal, too_old
 from syndicate.locks import site_lock
 from syndicate.model import Article, Figure
+from syndicate.newsletter.catalog import site_newsletters
 from syndicate.newsletter.issues import (
     IssueOutcome,
     cancel_for_article,
-    create_issue,
+    issues_for_article,
     queue_awaiting,
 )
 from syndicate.readers import read_source
@@ -72,8 +73,14 @@ class PublishResult:
     article_pk: int
     article: Article
     status: str  # new | updated | unchanged | scheduled
-    issue: IssueOutcome | None = None  # the newsletter issue made or refreshed, if any
+    issues: tuple[IssueOutcome, ...] = ()  # the newsletter issues made or refreshed
     too_old: bool = False  # dated more than newsletter.max_age back: feeds only, no email
+    routing_note: str | None = None  # the line that says a signup name was not ours
+
+    @property
+    def issue(self) -> IssueOutcome | None:
+        """The first issue made or refreshed, if any."""
+        return self.issues[0] if self.issues else None
 
 
 @dataclass(frozen=True)
@@ -235,18 +242,26 @@ def create_issues(
     """
     if not send_email:
         return list(results)
+    newsletters = site_newsletters(conn, settings)
     made = []
     for result in results:
         wanted = (
             resend or result.status == "updated" or (result.status == "new" and not result.too_old)
         )
-        issue = None
-        if wanted:
-            first = result.status == "new"
-            issue = create_issue(
-                conn, settings, result.article_pk, result.article, resend=resend, first=first
-            )
-        made.append(replace(result, issue=issue) if issue else result)
+        if not wanted:
+            made.append(result)
+            continue
+        outcomes, routing = issues_for_article(
+            conn,
+            settings,
+            newsletters,
+            result.article_pk,
+            result.article,
+            resend=resend,
+            first=result.status == "new",
+        )
+        note = routing.describe(result.article.title) if result.status == "new" else None
+        made.append(replace(result, issues=tuple(outcomes), routing_note=note))
     return made
 
 
@@ -315,11 +330,14 @@ def publish_articles(
 
 
 def _with_queued(result: PublishResult, queued: dict[int, int]) -> PublishResult:
-    """Put the deliveries queued once the feeds were in place into the result's issue."""
-    issue = result.issue
-    if issue is None or issue.issue_id not in queued:
+    """Put the deliveries queued once the feeds were in place into the result's issues."""
+    if not any(issue.issue_id in queued for issue in result.issues):
         return result
-    return replace(result, issue=replace(issue, deliveries=queued[issue.issue_id]))
+    issues = tuple(
+        replace(issue, deliveries=queued[issue.issue_id]) if issue.issue_id in queued else issue
+        for issue in result.issues
+    )
+    return replace(result, issues=issues)
 
 
 def read_articles(

@@ -7,7 +7,7 @@ Queries that belong to one stage live with it (articles in `articles.py`, subscr
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,11 +106,26 @@ tag_slugs = sa.Table(
     sa.Column("slug", sa.String(200), nullable=False, unique=True),
 )
 
+newsletters = sa.Table(
+    "newsletters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Fixed when first stored: a later rename changes the name, never the slug (List-Id).
+    sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    # The one a site that declares no [[newsletters]] has.
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
 issues = sa.Table(
     "issues",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
+    # The first article (kept: SQLite cannot drop a foreign-key column in place);
+    # issue_articles holds every article of the issue.
     sa.Column("article_pk", sa.ForeignKey("articles.pk"), nullable=False, index=True),
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), index=True),
     # held (waiting for review) | queued (deliveries made) | cancelled
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
@@ -121,6 +136,14 @@ issues = sa.Table(
     sa.Column("cancelled_at", UTCDateTime),
 )
 
+issue_articles = sa.Table(
+    "issue_articles",
+    metadata,
+    sa.Column("issue_id", sa.ForeignKey("issues.id"), primary_key=True),
+    sa.Column("article_pk", sa.ForeignKey("articles.pk"), primary_key=True, index=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+)
+
 subscribers = sa.Table(
     "subscribers",
     metadata,
@@ -128,7 +151,8 @@ subscribers = sa.Table(
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("email_key", sa.String(320), nullable=False, unique=True),  # lower-cased
     sa.Column("name", sa.String(200)),
-    # pending | active | unsubscribed | bounced
+    # The overall state, kept in step with the memberships: bounced (a hard bounce),
+    # unsubscribed (a complaint, or no membership left), active (one active), else pending.
     sa.Column("state", sa.String(20), nullable=False, index=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("signup_method", sa.String(20), nullable=False),  # cli | import | web
@@ -143,6 +167,27 @@ subscribers = sa.Table(
     sa.Column("soft_bounces", sa.Integer, nullable=False, default=0),
     # Never reuse an id: a link signed for a removed subscriber must not name a new one.
     sqlite_autoincrement=True,
+)
+
+# One subscriber on one newsletter, with its own state and consent record.
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), primary_key=True),
+    sa.Column(
+        "subscriber_id", sa.ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("state", sa.String(20), nullable=False),  # pending | active | unsubscribed
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("signup_method", sa.String(20), nullable=False),  # cli | import | web | migration
+    sa.Column("signup_client", sa.String(100)),
+    sa.Column("confirmed_at", UTCDateTime),
+    sa.Column("confirm_method", sa.String(20)),
+    sa.Column("confirm_client", sa.String(100)),
+    sa.Column("unsubscribed_at", UTCDateTime),
+    sa.Column("unsubscribe_method", sa.String(20)),  # cli | web | bounce | complaint
+    sa.Index("memberships_queue", "newsletter_id", "state", "subscriber_id"),
+    sa.Index("memberships_subscriber", "subscriber_id"),
 )
 
 suppressions = sa.Table(
@@ -205,88 +250,6 @@ runs = sa.Table(
     sa.Column("sent", sa.Integer, nullable=False, default=0),
 )
 
-# Each step upgrades a database from the version before it. A new database is created at
-# the newest version directly, so steps only ever run on databases made by older releases.
-Migration = Callable[[Connection], None]
-
-
-def _tag_dates(conn: Connection) -> None:
-    """Version 2: article_tags carries the publication time, indexed for the tag feeds."""
-    kind = conn.dialect.type_compiler_instance.process(sa.DateTime())
-    conn.execute(sa.text(f"ALTER TABLE article_tags ADD COLUMN published {kind}"))
-    conn.execute(
-        sa.text(
-            "UPDATE article_tags SET published = "
-            "(SELECT published FROM articles WHERE articles.pk = article_tags.article_pk)"
-        )
-    )
-    for index in article_tags.indexes:
-        if index.name in {"article_tags_newest", "article_tags_spelling"}:
-            index.create(conn)
-
-
-def _guardrails(conn: Connection) -> None:
-    """Version 3: articles carry a hash of their text (duplicates); the notices table."""
-    import json
-
-    from syndicate.model import article_from_dict
-
-    conn.execute(sa.text("ALTER TABLE articles ADD COLUMN text_hash VARCHAR(64)"))
-    for index in articles.indexes:
-        if index.name == "ix_articles_text_hash":
-            index.create(conn)
-    for pk, data in conn.execute(sa.select(articles.c.pk, articles.c.data)).all():
-        digest = article_from_dict(json.loads(data)).text_hash
-        conn.execute(articles.update().where(articles.c.pk == pk).values(text_hash=digest))
-    notices.create(conn)
-
-
-def _tag_slugs(conn: Connection) -> None:
-    """Version 4: each tag's slug is stored; tags that shared one ("C++", "C#") part ways.
-
-    The first tag to use a slug keeps it (its feed keeps its URL); a later tag that had
-    the same slug gets one of its own.
-    """
-    from syndicate.tag_slugs import slug_for, tag_key
-
-    tag_slugs.create(conn)
-    spellings = conn.execute(
-        sa.select(
-            article_tags.c.tag, article_tags.c.tag_slug, sa.func.min(article_tags.c.article_pk)
-        )
-        .group_by(article_tags.c.tag, article_tags.c.tag_slug)
-        .order_by(sa.func.min(article_tags.c.article_pk))
-    ).all()
-    for tag, old_slug, _ in spellings:
-        owner = conn.execute(
-            sa.select(tag_slugs.c.key).where(tag_slugs.c.slug == old_slug)
-        ).scalar()
-        if (
-            owner is None
-            and conn.execute(
-                sa.select(tag_slugs.c.slug).where(tag_slugs.c.key == tag_key(tag))
-            ).first()
-            is None
-        ):
-            conn.execute(tag_slugs.insert().values(key=tag_key(tag), slug=old_slug))
-            continue
-        new_slug = slug_for(conn, tag)
-        if new_slug != old_slug:
-            conn.execute(
-                article_tags.update()
-                .where(article_tags.c.tag == tag, article_tags.c.tag_slug == old_slug)
-                .values(tag_slug=new_slug)
-            )
-
-
-def _run_log(conn: Connection) -> None:
-    """Version 5: the runs table, so `syndicate status` can say how the last run ended."""
-    runs.create(conn, checkfirst=True)
-
-
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _run_log]
-CURRENT_VERSION = 1 + len(MIGRATIONS)
-
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is unreliable).
@@ -325,44 +288,6 @@ def create_db_engine(url: str) -> Engine:
     return engine
 
 
-def _schema_version(conn: Connection) -> int | None:
-    if not sa.inspect(conn).has_table("schema_version"):
-        return None
-    return int(conn.execute(sa.select(schema_version.c.version)).scalar_one())
-
-
-def migrate(engine: Engine) -> None:
-    """Create the schema on a new database, or upgrade an older one in place."""
-    try:
-        # The usual case writes nothing, so runs that start together do not queue here.
-        with engine.connect() as conn:
-            if _schema_version(conn) == CURRENT_VERSION:
-                return
-        # Two first runs at once (cron and a manual publish) must not both create the
-        # schema: take the write lock before looking again.
-        with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                if engine.dialect.name == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7427013)"))
-                version = _schema_version(conn)
-                if version is None:
-                    metadata.create_all(conn)
-                    conn.execute(schema_version.insert().values(version=CURRENT_VERSION))
-                    return
-                if version > CURRENT_VERSION:
-                    raise StoreError(
-                        f"the database is at schema version {version}, newer than this "
-                        f"syndicate ({CURRENT_VERSION}): upgrade syndicate"
-                    )
-                for step in MIGRATIONS[version - 1 :]:
-                    step(conn)
-                conn.execute(schema_version.update().values(version=CURRENT_VERSION))
-    except SQLAlchemyError as e:
-        raise StoreError(f"cannot prepare the database: {e}") from e
-
-
 def open_store(settings: Settings) -> Engine:
     """Open the site's database, creating or upgrading its schema."""
     if settings.db_url.startswith("sqlite:///"):
@@ -373,7 +298,11 @@ def open_store(settings: Settings) -> Engine:
             with contextlib.suppress(OSError):
                 private_database(Path(database))
     engine = create_db_engine(settings.db_url)
-    migrate(engine)
+    # Imported here: the migrations and the newsletter definitions read this module.
+    from syndicate.migrations import migrate
+    from syndicate.newsletter.definitions import migration_default
+
+    migrate(engine, migration_default(settings))
     return engine
 
 

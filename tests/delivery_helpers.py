@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from site_helpers import store
 
 from syndicate.config import Settings, load_settings
-from syndicate.store import deliveries, subscribers, utcnow
+from syndicate.newsletter.catalog import load_newsletters
+from syndicate.store import UTCDateTime, deliveries, memberships, subscribers, utcnow
 from syndicate.subscribers import import_csv
 
 # The project's own example text (never copied from the seed article).
@@ -89,8 +90,19 @@ def bulk_active(site: Path, count: int, prefix: str = "reader") -> list[str]:
         }
         for a in addresses
     ]
-    with store(site) as engine, engine.begin() as conn:
-        conn.execute(subscribers.insert(), rows)
+    with store(site) as engine:
+        [newsletter] = load_newsletters(engine, settings_for(site))
+        with engine.begin() as conn:
+            conn.execute(subscribers.insert(), rows)
+            members = sa.select(
+                sa.literal(newsletter.id),
+                subscribers.c.id,
+                sa.literal("active"),
+                sa.literal(now, UTCDateTime()),
+                sa.literal("import"),
+            ).where(subscribers.c.email.in_(addresses))
+            columns = ["newsletter_id", "subscriber_id", "state", "created_at", "signup_method"]
+            conn.execute(memberships.insert().from_select(columns, members))
     return addresses
 
 

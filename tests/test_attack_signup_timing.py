@@ -25,7 +25,7 @@ from smtp_server import SMTPServer, _Handler, free_port
 from syndicate.config import load_settings
 from syndicate.web import create_app
 
-SMTP_DELAY = 0.3  # seconds the server spends on each message
+SMTP_DELAY = 1.0  # seconds the server spends on each message
 ROUNDS = 6
 
 
@@ -75,8 +75,8 @@ def test_known_and_new_addresses_are_answered_alike(site: Path, slow_server: SMT
         app.extensions["syndicate.confirmations"].close()
         app.extensions["syndicate.engine"].dispose()
     ratio = statistics.median(new) / statistics.median(known)
-    # Waiting for the server made the ratio SMTP_DELAY / (a few ms): well over 10.
-    assert ratio < 3, (ratio, new, known)
+    # Waiting for the server makes the ratio SMTP_DELAY / (a few ms): in the hundreds.
+    assert ratio < 10, (ratio, new, known)
     # And every new address did get its confirmation, in the background.
     received = slow_server.recipients()
     assert all(received[f"new{n}@example.net"] == 1 for n in range(ROUNDS))

@@ -72,7 +72,7 @@ def wait_for_port(port: int, server: subprocess.Popen[str], seconds: float = 20)
 
 
 def link_in(text: str, web_url: str, page: str) -> str:
-    found = re.search(re.escape(f"{web_url}/{page}/") + r"[A-Za-z0-9_.\-]+", text)
+    found = re.search(re.escape(f"{web_url}/{page}/") + r"[A-Za-z0-9_.\-/]+", text)
     assert found, text
     return found.group(0)
 

@@ -44,7 +44,7 @@ def test_headers_and_part_structure(site: Path) -> None:
     assert message["Date"] == "Mon, 02 Mar 2026 07:30:00 +0000"
     assert message["Message-ID"] == "<issue7.sub42.abc@news.example.com>"
     assert message["Reply-To"] == "editors@news.example.com"
-    assert message["List-Id"] == "The Harbour Letter <the-harbour-letter.news.example.com>"
+    assert message["List-Id"] == "The Example Desk <the-example-desk.news.example.com>"
     assert message["List-Unsubscribe"] == (
         "<https://news.example.com/unsubscribe/tok-123>, "
         "<mailto:unsubscribe@news.example.com?subject=unsubscribe>"
@@ -64,15 +64,16 @@ def test_headers_and_part_structure(site: Path) -> None:
 
 def test_sender_without_display_name_uses_the_newsletter_name(site: Path) -> None:
     message = email_for(site_settings(site), sample_article())
-    assert message["From"] == "The Harbour Letter <newsletter@news.example.com>"
+    assert message["From"] == "The Example Desk <newsletter@news.example.com>"
     assert message["Reply-To"] is None
 
 
-def test_newsletter_name_prefers_setting_then_article_then_title(site: Path) -> None:
+def test_newsletter_name_is_the_setting_else_the_title_never_the_article(site: Path) -> None:
     named = site_settings(site, newsletter_name="Morning Tides")
     assert render_issue(named, sample_article()).newsletter_name == "Morning Tides"
     plain = site_settings(site)
-    assert render_issue(plain, sample_article()).newsletter_name == "The Harbour Letter"
+    # The article's signup line never renames the newsletter: the site title does.
+    assert render_issue(plain, sample_article()).newsletter_name == "The Example Desk"
     untitled = sample_article(newsletter=None)
     assert render_issue(plain, untitled).newsletter_name == "The Example Desk"
 
@@ -119,7 +120,7 @@ def test_media_and_dark_mode_rules_stay_in_style_blocks(site: Path) -> None:
     assert document.xpath("//table[@width='600']")
     assert document.xpath("//table[@role='presentation']")
     assert document.get("lang") == "en"
-    assert document.find(".//title").text == "The Harbour Letter"
+    assert document.find(".//title").text == "The Example Desk"
 
 
 def test_images_have_alt_and_nothing_loads_code_or_styles(site: Path) -> None:
@@ -181,13 +182,15 @@ def test_text_part_holds_every_paragraph_and_every_url_whole(
         assert len(line) <= 78 or len(line.split()) <= 2, line
 
 
-def test_seed_email_names_its_signup_and_stays_under_gmails_limit(site: Path, seed: Path) -> None:
+def test_seed_email_keeps_the_sites_identity_and_stays_under_gmails_limit(
+    site: Path, seed: Path
+) -> None:
     settings = site_settings(site)
-    raw = build_message(
-        settings, render_issue(settings, read_article(seed, settings)), READER, date=DATE
-    )
+    article = read_article(seed, settings)
+    assert article.newsletter == "The Jerusalem Post Newsletter"  # kept, for routing only
+    raw = build_message(settings, render_issue(settings, article), READER, date=DATE)
     message = parse(raw)
-    assert message["List-Id"].startswith("The Jerusalem Post Newsletter <")
+    assert message["List-Id"] == "The Example Desk <the-example-desk.news.example.com>"
     html_part = list(message.iter_parts())[1]
     assert len(html_part.get_payload().encode("ascii")) < HTML_LIMIT
 

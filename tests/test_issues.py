@@ -9,8 +9,9 @@ from delivery_helpers import add_active, delivery_states, set_state, settings_fo
 from site_helpers import cli, store
 from smtp_server import SMTPServer
 
+from syndicate.newsletter.catalog import load_newsletters
 from syndicate.newsletter.issues import list_issues, queue_issue
-from syndicate.store import deliveries, issues, open_store, write_transaction
+from syndicate.store import deliveries, issue_articles, issues, open_store, write_transaction
 
 
 def _issues(site: Path) -> list[sa.Row]:
@@ -177,11 +178,13 @@ def test_queue_issue_is_one_statement_and_idempotent(site: Path) -> None:
     engine = open_store(settings)
     statements: list[str] = []
     try:
+        [newsletter] = load_newsletters(engine, settings)
         with write_transaction(engine) as conn:
             conn.execute(
                 issues.insert().values(
                     id=7,
                     article_pk=1,
+                    newsletter_id=newsletter.id,
                     state="held",
                     subject="s",
                     content_hash="h",
@@ -189,6 +192,7 @@ def test_queue_issue_is_one_statement_and_idempotent(site: Path) -> None:
                     created_at=sa.func.now(),
                 )
             )
+            conn.execute(issue_articles.insert().values(issue_id=7, article_pk=1))
         sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         with write_transaction(engine) as conn:
             assert queue_issue(conn, 7) == 4

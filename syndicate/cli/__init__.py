@@ -3,6 +3,7 @@
 from syndicate.cli import (  # noqa: F401  (each module registers its commands)
     articles,
     newsletter,
+    newsletters,
     parse,
     render,
     sending,

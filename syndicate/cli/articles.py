@@ -46,8 +46,10 @@ def echo_published(settings: Settings, results: Sequence[PublishResult]) -> None
         if result.status == "scheduled" and result.article.published is not None:
             when = result.article.published.isoformat()
             click.echo(f"           not in the feeds, no email until {when}")
-        if result.issue is not None:
-            click.echo(f"           {result.issue.describe()}")
+        if result.routing_note:
+            click.echo(f"           {result.routing_note}")
+        for issue in result.issues:
+            click.echo(f"           {issue.describe()}")
     echo_feed_paths(settings)
 
 

@@ -53,6 +53,9 @@ issue_argument = click.argument("issue_id", type=int)
 def newsletter() -> None:
     """Review newsletter issues: list, hold, release, cancel, test-send.
 
+    The newsletters themselves (names, tags, who gets what) are managed with
+    `syndicate newsletters`.
+
     Example: syndicate newsletter list
     """
 

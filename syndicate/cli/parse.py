@@ -10,6 +10,7 @@ from syndicate.cli.base import main, pass_settings_anywhere, warn
 from syndicate.cli.parse_summary import summarize
 from syndicate.config import Settings
 from syndicate.model import ListBlock, Paragraph, Quote, article_to_dict
+from syndicate.newsletter.definitions import is_site, route, site_definitions
 from syndicate.readers import FORMATS, read_source
 
 
@@ -35,6 +36,8 @@ def parse(settings: Settings, file: str, as_json: bool, fmt: str | None) -> None
         warn(message)
     if as_json:
         data = {**article_to_dict(article), "draft": article.draft}
+        if is_site(settings):
+            data["routes_to"] = list(route(site_definitions(settings), article).slugs)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(summarize(article))

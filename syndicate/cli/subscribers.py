@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,7 +13,22 @@ from syndicate import wording
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.errors import InputError, SyndicateError
+from syndicate.newsletter.catalog import by_slugs, load_newsletters
 from syndicate.subscribers.addresses import normalize_address
+
+newsletter_option = click.option(
+    "--newsletter",
+    "newsletters",
+    multiple=True,
+    metavar="SLUG",
+    help="Only this newsletter (repeat for several); see `syndicate newsletters list`.",
+)
+
+
+def _ids(engine: Any, settings: Settings, slugs: tuple[str, ...]) -> list[int]:
+    """Return the ids of the newsletters named on the command line (refusing unknown ones)."""
+    return [n.id for n in by_slugs(load_newsletters(engine, settings), slugs)] if slugs else []
+
 
 # The same words whether the address was new, pending or already active: a signup must not
 # tell whoever typed it whether that address is on the list.
@@ -24,14 +40,19 @@ SIGNUP_DONE = (
 @main.command("signup")
 @click.argument("address")
 @click.option("--name", help="The subscriber's name, for the greeting.")
+@newsletter_option
 @pass_settings
-def signup(settings: Settings, address: str, name: str | None) -> None:
+def signup(
+    settings: Settings, address: str, name: str | None, newsletters: tuple[str, ...]
+) -> None:
     """Sign an address up (pending) and send its confirmation email now.
+
+    Without --newsletter it joins the newsletters marked subscribe_on_signup.
 
     Example: syndicate signup reader@example.com --name "Ada Reader"
     """
     with site_store(settings) as engine:
-        subs.signup(engine, settings, address, name, method="cli")
+        subs.signup(engine, settings, address, name, method="cli", newsletters=newsletters or None)
     click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
 
 
@@ -50,15 +71,21 @@ def confirm(settings: Settings, token: str) -> None:
 
 @main.command("unsubscribe")
 @click.argument("address_or_token")
+@click.option("--newsletter", metavar="SLUG", help="Leave only this newsletter.")
 @pass_settings
-def unsubscribe(settings: Settings, address_or_token: str) -> None:
+def unsubscribe(settings: Settings, address_or_token: str, newsletter: str | None) -> None:
     """Unsubscribe an address (or the token of an unsubscribe link) at once.
 
-    Example: syndicate unsubscribe reader@example.com
+    Example: syndicate unsubscribe reader@example.com --newsletter culture
     """
     with site_store(settings) as engine:
-        subscriber = subs.unsubscribe(engine, settings, _token(address_or_token), method="cli")
-    click.echo(f"Unsubscribed {subscriber.email}: it receives nothing more.")
+        subscriber = subs.unsubscribe(
+            engine, settings, _token(address_or_token), method="cli", newsletter=newsletter
+        )
+    if newsletter:
+        click.echo(f"Unsubscribed {subscriber.email} from {newsletter}.")
+    else:
+        click.echo(f"Unsubscribed {subscriber.email}: it receives nothing more.")
 
 
 def _token(text: str) -> str:
@@ -83,18 +110,31 @@ def subscribers_group() -> None:
     is_flag=True,
     help="You already have this person's consent: add as active, with no confirmation email.",
 )
+@newsletter_option
 @pass_settings
-def add(settings: Settings, address: str, name: str | None, confirmed: bool) -> None:
+def add(
+    settings: Settings,
+    address: str,
+    name: str | None,
+    confirmed: bool,
+    newsletters: tuple[str, ...],
+) -> None:
     """Add one address; without --confirmed it gets a confirmation email first.
+
+    Without --newsletter it joins the newsletters marked subscribe_on_signup; adding an
+    address already on the list with another --newsletter adds that newsletter.
 
     Example: syndicate subscribers add reader@example.com --name "Ada Reader" --confirmed
     """
+    chosen = newsletters or None
     with site_store(settings) as engine:
         if not confirmed:
-            subs.signup(engine, settings, address, name, method="cli")
+            subs.signup(engine, settings, address, name, method="cli", newsletters=chosen)
             click.echo(SIGNUP_DONE.format(email=normalize_address(address)))
             return
-        outcome = subs.add_confirmed(engine, settings, address, name, method="cli")
+        outcome = subs.add_confirmed(
+            engine, settings, address, name, method="cli", newsletters=chosen
+        )
     email = normalize_address(address)
     if outcome == "suppressed":
         raise SyndicateError(
@@ -104,6 +144,7 @@ def add(settings: Settings, address: str, name: str | None, confirmed: bool) -> 
     click.echo(
         {
             "added": f"Added {email} (active).",
+            "joined": f"Added {email} to {', '.join(newsletters)} (active).",
             "activated": f"Confirmed {email} (it was pending).",
             "existing": f"{email} is already on the list.",
         }[outcome]
@@ -124,8 +165,16 @@ def add(settings: Settings, address: str, name: str | None, confirmed: bool) -> 
     "export): never mail them.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when any line was skipped.")
+@newsletter_option
 @pass_settings
-def import_(settings: Settings, file: Path, confirmed: bool, suppress: bool, strict: bool) -> None:
+def import_(
+    settings: Settings,
+    file: Path,
+    confirmed: bool,
+    suppress: bool,
+    strict: bool,
+    newsletters: tuple[str, ...],
+) -> None:
     """Import subscribers from a CSV, another service's export, or one address a line.
 
     Mailchimp, Substack, Buttondown and listmonk exports are read as they come (the README
@@ -144,7 +193,9 @@ def import_(settings: Settings, file: Path, confirmed: bool, suppress: bool, str
             suppressed = subs.import_suppressions(engine, file)
             skipped = suppressed.skipped
         else:
-            report = subs.import_csv(engine, settings, file, confirmed=confirmed)
+            report = subs.import_csv(
+                engine, settings, file, confirmed=confirmed, newsletters=newsletters or None
+            )
             skipped = report.skipped
     for line in skipped:
         click.echo(f"{file}, line {line.line}: {line.reason}", err=True)
@@ -178,26 +229,32 @@ def _echo_import(file: Path, report: subs.ImportReport) -> None:
 
 
 @subscribers_group.command("export")
+@newsletter_option
 @pass_settings
-def export(settings: Settings) -> None:
+def export(settings: Settings, newsletters: tuple[str, ...]) -> None:
     """Write every subscriber as CSV to standard output.
 
-    Example: syndicate subscribers export > subscribers.csv
+    Example: syndicate subscribers export --newsletter culture > culture.csv
     """
     with site_store(settings) as engine:
-        subs.export_csv(engine, sys.stdout)
+        subs.export_csv(engine, sys.stdout, _ids(engine, settings, newsletters))
 
 
 @subscribers_group.command("list")
 @click.option("--state", type=click.Choice(subs.STATES), help="Only subscribers in this state.")
+@newsletter_option
 @pass_settings
-def list_(settings: Settings, state: str | None) -> None:
+def list_(settings: Settings, state: str | None, newsletters: tuple[str, ...]) -> None:
     """List subscribers: state, address and name, oldest first.
 
-    Example: syndicate subscribers list --state pending
+    Without --newsletter the state is the overall one: bounced, unsubscribed (a complaint,
+    or no newsletter left), active (on at least one), else pending.
+
+    Example: syndicate subscribers list --state pending --newsletter culture
     """
     with site_store(settings) as engine:
-        found = subs.list_subscribers(engine, state=state)
+        ids = _ids(engine, settings, newsletters)
+        found = subs.list_subscribers(engine, state=state, newsletter_ids=ids)
     for subscriber in found:
         click.echo(f"{subscriber.state:<13}{subscriber.email}  {subscriber.name or ''}".rstrip())
     if not found:
@@ -218,14 +275,15 @@ def remove(settings: Settings, address: str) -> None:
 
 
 @subscribers_group.command("count")
+@newsletter_option
 @pass_settings
-def count(settings: Settings) -> None:
-    """Count subscribers in each state.
+def count(settings: Settings, newsletters: tuple[str, ...]) -> None:
+    """Count subscribers in each state (on some newsletters only, with --newsletter).
 
-    Example: syndicate subscribers count
+    Example: syndicate subscribers count --newsletter culture
     """
     with site_store(settings) as engine:
-        counts = subs.count_subscribers(engine)
+        counts = subs.count_subscribers(engine, newsletter_ids=_ids(engine, settings, newsletters))
     for state, number in counts.items():
         click.echo(f"{state:<13}{number}")
     click.echo(f"{'total':<13}{sum(counts.values())}")

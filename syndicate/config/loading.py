@@ -41,6 +41,8 @@ def _flatten(document: Mapping[str, Any], path: Path) -> dict[str, Any]:
     sections = {name.split(".")[0] for name in known}
     flat: dict[str, Any] = {}
     for section, table in document.items():
+        if section == "newsletters":  # [[newsletters]]: read by newsletter.definitions
+            continue
         if section not in sections or not isinstance(table, dict):
             raise _unknown(path, f"[{section}]", {f"[{name}]" for name in sections})
         for name, value in table.items():

@@ -16,7 +16,7 @@ from syndicate.delivery.claims import claim_statements
 from syndicate.delivery.direct import Direct
 from syndicate.delivery.guards import DomainBackoff, FirstRecipients, RefusalStreak
 from syndicate.delivery.pacing import Budget, RateLimit
-from syndicate.store import issues, utcnow
+from syndicate.store import issues, newsletters, utcnow
 
 Progress = Callable[[int], None]
 
@@ -79,7 +79,7 @@ class Run:
         self.counts: Counter[Outcome] = Counter()
         self.problems: list[str] = []
         self.error: BaseException | None = None
-        self.templates: dict[int, bytes] = {}
+        self.templates: dict[int, tuple[bytes, str | None]] = {}
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
         # the threads of one sender take turns here instead of spinning on the file lock.
         self.sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
@@ -105,14 +105,20 @@ class Run:
                 self.error = error
         self.stop.set()
 
-    def template(self, issue_id: int) -> bytes:
-        """Return an issue's message with placeholders, read once per run."""
+    def template(self, issue_id: int) -> tuple[bytes, str | None]:
+        """Return an issue's message with placeholders and its newsletter's slug (for the
+        unsubscribe link), read once per run."""
         with self.lock:
             cached = self.templates.get(issue_id)
         if cached is None:
             with self.engine.connect() as conn:
-                query = sa.select(issues.c.message).where(issues.c.id == issue_id)
-                cached = bytes(conn.execute(query).scalar_one())
+                query = (
+                    sa.select(issues.c.message, newsletters.c.slug)
+                    .outerjoin(newsletters, newsletters.c.id == issues.c.newsletter_id)
+                    .where(issues.c.id == issue_id)
+                )
+                message, slug = conn.execute(query).one()
+            cached = (bytes(message), slug)
             with self.lock:
                 self.templates[issue_id] = cached
         return cached

@@ -222,10 +222,11 @@ class Worker:
             link = confirm_url(settings, row.subscriber_id)
             return confirmation_message(settings, address, link)
         assert row.issue_id is not None
+        template, newsletter = self.run.template(row.issue_id)
         recipient = Recipient(
             address=address,
             name=name,
-            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id),
+            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id, newsletter),
             message_id=message_id(settings, row.issue_id, row.subscriber_id),
         )
-        return personalize(self.run.template(row.issue_id), recipient)
+        return personalize(template, recipient)

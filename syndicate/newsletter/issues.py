@@ -1,13 +1,15 @@
-"""Newsletter issues: one per published article, held for review or queued for every reader.
+"""Newsletter issues: one per published article and newsletter it goes to, held for review
+or queued for that newsletter's members.
 
 An issue stores its message rendered once (MIME bytes with placeholders); queueing it makes
-one delivery row per subscriber active at that moment, in a single INSERT ... SELECT so a
-list of a million costs one statement, not a million.
+one delivery row per member active at that moment, in a single INSERT ... SELECT so a
+list of a million costs one statement, not a million. An article that goes to several
+newsletters reaches a member of more than one of them once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,14 +17,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import IssueError
-from syndicate.model import Article, DeliveryState, IssueState, SubscriberState
+from syndicate.model import Article, DeliveryState, IssueState
+from syndicate.newsletter.definitions import Newsletter, Routing, route
+from syndicate.newsletter.queueing import queue_issue
 from syndicate.store import (
-    UTCDateTime,
     deliveries,
-    insert_ignoring_duplicates,
+    issue_articles,
     issues,
     storable_id,
-    subscribers,
     utcnow,
     write_transaction,
 )
@@ -43,8 +45,9 @@ class IssueOutcome:
     deliveries: int
     subject: str
     truncated: bool
-    newsletter: str = ""
+    newsletter: str = ""  # its name
     waits_until: datetime | None = None  # newsletter.delay: not sent before this
+    slug: str = ""  # the newsletter's
 
     def describe(self) -> str:
         """Return the one line `publish` prints about the issue."""
@@ -54,6 +57,7 @@ class IssueOutcome:
             cut += (
                 f"; it waits until {when} (`syndicate newsletter cancel {self.issue_id}` stops it)"
             )
+        cut += f" [{self.slug}]" if self.slug else ""
         if self.action == HELD:
             return f"issue {self.issue_id} held for review: syndicate newsletter release {self.issue_id}{cut}"
         if self.action == QUEUED:
@@ -117,23 +121,25 @@ class _Rendered:
     subject: str
     message: bytes
     truncated: bool
-    newsletter: str
 
 
-def _render(settings: Settings, article: Article, now: datetime) -> _Rendered:
+def _render(
+    settings: Settings, article: Article, newsletter: Newsletter, now: datetime
+) -> _Rendered:
     # Imported here: the renderer pulls in premailer and lxml, which `send` never needs.
     from syndicate.newsletter.message import build_template
     from syndicate.newsletter.render import render_issue
 
-    rendered = render_issue(settings, article)
+    rendered = render_issue(settings, article, newsletter)
     message = build_template(settings, rendered, date=now)
-    return _Rendered(rendered.subject, message, rendered.truncated, rendered.newsletter_name)
+    return _Rendered(rendered.subject, message, rendered.truncated)
 
 
-def _latest_issue(conn: Connection, article_pk: int) -> sa.Row | None:
+def _latest_issue(conn: Connection, article_pk: int, newsletter_id: int) -> sa.Row | None:
     query = (
         sa.select(issues)
-        .where(issues.c.article_pk == article_pk)
+        .join(issue_articles, issue_articles.c.issue_id == issues.c.id)
+        .where(issue_articles.c.article_pk == article_pk, issues.c.newsletter_id == newsletter_id)
         .order_by(issues.c.id.desc())
         .limit(1)
     )
@@ -155,47 +161,62 @@ def _has_gone_out(conn: Connection, issue_id: int) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
 
-def create_issue(
+def issues_for_article(
     conn: Connection,
     settings: Settings,
+    newsletters: list[Newsletter],
     article_pk: int,
     article: Article,
     *,
     resend: bool = False,
     first: bool = True,
+) -> tuple[list[IssueOutcome], Routing]:
+    """Make (or refresh) the issues of a just-published article, one per newsletter it goes to.
+
+    The issues made together share their creation moment: queueing one skips whoever
+    already has a delivery of another (`queue_issue`). Runs inside the caller's transaction.
+    """
+    routing = route(newsletters, article)
+    now = utcnow()
+    made = [
+        create_issue(
+            conn, settings, article_pk, article, newsletter, resend=resend, first=first, now=now
+        )
+        for newsletter in newsletters
+        if newsletter.slug in routing.slugs
+    ]
+    return [outcome for outcome in made if outcome is not None], routing
+
+
+def create_issue(
+    conn: Connection,
+    settings: Settings,
+    article_pk: int,
+    article: Article,
+    newsletter: Newsletter,
+    *,
+    resend: bool = False,
+    now: datetime | None = None,
+    first: bool = True,
 ) -> IssueOutcome | None:
-    """Make (or refresh) the newsletter issue of a just-published article.
+    """Make (or refresh) `newsletter`'s issue of a just-published article.
 
     Returns None when nothing changed: the article's issue exists with the same content,
     some of it already went out, or it was cancelled (then only `resend=True` makes a new
     one: nobody gets an article twice by accident); or, for an edit (`first=False`), when
     the article has no issue to refresh. Runs inside the caller's transaction.
     """
-    now = utcnow()
-    existing = None if resend else _latest_issue(conn, article_pk)
+    now = now or utcnow()
+    existing = None if resend else _latest_issue(conn, article_pk, newsletter.id)
     if existing is None and not first and not resend:
         return None
     if existing is not None:
-        if (
-            existing.state == CANCELLED
-            or existing.content_hash == article.content_hash
-            or _has_gone_out(conn, existing.id)
-        ):
-            return None
-        made = _render(settings, article, now)
-        conn.execute(
-            issues.update()
-            .where(issues.c.id == existing.id)
-            .values(subject=made.subject, message=made.message, content_hash=article.content_hash)
-        )
-        return IssueOutcome(
-            existing.id, "updated", 0, made.subject, made.truncated, made.newsletter
-        )
-
-    made = _render(settings, article, now)
+        return _refresh(conn, settings, existing, article, newsletter, now)
+    made = _render(settings, article, newsletter, now)
     inserted = conn.execute(
         issues.insert().values(
             article_pk=article_pk,
+            newsletter_id=newsletter.id,
             state=HELD,
             subject=made.subject,
             content_hash=article.content_hash,
@@ -205,14 +226,16 @@ def create_issue(
     ).inserted_primary_key
     assert inserted is not None
     issue_id = int(inserted[0])
+    conn.execute(issue_articles.insert().values(issue_id=issue_id, article_pk=article_pk))
+    outcome = IssueOutcome(
+        issue_id, HELD, 0, made.subject, made.truncated, newsletter.name, slug=newsletter.slug
+    )
     if settings.hold:
-        return IssueOutcome(issue_id, HELD, 0, made.subject, made.truncated, made.newsletter)
+        return outcome
     conn.execute(issues.update().where(issues.c.id == issue_id).values(state=AWAITING_FEEDS))
     # newsletter.delay holds the deliveries back for a while: a cancel then is an undo.
     waits = now + timedelta(seconds=settings.delay) if settings.delay else None
-    return IssueOutcome(  # its deliveries are counted by queue_awaiting
-        issue_id, QUEUED, 0, made.subject, made.truncated, made.newsletter, waits
-    )
+    return replace(outcome, action=QUEUED, waits_until=waits)  # counted by queue_awaiting
 
 
 def queue_awaiting(conn: Connection, settings: Settings) -> dict[int, int]:
@@ -220,44 +243,46 @@ def queue_awaiting(conn: Connection, settings: Settings) -> dict[int, int]:
 
     Called once the feed files are in place, by the publish that wrote them or by the
     next one that repaired them. newsletter.delay holds the deliveries back from now.
+    Issues made together for one article are queued in order, so a member of several of
+    their newsletters gets the article once.
     """
     now = utcnow()
     due = now + timedelta(seconds=settings.delay)
-    query = sa.select(issues.c.id).where(issues.c.state == AWAITING_FEEDS)
+    query = sa.select(issues.c.id).where(issues.c.state == AWAITING_FEEDS).order_by(issues.c.id)
     waiting = list(conn.execute(query).scalars())
     return {issue_id: queue_issue(conn, issue_id, now=now, due=due) for issue_id in waiting}
 
 
-def queue_issue(
-    conn: Connection, issue_id: int, *, now: datetime | None = None, due: datetime | None = None
-) -> int:
-    """Queue an issue: one delivery per subscriber active now, due at `due` (default: now).
-
-    Returns how many were added. Idempotent: a subscriber who already has a delivery of
-    this issue gets no second one.
-    """
-    now = now or utcnow()
-    rows = sa.select(
-        sa.literal("issue", sa.String),
-        sa.literal(issue_id, sa.Integer),
-        subscribers.c.id,
-        sa.literal(DeliveryState.DUE.value, sa.String),
-        sa.literal(0, sa.Integer),
-        sa.literal(due or now, UTCDateTime()),
-    ).where(subscribers.c.state == SubscriberState.ACTIVE)
-    # The unique (issue, subscriber) index skips who has a delivery already: a NOT EXISTS
-    # per row cost 3.5x the plain INSERT ... SELECT on a million (bench/queue.py).
-    insert = insert_ignoring_duplicates(
-        conn, deliveries, index_elements=["issue_id", "subscriber_id"]
+def _refresh(
+    conn: Connection,
+    settings: Settings,
+    existing: sa.Row,
+    article: Article,
+    newsletter: Newsletter,
+    now: datetime,
+) -> IssueOutcome | None:
+    """Render an edited article into its unsent issue; None when that is not wanted."""
+    if (
+        existing.state == CANCELLED
+        or existing.content_hash == article.content_hash
+        or _has_gone_out(conn, existing.id)
+    ):
+        return None
+    made = _render(settings, article, newsletter, now)
+    conn.execute(
+        issues.update()
+        .where(issues.c.id == existing.id)
+        .values(subject=made.subject, message=made.message, content_hash=article.content_hash)
     )
-    result = conn.execute(
-        insert.from_select(
-            ["kind", "issue_id", "subscriber_id", "state", "attempts", "due_at"], rows
-        ).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT counts only if asked
+    return IssueOutcome(
+        existing.id,
+        "updated",
+        0,
+        made.subject,
+        made.truncated,
+        newsletter.name,
+        slug=newsletter.slug,
     )
-    added = max(result.rowcount or 0, 0)
-    conn.execute(issues.update().where(issues.c.id == issue_id).values(state=QUEUED, queued_at=now))
-    return added
 
 
 def issue_row(conn: Connection, issue_id: int) -> sa.Row:
@@ -315,7 +340,10 @@ def cancel(engine: Engine, issue_id: int) -> tuple[IssueSummary, int]:
 
 def cancel_for_article(conn: Connection, article_pk: int) -> int:
     """Cancel the live issues of an unpublished article; return the deliveries dropped."""
-    live = sa.and_(issues.c.article_pk == article_pk, issues.c.state.in_((HELD, QUEUED)))
+    of_article = sa.select(issue_articles.c.issue_id).where(
+        issue_articles.c.article_pk == article_pk
+    )
+    live = sa.and_(issues.c.id.in_(of_article), issues.c.state.in_((HELD, QUEUED)))
     return _cancel_rows(conn, live)
 
 

@@ -22,14 +22,14 @@ LINE_LENGTH = QP_LINE_LENGTH  # headers fold where the body's lines do
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*")
 
 
-def list_id(settings: Settings, name: str) -> str:
+def list_id(settings: Settings, name: str, slug: str | None = None) -> str:
     """Return the List-Id value as a reader sees it: the newsletter's name and `<slug.host>`."""
-    return f"{one_line(name)} <{list_label(settings, name)}>"
+    return f"{one_line(name)} <{list_label(settings, name, slug)}>"
 
 
-def list_label(settings: Settings, name: str) -> str:
-    """Return the list's identifier, the part in angle brackets."""
-    return f"{slugify(name) or 'newsletter'}.{settings.host}"
+def list_label(settings: Settings, name: str, slug: str | None = None) -> str:
+    """Return the list's identifier, the part in angle brackets: the newsletter's slug."""
+    return f"{slug or slugify(name) or 'newsletter'}.{settings.host}"
 
 
 def _phrase(name: str) -> str:
@@ -44,10 +44,10 @@ def _phrase(name: str) -> str:
     return "\r\n ".join(lines)
 
 
-def list_id_header(settings: Settings, name: str) -> str:
+def list_id_header(settings: Settings, name: str, slug: str | None = None) -> str:
     """Return the List-Id value as it goes on the wire, folded by hand before the `<id>`."""
     phrase = _phrase(one_line(name))
-    label = f"<{list_label(settings, name)}>"
+    label = f"<{list_label(settings, name, slug)}>"
     last = phrase.rsplit("\r\n", 1)[-1]
     first_line = "\r\n" not in phrase
     width = len(last) + len(" ") + len(label) + (len("List-Id: ") if first_line else 0)

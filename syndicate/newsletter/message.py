@@ -73,8 +73,10 @@ def one_click_ready(settings: Settings) -> bool:
     return settings.public_web_url.startswith("https://")
 
 
-def _sender(settings: Settings, name: str) -> Address:
-    display, address = parseaddr(settings.sender)
+def _sender(settings: Settings, name: str, override: str | None = None) -> Address:
+    """Return From: the newsletter's own `from` if set, else the site's; named after the
+    newsletter unless that address carries a display name."""
+    display, address = parseaddr(override or settings.sender)
     return Address(display_name=one_line(display or name), addr_spec=address)
 
 
@@ -144,14 +146,15 @@ def _assemble(
 ) -> bytes:
     """Build the message: the one place headers and parts are laid out."""
     message = EmailMessage(policy=POLICY)
-    message["From"] = _sender(settings, rendered.newsletter_name)
+    message["From"] = _sender(settings, rendered.newsletter_name, rendered.sender)
     message["To"] = to
     _text_header(message, "Subject", one_line(rendered.subject))
     message["Date"] = date
     message["Message-ID"] = message_id
-    if settings.reply_to:
-        message["Reply-To"] = settings.reply_to
-    message.set_raw("List-Id", list_id_header(settings, rendered.newsletter_name))
+    if rendered.reply_to or settings.reply_to:
+        message["Reply-To"] = rendered.reply_to or settings.reply_to
+    name, slug = rendered.newsletter_name, rendered.newsletter_slug
+    message.set_raw("List-Id", list_id_header(settings, name, slug))
     message.set_raw("List-Unsubscribe", _list_unsubscribe(settings, unsubscribe_url))
     if one_click_ready(settings):
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -20,6 +20,7 @@ from syndicate.config import Settings
 from syndicate.html_body import absolute_figure, sanitize_html
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
+from syndicate.newsletter.definitions import Newsletter, default_newsletter
 from syndicate.safetext import one_line
 from syndicate.templating import template_environment
 
@@ -52,11 +53,10 @@ class RenderedIssue:
     text: str
     truncated: bool
     newsletter_name: str
-
-
-def newsletter_name(settings: Settings, article: Article) -> str:
-    """Name the newsletter: the setting, else the signup the article names, else the title."""
-    return settings.newsletter_name or article.newsletter or settings.title
+    # The newsletter's identity in the headers: List-Id label, From and Reply-To overrides.
+    newsletter_slug: str = "newsletter"
+    sender: str | None = None
+    reply_to: str | None = None
 
 
 def _absolute_block(block: Block, base: str) -> Block:
@@ -144,9 +144,13 @@ def _cut(root: etree._Element, limit: int) -> int | None:
     return kept
 
 
-def render_issue(settings: Settings, article: Article) -> RenderedIssue:
-    """Render `article` as the newsletter email's HTML and text, with placeholders."""
-    name = newsletter_name(settings, article)
+def render_issue(
+    settings: Settings, article: Article, newsletter: Newsletter | None = None
+) -> RenderedIssue:
+    """Render `article` as `newsletter`'s email (default: the site's one newsletter), HTML and
+    text with placeholders. The article's own signup line never renames the newsletter."""
+    newsletter = newsletter or default_newsletter(settings)
+    name = newsletter.name
     environment = template_environment(settings)
     context = _context(settings, article, name)
     root = _inline_css(environment.get_template("email/article.html.j2").render(context))
@@ -176,6 +180,9 @@ def render_issue(settings: Settings, article: Article) -> RenderedIssue:
         text=text.tidy(plain),
         truncated=kept is not None,
         newsletter_name=name,
+        newsletter_slug=newsletter.slug,
+        sender=newsletter.sender,
+        reply_to=newsletter.reply_to,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,9 +19,18 @@ from syndicate.errors import (
 )
 from syndicate.mailer import send_now
 from syndicate.model import DeliveryState, Subscriber, SubscriberState
+from syndicate.newsletter.catalog import by_slugs, choose, site_newsletters
 from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
 from syndicate.subscribers.addresses import normalize_address
+from syndicate.subscribers.memberships import (
+    PENDING,
+    activate_pending,
+    join,
+    leave,
+    membership_states,
+    refresh_state,
+)
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
@@ -36,10 +46,19 @@ from syndicate.subscribers.tokens import read_token, read_token_issued
 
 
 def _signed_up(
-    conn: Connection, email: str, display: str | None, *, method: str, client: str | None
+    conn: Connection,
+    email: str,
+    display: str | None,
+    *,
+    method: str,
+    client: str | None,
+    now: datetime,
 ) -> Any:
-    """Record a signup in an open transaction; return the address's row as it stands now."""
-    now = utcnow()
+    """Record a signup in an open transaction; return the address's row as it stands now.
+
+    A new address is pending; one that had left is pending again; one still pending has
+    30 more days to confirm from now.
+    """
     row = row_by_address(conn, email)
     if row is None:
         new_id = insert_subscriber(
@@ -78,38 +97,51 @@ def signup(
     *,
     method: str = "cli",
     client: str | None = None,
+    newsletters: Sequence[str] | None = None,
 ) -> None:
-    """Sign an address up as pending and send its confirmation email at once.
+    """Sign an address up for newsletters (by slug; default: the `subscribe_on_signup` ones)
+    as pending, and send the one confirmation email that covers them all at once.
 
-    Says nothing about whether the address was known: an active address is left alone, a
-    pending one gets its confirmation again, and one that unsubscribed or bounced becomes
-    pending and must confirm again. Raises AddressError for a bad address or one the mail
-    server refuses, DeliveryError when no mail server can be reached (the email is then
+    Says nothing about whether the address was known: a newsletter it is active on is left
+    alone, a pending one gets its confirmation again, and one that unsubscribed or bounced
+    becomes pending and must confirm again. Raises AddressError for a bad address or one the
+    mail server refuses, DeliveryError when no mail server can be reached (the email is then
     queued for the next `syndicate send`).
     """
-    subscriber = register_signup(engine, address, name, method=method, client=client)
+    subscriber = register_signup(
+        engine, settings, address, name, method=method, client=client, newsletters=newsletters
+    )
     if subscriber is not None:
         deliver_confirmation(engine, settings, subscriber)
 
 
 def register_signup(
     engine: Engine,
+    settings: Settings,
     address: str,
     name: str | None = None,
     *,
     method: str = "cli",
     client: str | None = None,
+    newsletters: Sequence[str] | None = None,
 ) -> Subscriber | None:
-    """Record a signup; return the pending subscriber to confirm, or None (already active).
+    """Record a signup; return the subscriber to send a confirmation, or None (nothing to
+    confirm: every chosen newsletter is active already).
 
     The database half of `signup`: the web app answers right after it and sends the
     confirmation in the background, so the answer takes as long for a known address.
     """
     email = normalize_address(address)
     display = clean_name(name)
+    now = utcnow()
     with write_transaction(engine) as conn:
-        row = _signed_up(conn, email, display, method=method, client=client)
-    return as_subscriber(row) if row.state == SubscriberState.PENDING else None
+        chosen = [n.id for n in choose(conn, settings, newsletters)]
+        row = _signed_up(conn, email, display, method=method, client=client, now=now)
+        join(conn, row.id, chosen, state=PENDING, method=method, client=client, now=now)
+        refresh_state(conn, row.id, method=method, now=now)
+        waiting = PENDING in membership_states(conn, row.id).values()
+        row = row_by_id(conn, row.id)
+    return as_subscriber(row) if waiting else None
 
 
 def deliver_confirmation(engine: Engine, settings: Settings, subscriber: Subscriber) -> None:
@@ -184,15 +216,18 @@ def confirm(
             raise NoLongerListedError(
                 "this confirmation link names an address no longer on the list"
             )
-        if row.state == SubscriberState.ACTIVE:
+        waiting = PENDING in membership_states(conn, subscriber_id).values()
+        if row.state == "active" and not waiting:
             return as_subscriber(row)
         _check_confirmable(row, issued)
+        now = utcnow()
+        activate_pending(conn, subscriber_id, method=method, client=client, now=now)
         conn.execute(
             subscribers.update()
             .where(subscribers.c.id == subscriber_id)
             .values(
-                state=SubscriberState.ACTIVE,
-                confirmed_at=utcnow(),
+                state="active",
+                confirmed_at=now,
                 confirm_method=method,
                 confirm_client=client[:100] if client else None,
                 soft_bounces=0,
@@ -212,13 +247,19 @@ def confirm(
 
 
 def unsubscribe(
-    engine: Engine, settings: Settings, address_or_token: str, *, method: str
+    engine: Engine,
+    settings: Settings,
+    address_or_token: str,
+    *,
+    method: str,
+    newsletter: str | None = None,
 ) -> Subscriber:
-    """Unsubscribe by address or by unsubscribe token, and cancel every unsent delivery at once.
+    """Unsubscribe by address or by unsubscribe token, and cancel the unsent deliveries at once.
 
-    Unsubscribing twice is harmless. Raises AddressError for an address not on the list,
-    TokenError for a bad token and NoLongerListedError (a TokenError) for a token whose
-    subscriber was removed since.
+    With `newsletter` (a slug) only that membership ends; without, every one. Unsubscribing
+    twice is harmless. Raises AddressError for an address not on the list, TokenError for a
+    bad token, NoLongerListedError (a TokenError) for a token whose subscriber was removed
+    since, NewsletterError for an unknown newsletter.
     """
     text = address_or_token.strip()
     with write_transaction(engine) as conn:
@@ -233,17 +274,14 @@ def unsubscribe(
                 raise NoLongerListedError(
                     "this unsubscribe link names an address no longer on the list"
                 )
-        if row.state != SubscriberState.UNSUBSCRIBED:
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.id == row.id)
-                .values(
-                    state=SubscriberState.UNSUBSCRIBED,
-                    unsubscribed_at=utcnow(),
-                    unsubscribe_method=method,
-                )
-            )
-        cancel_due(conn, row.id)
+        now = utcnow()
+        if newsletter is None:
+            leave(conn, row.id, None, method=method, now=now)
+            cancel_due(conn, row.id)
+        else:
+            [chosen] = by_slugs(site_newsletters(conn, settings), [newsletter])
+            leave(conn, row.id, [chosen.id], method=method, now=now)
+        refresh_state(conn, row.id, method=method, now=now)
         return as_subscriber(row_by_id(conn, row.id))
 
 
@@ -277,7 +315,9 @@ def expire_pending(engine: Engine, *, now: datetime | None = None) -> int:
 
 
 def mark_bounced(conn: Connection, subscriber_id: int, reply: str) -> None:
-    """Mark a subscriber bounced (a 5xx for the mailbox) and cancel its unsent deliveries."""
+    """Mark a subscriber bounced (a 5xx for the mailbox): every membership ends with it, and
+    its unsent deliveries are cancelled."""
+    leave(conn, subscriber_id, None, method="bounce", now=utcnow())
     conn.execute(
         subscribers.update()
         .where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,13 @@ from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.model import DeliveryState, Subscriber, SubscriberState
 from syndicate.safetext import one_line
-from syndicate.store import deliveries, insert_ignoring_duplicates, subscribers, suppressions
+from syndicate.store import (
+    deliveries,
+    insert_ignoring_duplicates,
+    memberships,
+    subscribers,
+    suppressions,
+)
 from syndicate.subscribers.addresses import email_key, normalize_address, suppression_hash
 from syndicate.subscribers.tokens import make_token
 
@@ -33,10 +40,15 @@ def confirm_url(settings: Settings, subscriber_id: int) -> str:
     return f"{settings.public_web_url}/confirm/{make_token(settings, 'confirm', subscriber_id)}"
 
 
-def unsubscribe_url(settings: Settings, subscriber_id: int) -> str:
-    """Return the link that unsubscribes one subscriber; it does not expire."""
+def unsubscribe_url(settings: Settings, subscriber_id: int, newsletter: str | None = None) -> str:
+    """Return the link that unsubscribes one subscriber; it does not expire.
+
+    With a newsletter's slug it leaves that newsletter only. The slug is not signed: the
+    link without it (as sent before a site had several newsletters) leaves every one.
+    """
     token = make_token(settings, "unsubscribe", subscriber_id)
-    return f"{settings.public_web_url}/unsubscribe/{token}"
+    where = f"/unsubscribe/{newsletter}/{token}" if newsletter else f"/unsubscribe/{token}"
+    return settings.public_web_url + where
 
 
 # Reading rows ------------------------------------------------------------------------------
@@ -75,18 +87,53 @@ def find_subscriber(engine: Engine, address: str) -> Subscriber | None:
     return as_subscriber(row) if row else None
 
 
-def list_subscribers(engine: Engine, *, state: str | None = None) -> list[Subscriber]:
-    """Return the subscribers, oldest first, optionally only those in one state."""
-    query = sa.select(subscribers).order_by(subscribers.c.id)
+def _on_newsletters(newsletter_ids: Sequence[int]) -> sa.Select[Any]:
+    """Select the members of these newsletters, each with its state there as `state`.
+
+    A member of several counts once, in its best state there (active, pending, then
+    unsubscribed); a bounced subscriber is `bounced` everywhere.
+    """
+    rank = sa.case({"active": 1, "pending": 2}, value=memberships.c.state, else_=3)
+    best = (
+        sa.select(memberships.c.subscriber_id, sa.func.min(rank).label("rank"))
+        .where(memberships.c.newsletter_id.in_(list(newsletter_ids)))
+        .group_by(memberships.c.subscriber_id)
+        .subquery()
+    )
+    state = sa.case(
+        (subscribers.c.state == "bounced", "bounced"),
+        (best.c.rank == 1, "active"),
+        (best.c.rank == 2, "pending"),
+        else_="unsubscribed",
+    )
+    columns = [c for c in subscribers.c if c.name != "state"]
+    return sa.select(*columns, state.label("state")).join_from(
+        subscribers, best, best.c.subscriber_id == subscribers.c.id
+    )
+
+
+def list_subscribers(
+    engine: Engine, *, state: str | None = None, newsletter_ids: Sequence[int] = ()
+) -> list[Subscriber]:
+    """Return the subscribers, oldest first, optionally only those in one state.
+
+    With `newsletter_ids`, only the members of those newsletters, in their state there.
+    """
+    query = _on_newsletters(newsletter_ids) if newsletter_ids else sa.select(subscribers)
+    query = query.order_by(subscribers.c.id)
     if state is not None:
-        query = query.where(subscribers.c.state == state)
+        query = sa.select(query.subquery()).where(sa.literal_column("state") == state)
     with engine.connect() as conn:
         return [as_subscriber(row) for row in conn.execute(query)]
 
 
-def count_subscribers(engine: Engine) -> dict[str, int]:
+def count_subscribers(engine: Engine, *, newsletter_ids: Sequence[int] = ()) -> dict[str, int]:
     """Return how many subscribers are in each state (every state, zeros included)."""
-    query = sa.select(subscribers.c.state, sa.func.count()).group_by(subscribers.c.state)
+    if newsletter_ids:
+        scoped = _on_newsletters(newsletter_ids).subquery()
+        query = sa.select(scoped.c.state, sa.func.count()).group_by(scoped.c.state)
+    else:
+        query = sa.select(subscribers.c.state, sa.func.count()).group_by(subscribers.c.state)
     with engine.connect() as conn:
         counts = {state: int(n) for state, n in conn.execute(query)}
     return {state: counts.get(state, 0) for state in STATES}

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import AddressError
 from syndicate.model import Subscriber, SubscriberState
+from syndicate.newsletter.catalog import choose
 from syndicate.store import (
     deliveries,
     insert_ignoring_duplicates,
@@ -24,6 +25,14 @@ from syndicate.store import (
 )
 from syndicate.subscribers.addresses import normalize_address, suppression_hash
 from syndicate.subscribers.import_files import Entry, neutralise_cell, read_entries
+from syndicate.subscribers.memberships import (
+    ACTIVE,
+    LEFT,
+    PENDING,
+    join,
+    membership_states,
+    refresh_state,
+)
 from syndicate.subscribers.records import (
     GONE,
     as_subscriber,
@@ -36,7 +45,25 @@ from syndicate.subscribers.records import (
     row_by_address,
 )
 
-AddOutcome = Literal["added", "activated", "existing", "suppressed"]
+AddOutcome = Literal["added", "joined", "activated", "existing", "suppressed"]
+
+
+def _join_existing(
+    conn: Connection, row: Any, newsletter_ids: Sequence[int], *, confirmed: bool, **consent: Any
+) -> AddOutcome:
+    """Add memberships to a subscriber already on the list; say what that did."""
+    states = membership_states(conn, row.id)
+    wanted = [n for n in newsletter_ids if states.get(n) != LEFT]  # a left one needs a signup
+    if not wanted:
+        return "suppressed"
+    state = ACTIVE if confirmed else PENDING
+    joined = join(conn, row.id, [n for n in wanted if n not in states], state=state, **consent)
+    if joined:
+        return "joined"
+    if confirmed and any(states[n] == PENDING for n in wanted):
+        join(conn, row.id, wanted, state=ACTIVE, **consent)
+        return "activated"
+    return "existing"
 
 
 def _add(
@@ -44,36 +71,34 @@ def _add(
     email: str,
     name: str | None,
     *,
+    newsletter_ids: Sequence[int],
     confirmed: bool,
     method: str,
     client: str | None,
     now: datetime,
 ) -> tuple[AddOutcome, int | None]:
-    """Add one normalised address in an open transaction; say what happened and the new id."""
+    """Add one normalised address in an open transaction to newsletters.
+
+    Return what happened and, when a confirmation is now wanted, the subscriber's id.
+    """
+    consent: dict[str, Any] = {"method": method, "client": client, "now": now}
     row = row_by_address(conn, email)
     if row is not None:
         if row.state in GONE:
             return "suppressed", None
-        if row.state == SubscriberState.PENDING and confirmed:
-            conn.execute(
-                subscribers.update()
-                .where(subscribers.c.id == row.id)
-                .values(
-                    state=SubscriberState.ACTIVE,
-                    confirmed_at=now,
-                    confirm_method=method,
-                    confirm_client=client,
-                )
-            )
-            return "activated", None
-        return "existing", None
+        outcome = _join_existing(conn, row, newsletter_ids, confirmed=confirmed, **consent)
+        refresh_state(conn, row.id, method=method, now=now)
+        return outcome, row.id if outcome == "joined" and not confirmed else None
     if is_suppressed(conn, email):
         return "suppressed", None
-    state = SubscriberState.ACTIVE if confirmed else SubscriberState.PENDING
+    state = ACTIVE if confirmed else PENDING
     new_id = insert_subscriber(
         conn, email, name, state=state, method=method, client=client, now=now
     )
-    return ("added", new_id) if new_id is not None else ("existing", None)
+    if new_id is None:
+        return "existing", None
+    join(conn, new_id, newsletter_ids, state=state, **consent)
+    return "added", None if confirmed else new_id
 
 
 def add_confirmed(
@@ -84,17 +109,28 @@ def add_confirmed(
     *,
     method: str = "cli",
     client: str | None = None,
+    newsletters: Sequence[str] | None = None,
 ) -> AddOutcome:
-    """Add an address whose consent the publisher already has, as active.
+    """Add an address whose consent the publisher already has, as active, to newsletters
+    (by slug; default: the `subscribe_on_signup` ones).
 
-    A pending address becomes active; an address that unsubscribed, bounced or was removed
-    is left alone and reported as "suppressed".
+    A pending membership becomes active; another newsletter is joined ("joined"); an
+    address that unsubscribed, bounced or was removed (or left that newsletter) is left
+    alone and reported as "suppressed".
     """
     email = normalize_address(address)
     display = clean_name(name)
     with write_transaction(engine) as conn:
+        ids = [n.id for n in choose(conn, settings, newsletters)]
         outcome, _ = _add(
-            conn, email, display, confirmed=True, method=method, client=client, now=utcnow()
+            conn,
+            email,
+            display,
+            newsletter_ids=ids,
+            confirmed=True,
+            method=method,
+            client=client,
+            now=utcnow(),
         )
     return outcome
 
@@ -154,7 +190,12 @@ def _checked(entry: Entry) -> tuple[str, str | None] | SkippedLine:
 
 
 def import_csv(
-    engine: Engine, settings: Settings, path: Path, *, confirmed: bool = False
+    engine: Engine,
+    settings: Settings,
+    path: Path,
+    *,
+    confirmed: bool = False,
+    newsletters: Sequence[str] | None = None,
 ) -> ImportReport:
     """Import a subscriber file (see import_files); one bad line never stops it.
 
@@ -167,6 +208,7 @@ def import_csv(
     queued = 0
     now = utcnow()
     with write_transaction(engine) as conn:
+        ids = [n.id for n in choose(conn, settings, newsletters)]
         for entry in entries:
             checked = _checked(entry)
             if isinstance(checked, SkippedLine):
@@ -177,15 +219,22 @@ def import_csv(
                 counts["suppressed"] += 1
                 skipped.append(SkippedLine(entry.line, email, f"{email}: {entry.left}"))
                 continue
-            outcome, new_id = _add(
-                conn, email, display, confirmed=confirmed, method="import", client=None, now=now
+            outcome, waiting = _add(
+                conn,
+                email,
+                display,
+                newsletter_ids=ids,
+                confirmed=confirmed,
+                method="import",
+                client=None,
+                now=now,
             )
-            counts[outcome] += 1
+            counts["added" if outcome == "joined" else outcome] += 1
             if outcome == "suppressed":
                 reason = f"{email} unsubscribed, bounced or was removed earlier"
                 skipped.append(SkippedLine(entry.line, email, reason))
-            if new_id is not None and not confirmed:
-                queue_confirmation(conn, new_id, now)
+            if waiting is not None:
+                queue_confirmation(conn, waiting, now)
                 queued += 1
     return ImportReport(skipped=tuple(skipped), queued=queued, **counts)
 
@@ -250,10 +299,11 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
 
 
-def export_rows(engine: Engine) -> Iterable[tuple[str, ...]]:
-    """Yield the export's header, then one row per subscriber, oldest first."""
+def export_rows(engine: Engine, newsletter_ids: Sequence[int] = ()) -> Iterable[tuple[str, ...]]:
+    """Yield the export's header, then one row per subscriber, oldest first (with
+    `newsletter_ids`, their members only, in their state there)."""
     yield EXPORT_COLUMNS
-    for s in list_subscribers(engine):
+    for s in list_subscribers(engine, newsletter_ids=newsletter_ids):
         yield (
             s.email,
             s.name or "",
@@ -264,11 +314,11 @@ def export_rows(engine: Engine) -> Iterable[tuple[str, ...]]:
         )
 
 
-def export_csv(engine: Engine, out: TextIO) -> int:
-    """Write every subscriber as CSV to `out`; return how many."""
+def export_csv(engine: Engine, out: TextIO, newsletter_ids: Sequence[int] = ()) -> int:
+    """Write every subscriber (or the members of some newsletters) as CSV to `out`; return how many."""
     writer = csv.writer(out, lineterminator="\n")
     count = -1
-    for row in export_rows(engine):
+    for row in export_rows(engine, newsletter_ids):
         writer.writerow([neutralise_cell(cell) for cell in row])
         count += 1
     return count

@@ -7,10 +7,14 @@ these pages take no cookie or CSRF token.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, request, url_for
 
 from syndicate import subscribers
 from syndicate.errors import NoLongerListedError, TokenError
+from syndicate.newsletter.catalog import load_newsletters
+from syndicate.newsletter.definitions import Newsletter
 from syndicate.web.pages import (
     FORM_POLICY,
     content_policy,
@@ -66,29 +70,57 @@ def confirm(token: str) -> Response:
     return page("confirmed", subscriber=subscriber)
 
 
+def _newsletter(slug: str | None) -> Newsletter | None:
+    """Return the newsletter a link names; None (every one) when the site no longer has it."""
+    if slug is None:
+        return None
+    found = load_newsletters(site_engine(), site_settings())
+    return next((n for n in found if n.slug == slug), None)
+
+
 @blueprint.get("/unsubscribe/<token>")
+@blueprint.get("/unsubscribe/<slug>/<token>")
 @content_policy(FORM_POLICY)
-def unsubscribe_page(token: str) -> Response:
+def unsubscribe_page(token: str, slug: str | None = None) -> Response:
+    newsletter = _newsletter(slug)
+    named: dict[str, Any] = {"newsletter": newsletter.name} if newsletter else {}
     try:
-        return button_page("unsubscribe", token)
+        subscriber = subscribers.subscriber_for_token(
+            site_engine(), site_settings(), token, "unsubscribe"
+        )
     except NoLongerListedError:
-        return page("unsubscribe", subscriber=None)  # removed since: nothing left to do
+        return page("unsubscribe", subscriber=None, **named)  # removed since: nothing to do
     except TokenError as e:
         return bad_link(e)
+    where: dict[str, Any] = {"slug": newsletter.slug} if newsletter else {}
+    action = url_for("links.unsubscribe", token=token, **where)
+    return page("unsubscribe", subscriber=subscriber, action=action, **named)
 
 
 @blueprint.post("/unsubscribe/<token>")
+@blueprint.post("/unsubscribe/<slug>/<token>")
 @content_policy(FORM_POLICY)
-def unsubscribe(token: str) -> Response:
+def unsubscribe(token: str, slug: str | None = None) -> Response:
     # Answered 200 without a redirect: RFC 8058 one-click POSTs from mail providers
-    # (form-encoded or multipart) and the page's own button land here alike.
-    engine = site_engine()
+    # (form-encoded or multipart) and the page's own button land here alike. A link with a
+    # newsletter leaves that one only; one without (or naming a newsletter the site no
+    # longer has) leaves every one.
+    engine, settings = site_engine(), site_settings()
+    newsletter = _newsletter(slug)
+    named: dict[str, Any] = {"newsletter": newsletter.name} if newsletter else {}
     try:
         # Checked here first so that nothing but a signed token can name a subscriber.
-        subscribers.subscriber_for_token(engine, site_settings(), token, "unsubscribe")
-        subscriber = subscribers.unsubscribe(engine, site_settings(), token, method="web")
+        subscribers.subscriber_for_token(engine, settings, token, "unsubscribe")
+        subscriber = subscribers.unsubscribe(
+            engine,
+            settings,
+            token,
+            method="web",
+            newsletter=newsletter.slug if newsletter else None,
+        )
     except NoLongerListedError:
         subscriber = None  # removed since the email went out: the unsubscribe is done
     except TokenError as e:
         return bad_link(e)
-    return page("unsubscribed", subscriber=subscriber, signup=url_for("signup.signup_form"))
+    signup = url_for("signup.signup_form")
+    return page("unsubscribed", subscriber=subscriber, signup=signup, **named)

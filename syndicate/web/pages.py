@@ -69,8 +69,8 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     settings = site_settings()
     templates: jinja2.Environment = current_app.extensions[TEMPLATES]
     nonce = g.setdefault("nonce", secrets.token_urlsafe(16))
+    context.setdefault("newsletter", settings.newsletter_name or settings.title)
     html = templates.get_template(f"web/{template}.html.j2").render(
-        newsletter=settings.newsletter_name or settings.title,
         lang=settings.language,
         nonce=nonce,
         **context,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask import Blueprint, Response, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
@@ -9,6 +11,8 @@ from wtforms.validators import InputRequired, Length
 
 from syndicate import subscribers
 from syndicate.errors import AddressError, SignupLimitError
+from syndicate.newsletter.catalog import load_newsletters
+from syndicate.newsletter.definitions import Newsletter
 from syndicate.subscribers.limits import release_signup, reserve_signup
 from syndicate.web.pages import (
     FORM_POLICY,
@@ -31,8 +35,31 @@ class SignupForm(FlaskForm):
     website = StringField("Leave this empty")
 
 
-def form_page(form: SignupForm, status: int = 200) -> Response:
-    return page("signup", status, form=form, action=url_for("signup.subscribe"))
+def _public() -> list[Newsletter]:
+    return [n for n in load_newsletters(site_engine(), site_settings()) if n.public]
+
+
+def form_page(
+    form: SignupForm, status: int = 200, chosen: Collection[str] | None = None
+) -> Response:
+    """Show the form; with more than one public newsletter, a checkbox for each."""
+    public = _public()
+    choices = public if len(public) > 1 else []
+    ticked = (
+        set(chosen) if chosen is not None else {n.slug for n in public if n.subscribe_on_signup}
+    )
+    action = url_for("signup.subscribe")
+    return page("signup", status, form=form, action=action, choices=choices, ticked=ticked)
+
+
+def chosen_newsletters() -> list[str] | None:
+    """Return the slugs of the newsletters the form asks for: with one public newsletter,
+    that one (None with none); with several, those ticked (empty when none is)."""
+    public = _public()
+    if len(public) <= 1:
+        return [n.slug for n in public] or None
+    wanted = set(request.form.getlist("newsletters"))
+    return [n.slug for n in public if n.slug in wanted]
 
 
 @blueprint.get("/")
@@ -52,23 +79,29 @@ def subscribe() -> Response:
         return form_page(form, 400)
     if form.website.data:
         return page("check_inbox", address=form.email.data)  # a bot: say the same, do nothing
+    chosen = chosen_newsletters()
+    if chosen == []:
+        form.form_errors.append("Choose at least one newsletter.")
+        return form_page(form, 400, chosen)
     address = (form.email.data or "").strip()
     try:
-        sign_up(address, (form.name.data or "").strip() or None)
+        sign_up(address, (form.name.data or "").strip() or None, chosen)
     except AddressError as e:
         form.email.errors = [sentence(str(e))]
-        return form_page(form, 400)
+        return form_page(form, 400, chosen)
     except SignupLimitError as e:
         return page("error", 429, title="Too many signups", message=str(e))
     return page("check_inbox", address=address)
 
 
-def sign_up(address: str, name: str | None) -> None:
+def sign_up(address: str, name: str | None, newsletters: list[str] | None) -> None:
     """Sign `address` up within the signup limits; a refused address does not count."""
     engine, settings, client = site_engine(), site_settings(), request.remote_addr
     attempt = reserve_signup(engine, settings, address, client)
     try:
-        pending = subscribers.register_signup(engine, address, name, method="web", client=client)
+        pending = subscribers.register_signup(
+            engine, settings, address, name, method="web", client=client, newsletters=newsletters
+        )
     except AddressError:
         release_signup(engine, attempt)
         raise
