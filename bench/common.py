@@ -52,13 +52,16 @@ def temp_folder(prefix: str) -> Iterator[Path]:
         yield Path(name)
 
 
-def bulk_subscribers(engine: object, count: int, prefix: str = "reader") -> None:
-    """Insert `count` active subscribers in one statement (setup, not measured)."""
+def bulk_subscribers(engine: object, settings: object, count: int, prefix: str = "reader") -> None:
+    """Insert `count` subscribers, each a member of the site's newsletter (setup, not measured)."""
     import sqlalchemy as sa
 
-    from syndicate.store import subscribers, utcnow
+    from syndicate.config import Settings
+    from syndicate.newsletter.catalog import load_newsletters
+    from syndicate.store import UTCDateTime, memberships, subscribers, utcnow
 
-    assert isinstance(engine, sa.Engine)
+    assert isinstance(engine, sa.Engine) and isinstance(settings, Settings)
+    [newsletter] = load_newsletters(engine, settings)
     now = utcnow()
     rows = [
         {
@@ -73,8 +76,17 @@ def bulk_subscribers(engine: object, count: int, prefix: str = "reader") -> None
         }
         for n in range(count)
     ]
+    members = sa.select(
+        sa.literal(newsletter.id),
+        subscribers.c.id,
+        sa.literal("active"),
+        sa.literal(now, UTCDateTime()),
+        sa.literal("import"),
+    )
+    columns = ["newsletter_id", "subscriber_id", "state", "created_at", "signup_method"]
     with engine.begin() as conn:
         conn.execute(subscribers.insert(), rows)
+        conn.execute(memberships.insert().from_select(columns, members))
 
 
 class _Discard:

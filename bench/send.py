@@ -140,7 +140,7 @@ def prepared_site(folder: Path, smtp_url: str, count: int, db_url: str | None) -
     settings = load_settings(site, environ={})
     engine = open_store(settings)
     try:
-        bulk_subscribers(engine, count)
+        bulk_subscribers(engine, settings, count)
     finally:
         engine.dispose()
     (result,) = publish_files(settings, [EXAMPLE_ARTICLE])
