@@ -201,7 +201,7 @@ def syndicate_processes(
     with own_database(folder, db) as db_url:
         settings = prepared_site(folder, smtp_url, count, db_url)
         command = [sys.executable, "-m", "syndicate", "--site", str(settings.site), "send"]
-        command += ["--quiet", "--connections", str(connections)]
+        command += ["--quiet", "--connections", str(connections), "--processes", "1"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
         started = time.perf_counter()
         senders = [subprocess.Popen(command, env=env) for _ in range(workers)]
