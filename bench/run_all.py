@@ -1,9 +1,9 @@
-"""Run the four benchmarks in turn (what `make bench` does) and repeat their figures at the end.
+"""Run the benchmarks in turn (what `make bench` does) and repeat their figures at the end.
 
 Each script runs in a process of its own, so one benchmark's memory and caches never
 colour the next. The summary repeats every line that carries a ratio or a target.
 
-    .venv/bin/python bench/run_all.py [personalize send publish queue]
+    .venv/bin/python bench/run_all.py [personalize send publish queue sources]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("personalize", "send", "publish", "queue")
+SCRIPTS = ("personalize", "send", "publish", "queue", "sources")
 SUMMARY_WORDS = ("ratio", "target", " / ", "peak memory", "client CPU", "sink", "load average")
 
 

@@ -25,6 +25,13 @@ from syndicate.tag_slugs import slug_for, tag_key
 
 PUBLISHED, UNPUBLISHED = ArticleState.PUBLISHED, ArticleState.UNPUBLISHED
 SCHEDULED = ArticleState.SCHEDULED  # dated in the future: not in the feeds until its time
+# The key of an article made from a followed feed's entry: "source:<source id>:<entry>".
+SOURCE_KEY_PREFIX = "source:"
+
+
+def from_source(key: str | None) -> bool:
+    """Tell whether an article's key says it came from a followed feed."""
+    return bool(key) and str(key).startswith(SOURCE_KEY_PREFIX)
 
 
 def _clean(value: Any) -> Any:
@@ -268,6 +275,15 @@ def list_articles(
     if limit is not None:
         query = query.limit(limit)
     return [_stored(row) for row in conn.execute(query)]
+
+
+def list_placed(conn: Connection, first: int, end: int | None) -> list[StoredArticle]:
+    """Return the published articles whose feed history places are in [first, end), newest first."""
+    query = sa.select(articles).where(articles.c.state == PUBLISHED, articles.c.feed_seq >= first)
+    if end is not None:
+        query = query.where(articles.c.feed_seq < end)
+    order = (articles.c.published.desc(), articles.c.pk.desc())
+    return [_stored(row) for row in conn.execute(query.order_by(*order))]
 
 
 def published_tags(conn: Connection, slugs: Collection[str] | None = None) -> dict[str, str]:

@@ -15,6 +15,7 @@
     │   ├── DeliveryError              mail cannot be sent at all
     │   │   ├── Refused                the server refused one recipient or its message
     │   │   └── ConnectionLost         the connection dropped mid-conversation
+    │   ├── MailboxError               the bounce mailbox cannot be reached or read
     │   ├── AddressError               an email address is not acceptable
     │   ├── SignupLimitError           too many signups for an address or from a client
     │   ├── TokenError                 a signed link is tampered with, expired or misused
@@ -152,6 +153,12 @@ class ConnectionLost(DeliveryError):
 
 
 # Subscribers and the web app ---------------------------------------------------------------
+
+
+class MailboxError(SyndicateError):
+    """The bounce mailbox (inbound.url) cannot be reached, logged in to, or read."""
+
+    exit_code = 1
 
 
 class AddressError(SyndicateError):

@@ -21,6 +21,8 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    feed_pages,
+    inbound_messages,
     issue_articles,
     issues,
     memberships,
@@ -162,7 +164,39 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(sa.text(_MEMBERSHIPS_V3), {"newsletter": newsletter_id})
 
 
-MIGRATIONS: list[Migration] = [_tag_dates, _guardrails, _tag_slugs, _run_log, _newsletters]
+def _sources(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 7: followed feeds (sources/tables.py) and the entries they have shown."""
+    from syndicate.sources.tables import source_entries, sources
+
+    sources.create(conn)
+    source_entries.create(conn)
+
+
+def _inbound(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 8: deliveries record what came back (bounce); the inbound_messages table."""
+    conn.execute(sa.text("ALTER TABLE deliveries ADD COLUMN bounce VARCHAR(20)"))
+    inbound_messages.create(conn)
+
+
+def _feed_history(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 9: articles take places in the feed's history; archive pages are recorded."""
+    conn.execute(sa.text("ALTER TABLE articles ADD COLUMN feed_seq INTEGER"))
+    for index in articles.indexes:
+        if index.name == "ix_articles_feed_seq":
+            index.create(conn)
+    feed_pages.create(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    _tag_dates,
+    _guardrails,
+    _tag_slugs,
+    _run_log,
+    _newsletters,
+    _sources,
+    _inbound,
+    _feed_history,
+]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")
 
@@ -205,6 +239,8 @@ def migrate(engine: Engine, default: DefaultNewsletter | None = None) -> None:
 
     `default` names the newsletter an older database's subscribers and issues move to.
     """
+    import syndicate.sources.tables  # noqa: F401  (its tables join `metadata` for create_all)
+
     try:
         # The usual case writes nothing, so runs that start together do not queue here.
         with engine.connect() as conn:

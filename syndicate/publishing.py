@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -35,7 +34,8 @@ from syndicate.feed_state import feeds_unfinished, mark_finished, mark_unfinishe
 from syndicate.feeds import prune_tag_feeds, render_feed_files
 from syndicate.guardrails import Allow, Refusal, refusal, too_old
 from syndicate.locks import site_lock
-from syndicate.model import Article, Figure
+from syndicate.model import Article
+from syndicate.newsletter.archive import remove_issue_pages, write_issue_pages
 from syndicate.newsletter.catalog import site_newsletters
 from syndicate.newsletter.issues import (
     IssueOutcome,
@@ -43,27 +43,13 @@ from syndicate.newsletter.issues import (
     issues_for_article,
     queue_awaiting,
 )
+from syndicate.overrides import Overrides, apply_overrides
 from syndicate.readers import read_source
 from syndicate.store import open_store, utcnow, write_transaction
 from syndicate.tag_slugs import slug_for
+from syndicate.websub import ping_hub
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Overrides:
-    """What the command line says about an article, over what its file says."""
-
-    url: str | None = None
-    published: datetime | None = None
-    image: str | None = None
-    author: str | None = None
-    tags: tuple[str, ...] = ()
-
-    @property
-    def per_file(self) -> bool:
-        """Say whether these overrides only make sense for one file."""
-        return any(v is not None for v in (self.url, self.published, self.image, self.author))
 
 
 @dataclass(frozen=True)
@@ -113,63 +99,6 @@ class FeedChange:
     queued: dict[int, int] = field(default_factory=dict)  # issue id: deliveries added
 
 
-def parse_published(text: str, settings: Settings) -> datetime:
-    """Read a --published value: an ISO 8601 date or time; without a zone, the site's."""
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(), settings.tz)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"--published: {text!r} is not a date such as 2025-02-18 or 2025-02-18T09:30+02:00"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
-
-
-def check_url(option: str, value: str) -> str:
-    """Accept an absolute http(s) URL; anything else is a user mistake."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise InputError(f"{option}: expected an absolute http(s) URL, got {value!r}")
-    return value.strip()
-
-
-def check_image(value: str) -> str:
-    """Accept an absolute http(s) image URL, or a path the site's URL makes absolute."""
-    parts = urlsplit(value.strip())
-    if (parts.scheme or value.strip().startswith("//")) and not (
-        parts.scheme in {"http", "https"} and parts.hostname
-    ):
-        raise InputError(f"--image: expected an http(s) URL or a path on the site, got {value!r}")
-    if not value.strip():
-        raise InputError("--image: expected an http(s) URL or a path on the site, got nothing")
-    return value.strip()
-
-
-def apply_overrides(article: Article, overrides: Overrides) -> Article:
-    """Return `article` with the command line's values in place of the file's."""
-    changes: dict[str, object] = {}
-    if overrides.url:
-        changes["url"] = check_url("--url", overrides.url)
-    if overrides.published:
-        changes["published"] = overrides.published
-    if overrides.image:
-        lead = article.lead or Figure(caption="")
-        changes["lead"] = Figure(lead.caption, lead.credit, check_image(overrides.image), lead.alt)
-    if overrides.author and overrides.author.strip():
-        changes["authors"] = (overrides.author.strip(),)
-    if overrides.tags:
-        known = {tag.casefold() for tag in article.tags}
-        extra = []
-        for tag in (t.strip() for t in overrides.tags):
-            if tag and tag.casefold() not in known:
-                known.add(tag.casefold())
-                extra.append(tag)
-        changes["tags"] = (*article.tags, *extra)
-    return article.with_changes(**changes) if changes else article
-
-
 # What a store change returns: its outcome, and the slugs of the tags whose feeds it
 # changed (None: every tag feed, as `syndicate feeds` rebuilds them).
 Change = Callable[[Connection], tuple[T, set[str] | None]]
@@ -208,8 +137,10 @@ def _change_feeds(
         except OSError as e:
             raise _feed_write_error(settings, e, committed) from e
         mark_finished(settings)
+        ping_hub(settings, written)  # the files are in place: a failure is only a warning
         with write_transaction(engine) as conn:
             queued = queue_awaiting(conn, settings)
+            write_issue_pages(conn, settings, list(queued))
     return outcome, FeedChange(written, removed, queued)
 
 
@@ -405,6 +336,7 @@ def unpublish(settings: Settings, ref: str) -> StoredArticle:
     engine = open_store(settings)
     try:
         stored, _ = _change_feeds(engine, settings, take_out)
+        remove_issue_pages(settings, stored.article)
     finally:
         engine.dispose()
     return stored

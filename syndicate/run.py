@@ -1,4 +1,6 @@
-"""The cron job: publish what is new or changed in the content folder, then send what is due.
+"""The cron job: publish what is new or changed in the content folder, read the bounce
+mailbox when one is set (so unsubscribes and bounces count before this run's send), then
+send what is due.
 
 One run at a time per site: a second run started while one is going stops at once and
 quietly (the site's "run" lock, an flock the kernel drops when a run dies, so a crash
@@ -14,10 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from syndicate.config import Settings
 from syndicate.delivery import SendSummary, count_due, send_due
 from syndicate.errors import DeliveryError, LockedError, RunLockedError, SyndicateError
 from syndicate.guardrails import originals_first
+from syndicate.inbound.process import InboundReport, read_inbound
 from syndicate.locks import site_lock
 from syndicate.model import Article
 from syndicate.notices import Notice, first_told
@@ -29,6 +34,8 @@ from syndicate.publishing import (
     read_articles,
 )
 from syndicate.readers import READERS
+from syndicate.sources.checking import check_sources
+from syndicate.sources.following import publish_backfill, record_check
 from syndicate.status import record_run
 from syndicate.store import open_store, utcnow
 from syndicate.subscribers import expire_pending
@@ -48,10 +55,12 @@ class RunReport:
     busy: str | None = None  # another run holds the site: this one did nothing
     due: int = 0  # a dry run: deliveries a send would work through now
     expired: int = 0  # pending signups never confirmed, deleted
+    inbound: InboundReport | None = None  # the bounce mailbox, when inbound.url is set
+    inbound_error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.errors and self.send_error is None
+        return not self.errors and self.send_error is None and self.inbound_error is None
 
     @property
     def failure(self) -> str | None:
@@ -60,7 +69,7 @@ class RunReport:
             return self.send_error
         if self.errors:
             return f"{count(len(self.errors), 'file')} could not be published"
-        return None
+        return self.inbound_error
 
 
 def content_files(settings: Settings) -> list[Path]:
@@ -152,21 +161,27 @@ def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
     articles, errors, warnings = _read(settings)
     engine = open_store(settings)
     try:
+        # Followed feeds: their new entries join the content folder's batch; what a
+        # source's failure says is said by the check itself, once (never exit 1).
+        check = check_sources(engine, settings)
         options = PublishOptions(send_email=send_email, strict=False, dry_run=dry_run)
-        batch, _ = publish_batch(engine, settings, articles, options)
+        batch, _ = publish_batch(engine, settings, [*articles, *check.articles], options)
+        publish_backfill(engine, settings, check, dry_run=dry_run)
         published = tuple(r for r in batch.results if r.status != "unchanged")
         refused = [(refusal.path, refusal.line()) for refusal in batch.refused]
         if dry_run:
             due = count_due(engine)
             return RunReport(published, _lines(refused), _lines(errors), _lines(warnings), due=due)
+        record_check(engine, check)
         told = set(first_told(engine, [*errors, *warnings, *refused]))
         report = RunReport(
             published,
             _lines(refused, told),
             _lines(errors, told),
-            _lines(warnings, told),
+            _lines(warnings, told) + check.warnings,
             expired=expire_pending(engine),
         )
+        report = _read_mailbox(engine, settings, report)
         try:
             summary = send_due(engine, settings)
         except DeliveryError as e:
@@ -174,6 +189,16 @@ def _run(settings: Settings, *, send_email: bool, dry_run: bool) -> RunReport:
     finally:
         engine.dispose()
     return replace(report, send_summary=summary)
+
+
+def _read_mailbox(engine: Engine, settings: Settings, report: RunReport) -> RunReport:
+    """Read the bounce mailbox when one is set; a mailbox that cannot be read stops no send."""
+    if not settings.inbound_url:
+        return report
+    try:
+        return replace(report, inbound=read_inbound(engine, settings))
+    except SyndicateError as e:
+        return replace(report, inbound_error=str(e))
 
 
 def _lines(notices: list[Notice], told: set[Notice] | None = None) -> tuple[str, ...]:

@@ -51,3 +51,11 @@ class DeliveryKind(StrEnum):
 
     ISSUE = "issue"  # a newsletter issue
     CONFIRM = "confirm"  # a signup's confirmation email
+
+
+class SourceState(StrEnum):
+    """Where a followed feed stands."""
+
+    NEW = "new"  # not polled successfully yet: its first poll records what it holds
+    ACTIVE = "active"
+    FAILING = "failing"  # failed too often in a row: no longer polled by `run`

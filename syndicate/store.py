@@ -83,6 +83,14 @@ articles = sa.Table(
     # published | scheduled (dated in the future: not in the feeds yet) | unpublished
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("feed_seq", sa.Integer, index=True, unique=True),  # see feed_history.py
+)
+
+feed_pages = sa.Table(  # what each archive page was rendered from (feed_history.py)
+    "feed_pages",
+    metadata,
+    sa.Column("page", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("stamp", sa.String(200), nullable=False),
 )
 
 article_tags = sa.Table(
@@ -214,6 +222,9 @@ deliveries = sa.Table(
     sa.Column("claimed_at", UTCDateTime),
     sa.Column("sent_at", UTCDateTime),
     sa.Column("reply", sa.Text),
+    # What came back for it: hard | soft (counted in the window) | message (refused as a
+    # message, nobody bounced) | complaint; set by the sender or the bounce mailbox.
+    sa.Column("bounce", sa.String(20)),
     sa.UniqueConstraint("issue_id", "subscriber_id", name="one_delivery_per_issue"),
     sa.Index("deliveries_due", "state", "due_at"),
 )
@@ -248,6 +259,23 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("published", sa.Integer, nullable=False, default=0),
     sa.Column("sent", sa.Integer, nullable=False, default=0),
+)
+
+# What `syndicate inbound` decided about each message of the bounce mailbox it acted on, for
+# audit. No foreign keys: the record outlives a removed subscriber.
+inbound_messages = sa.Table(
+    "inbound_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("message_id", sa.Text),
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    # hard | soft | failed | delivered | complaint | unsubscribe | auto-reply
+    sa.Column("classification", sa.String(20), nullable=False),
+    sa.Column("subscriber_id", sa.Integer, index=True),
+    sa.Column("delivery_id", sa.Integer, index=True),
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 

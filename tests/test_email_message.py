@@ -46,7 +46,15 @@ zones = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(mi
 moments = st.datetimes(
     min_value=datetime(1990, 1, 1), max_value=datetime(2200, 1, 1), timezones=zones
 )
-recipients = st.builds(Recipient, addresses, names, urls, message_ids, moments)
+# The List-Unsubscribe mailto with its per-recipient token, as the sender signs it (VERP
+# on: `unsubscribe+<token>@`; off: the token in the subject), or None for the bare one.
+tokens = st.text("abcdefghijklmnopqrstuvwxyz234567", min_size=40, max_size=40)
+mailtos = st.one_of(
+    st.none(),
+    st.builds(lambda t, d: f"mailto:unsubscribe+{t}@{d}?subject=unsubscribe", tokens, domains),
+    st.builds(lambda t, d: f"mailto:unsubscribe@{d}?subject=unsubscribe%20{t}", tokens, domains),
+)
+recipients = st.builds(Recipient, addresses, names, urls, message_ids, moments, mailtos)
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +97,8 @@ def test_spliced_message_equals_the_directly_built_one(issue, recipient: Recipie
     assert ours["Message-ID"].strip() == recipient.message_id
     assert ours["Date"].datetime == recipient.date.replace(microsecond=0)
     assert ours["List-Unsubscribe"].strip().startswith(f"<{recipient.unsubscribe_url}>, <mailto:")
+    mailto = recipient.unsubscribe_mailto or "mailto:unsubscribe@news.example.com?subject="
+    assert f"<{mailto}" in ours["List-Unsubscribe"]
 
 
 def test_a_name_with_line_breaks_cannot_add_a_header(issue) -> None:  # type: ignore[no-untyped-def]

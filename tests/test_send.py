@@ -25,8 +25,9 @@ from site_helpers import cli, store
 from smtp_server import SMTPServer
 
 from syndicate.delivery import LEASE, send_due
+from syndicate.inbound.addresses import read_verp_token
 from syndicate.newsletter.issues import hold, release
-from syndicate.store import deliveries, utcnow
+from syndicate.store import deliveries, subscribers, utcnow
 from syndicate.subscribers import import_csv, unsubscribe
 
 
@@ -50,22 +51,38 @@ def test_500_subscribers_get_exactly_one_personal_message_each(
     assert result.output.strip() == "sent 500, deferred 0, bounced 0, failed 0, skipped 0"
     assert smtp_server.recipients() == dict.fromkeys(addresses, 1)
 
-    unsubscribe_urls, message_ids = set(), set()
+    unsubscribe_urls, message_ids, senders = set(), set(), set()
+    settings = settings_for(site)
+    with store(site) as engine, engine.connect() as conn:
+        delivery_of = dict(
+            conn.execute(
+                sa.select(subscribers.c.email, deliveries.c.id).join(
+                    deliveries, deliveries.c.subscriber_id == subscribers.c.id
+                )
+            ).all()
+        )
     for index, received in enumerate(smtp_server.messages):
         # Headers alone for most (the full modern parse is slow); whole messages for some.
         headers = BytesHeaderParser(policy=compat32).parsebytes(received.data)
         (to,) = received.recipients
         assert headers["To"].endswith(f"<{to}>") or headers["To"] == to
-        assert received.sender == settings_for(site).envelope_sender
+        # VERP: each message's envelope sender names its own delivery, signed.
+        local, _, token = received.sender.partition("@")[0].partition("+")
+        assert (local, received.sender.partition("@")[2]) == ("newsletter", "news.example.com")
+        assert read_verp_token(settings, token) == delivery_of[to]
+        senders.add(received.sender)
         unfolded = str(make_header(decode_header(headers["List-Unsubscribe"])))
-        url = unfolded.split(",")[0].strip(" <>")
+        url, mailto = (part.strip(" <>\r\n") for part in unfolded.split(","))
+        assert mailto.startswith("mailto:unsubscribe+") and mailto.endswith(
+            "@news.example.com?subject=unsubscribe"
+        )
         assert url.startswith("https://news.example.com/unsubscribe/")
         unsubscribe_urls.add(url)
         message_ids.add(headers["Message-ID"])
         if index % 50 == 0:
             html = received.message.get_body(("html",))
             assert html is not None and url in html.get_content()
-    assert len(unsubscribe_urls) == 500 and len(message_ids) == 500
+    assert len(unsubscribe_urls) == 500 and len(message_ids) == 500 and len(senders) == 500
 
     again = cli(site, "send", env=smtp_server.env())
     assert again.output.strip() == "sent 0, deferred 0, bounced 0, failed 0, skipped 0"

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from syndicate import subscribers as subs
 from syndicate.config import load_settings
 from syndicate.errors import TokenError
-from syndicate.store import deliveries, subscribers, utcnow, write_transaction
+from syndicate.store import deliveries, subscribers, suppressions, utcnow, write_transaction
+from syndicate.subscribers.feedback import Feedback, apply_feedback, soft_bounce
 
 
 def test_a_signup_delivers_its_confirmation_over_smtp(site: Path, smtp_server: SMTPServer) -> None:
@@ -97,15 +98,52 @@ def test_a_hard_bounce_ends_the_subscription_and_cancels_what_is_due(
     )
 
 
-def test_soft_bounces_count_toward_the_threshold(site: Path, engine: Engine) -> None:
+def _sent(engine: Engine, subscriber_id: int, count: int) -> list[int]:
+    """Record `count` issue deliveries as sent to a subscriber; return their ids, oldest first."""
+    with write_transaction(engine) as conn:
+        conn.execute(
+            deliveries.insert(),
+            [
+                {
+                    "kind": "issue",
+                    "subscriber_id": subscriber_id,
+                    "state": "sent",
+                    "due_at": utcnow(),
+                }
+                for _ in range(count)
+            ],
+        )
+        query = sa.select(deliveries.c.id).where(deliveries.c.subscriber_id == subscriber_id)
+        return list(conn.execute(query.order_by(deliveries.c.id)).scalars())
+
+
+def _soft(engine: Engine, subscriber_id: int, delivery_id: int) -> bool:
+    with write_transaction(engine) as conn:
+        return soft_bounce(conn, subscriber_id, delivery_id, "452 4.2.2 full", limit=3, window=5)
+
+
+def test_soft_bounces_stop_a_subscriber_at_3_of_the_last_5(site: Path, engine: Engine) -> None:
     (subscriber_id,) = _active(site, engine, "flaky@example.net")
-    results = []
-    for _ in range(3):
-        with write_transaction(engine) as conn:
-            results.append(subs.record_soft_bounce(conn, subscriber_id, threshold=3))
-    assert results == [False, False, True]
+    ids = _sent(engine, subscriber_id, 5)
+    # The same delivery bouncing twice counts once; a good delivery in between does not reset.
+    assert [_soft(engine, subscriber_id, i) for i in (ids[0], ids[0], ids[1], ids[3])] == [
+        False,
+        False,
+        False,
+        True,
+    ]
     found = subs.find_subscriber(engine, "flaky@example.net")
     assert found is not None and found.state == "bounced"
+
+
+def test_old_soft_bounces_fall_out_of_the_window(site: Path, engine: Engine) -> None:
+    (subscriber_id,) = _active(site, engine, "recovered@example.net")
+    old = _sent(engine, subscriber_id, 2)
+    assert [_soft(engine, subscriber_id, i) for i in old] == [False, False]
+    new = _sent(engine, subscriber_id, 5)[2:]  # five more, all delivered
+    assert _soft(engine, subscriber_id, new[-1]) is False  # 1 of the last 5, not 3
+    found = subs.find_subscriber(engine, "recovered@example.net")
+    assert found is not None and found.state == "active"
 
 
 def test_links_for_the_web_pages_are_read_without_changing_anything(
@@ -129,3 +167,18 @@ def test_links_for_the_web_pages_are_read_without_changing_anything(
     subs.remove(engine, settings, "web@example.net")
     with pytest.raises(TokenError, match="no longer on the list"):
         subs.subscriber_for_token(engine, settings, token, "unsubscribe")
+
+
+def test_reports_naming_no_delivery_mark_the_latest_one(site: Path, engine: Engine) -> None:
+    settings = load_settings(site)
+    (subscriber_id,) = _active(site, engine, "webhook@example.net")
+    states = []
+    for _ in range(3):
+        _sent(engine, subscriber_id, 1)
+        with write_transaction(engine) as conn:
+            states.append(apply_feedback(conn, settings, subscriber_id, Feedback.SOFT, "full"))
+    assert states == ["active", "active", "bounced"]
+    with write_transaction(engine) as conn:
+        # A complaint afterwards keeps the bounce, and suppresses the address.
+        assert apply_feedback(conn, settings, subscriber_id, Feedback.COMPLAINT, "") == "bounced"
+        assert conn.execute(sa.select(sa.func.count()).select_from(suppressions)).scalar() == 1

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 from flask import Flask, Response
@@ -606,3 +607,18 @@ def test_every_page_passes_html_validate(app: Flask, settings: Settings, tmp_pat
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_page_names_the_feeds_for_autodiscovery(app: Flask, settings: Settings) -> None:
+    client = app.test_client()
+    for path in ("/", "/confirm/nonsense", "/nowhere"):
+        page = lxml.html.fromstring(client.get(path).get_data())
+        links = [
+            (link.get("type"), link.get("href"))
+            for link in page.xpath("//head/link[@rel='alternate']")
+        ]
+        assert links == [
+            ("application/atom+xml", f"{settings.base_url}/feeds/atom.xml"),
+            ("application/rss+xml", f"{settings.base_url}/feeds/rss.xml"),
+            ("application/feed+json", f"{settings.base_url}/feeds/feed.json"),
+        ], path

@@ -2,6 +2,7 @@
 
 from syndicate.cli import (  # noqa: F401  (each module registers its commands)
     articles,
+    inbound,
     newsletter,
     newsletters,
     parse,
@@ -9,6 +10,7 @@ from syndicate.cli import (  # noqa: F401  (each module registers its commands)
     sending,
     serve,
     site,
+    sources,
     status,
     subscribers,
 )

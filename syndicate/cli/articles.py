@@ -8,7 +8,7 @@ from datetime import datetime
 
 import click
 
-from syndicate.articles import list_articles
+from syndicate.articles import StoredArticle, from_source, list_articles
 from syndicate.cli.base import (
     main,
     pass_settings,
@@ -21,11 +21,10 @@ from syndicate.errors import DateProblem, InputError
 from syndicate.feeds import FEED_FILES
 from syndicate.guardrails import Allow
 from syndicate.model import article_to_dict
+from syndicate.overrides import Overrides, parse_published
 from syndicate.publishing import (
-    Overrides,
     PublishOptions,
     PublishResult,
-    parse_published,
     publish_files,
     refresh_feeds,
     unpublish,
@@ -175,12 +174,20 @@ def articles(settings: Settings, show_all: bool, as_json: bool) -> None:
         article = item.article
         if as_json:
             data = {"number": item.pk, "state": item.state, **article_to_dict(article)}
-            click.echo(json.dumps(data, ensure_ascii=False))
+            click.echo(json.dumps({**data, "from": _origin(item)}, ensure_ascii=False))
             continue
         day = article.published.date().isoformat() if article.published else "?"
-        click.echo(f"{item.pk:>4}  {item.state:<11}  {day}  {article.id}  {article.title}")
+        origin = f"  (from {_origin(item)})" if from_source(item.key) else ""
+        click.echo(f"{item.pk:>4}  {item.state:<11}  {day}  {article.id}  {article.title}{origin}")
     if not stored and not as_json:
         click.echo("no articles yet: syndicate publish FILE", err=True)
+
+
+def _origin(item: StoredArticle) -> str | None:
+    """Where an article came from: its file, or the followed feed that served it."""
+    if from_source(item.key):
+        return f"feed {item.article.source}"
+    return item.path
 
 
 @main.command(name="unpublish")

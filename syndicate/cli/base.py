@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,6 +76,20 @@ class SyndicateGroup(click.Group):
 def main(ctx: click.Context, site: Path | None) -> None:
     """Turn articles into Atom, RSS and JSON feeds and a newsletter email."""
     ctx.obj = State(site=site)
+    _print_library_warnings()
+
+
+class _WarningLines(logging.Handler):
+    """Print the warnings the library logs (a WebSub hub that refused) as warning lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        warn(record.getMessage())
+
+
+def _print_library_warnings() -> None:
+    logger = logging.getLogger("syndicate.websub")
+    if not any(isinstance(handler, _WarningLines) for handler in logger.handlers):
+        logger.addHandler(_WarningLines(logging.WARNING))
 
 
 def _passing_settings(command: F, *, site_required: bool) -> F:

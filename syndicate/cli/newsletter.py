@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from syndicate.cli.base import main, pass_settings, site_store
 from syndicate.config import Settings
 from syndicate.newsletter import issues, test_copy
+from syndicate.newsletter.archive import sync_issue_page
 from syndicate.store import MAX_ID
 
 
@@ -42,6 +43,7 @@ def _change(
     """Apply a change to an issue, then say how many deliveries it touched and the issue's line."""
     with site_store(settings) as engine:
         issue, touched = change(engine, issue_id)
+        sync_issue_page(engine, settings, issue_id)  # released: its page; cancelled: none
     click.echo(done.format(touched))
     click.echo(_line(issue))
 

@@ -178,6 +178,10 @@ def run_command(settings: Settings, quiet: bool, dry_run: bool, no_email: bool) 
         warn(message)
     for problem in (*report.skipped, *report.errors):
         click.echo(f"skipped: {problem}", err=True)
+    if report.inbound is not None:
+        for decision in report.inbound.decisions:
+            if decision.acted:
+                click.echo(decision.line)
     if report.send_summary is not None:
         _report(settings, report.send_summary, quiet=quiet)
     if report.expired and not quiet:

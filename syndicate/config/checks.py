@@ -128,6 +128,28 @@ def as_smtp_url(key: str, value: Any) -> str:
     return text
 
 
+def as_inbound_url(key: str, value: Any) -> str:
+    """Accept imaps://user@host[:port]/FOLDER, imap://... (STARTTLS) or maildir:///path."""
+    text = as_text(key, value)
+    parts = urlsplit(text)
+    if parts.scheme == "maildir":
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ConfigError(f"{key}: expected maildir:///absolute/path, got {text!r}")
+        return text
+    if parts.scheme not in {"imap", "imaps"} or not parts.hostname or not parts.username:
+        raise ConfigError(
+            f"{key}: expected imaps://user@host/INBOX, imap://user@host/INBOX or "
+            f"maildir:///path, got {text!r}"
+        )
+    if parts.password is not None:
+        raise ConfigError(f"{key}: put the password in SYNDICATE_INBOUND_PASSWORD, not the URL")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"{key}: bad port in {text!r}") from None
+    return text
+
+
 def as_database_url(key: str, value: Any) -> str:
     text = as_text(key, value)
     if not (text.startswith("sqlite") or text.startswith("postgresql")):

@@ -34,6 +34,7 @@ KEYS: tuple[Key, ...] = (
     Key("author", "site.author", "SYNDICATE_AUTHOR", checks.as_text),
     Key("content_dir", "site.content_dir", "SYNDICATE_CONTENT_DIR", checks.as_text),
     Key("feed_entries", "feeds.entries", "SYNDICATE_FEED_ENTRIES", checks.as_positive_count),
+    Key("websub_hub", "feeds.websub_hub", "SYNDICATE_WEBSUB_HUB", checks.as_http_url),
     Key("newsletter_name", "newsletter.name", "SYNDICATE_NEWSLETTER", checks.as_text),
     Key("newsletter_from", "newsletter.from", "SYNDICATE_FROM", checks.as_address),
     Key("reply_to", "newsletter.reply_to", "SYNDICATE_REPLY_TO", checks.as_address),
@@ -46,7 +47,9 @@ KEYS: tuple[Key, ...] = (
     Key(
         "bounce_address", "newsletter.bounce_address", "SYNDICATE_BOUNCE_ADDRESS", checks.as_address
     ),
+    Key("verp", "newsletter.verp", "SYNDICATE_VERP", checks.as_bool),
     Key("hold", "newsletter.hold", "SYNDICATE_HOLD", checks.as_bool),
+    Key("archive", "newsletter.archive", "SYNDICATE_ARCHIVE", checks.as_bool),
     Key("max_age", "newsletter.max_age", "SYNDICATE_MAX_AGE", checks.as_duration),
     Key("delay", "newsletter.delay", "SYNDICATE_DELAY", checks.as_duration),
     Key("web_url", "web.url", "SYNDICATE_WEB_URL", checks.as_http_url),
@@ -67,7 +70,24 @@ KEYS: tuple[Key, ...] = (
         "SYNDICATE_BOUNCE_THRESHOLD",
         checks.as_positive_count,
     ),
+    Key(
+        "soft_bounce_limit",
+        "send.soft_bounce_limit",
+        "SYNDICATE_SOFT_BOUNCE_LIMIT",
+        checks.as_positive_count,
+    ),
+    Key(
+        "soft_bounce_window",
+        "send.soft_bounce_window",
+        "SYNDICATE_SOFT_BOUNCE_WINDOW",
+        checks.as_positive_count,
+    ),
     Key("refusal_limit", "send.refusal_limit", "SYNDICATE_REFUSAL_LIMIT", checks.as_positive_count),
+    Key("inbound_url", "inbound.url", "SYNDICATE_INBOUND_URL", checks.as_inbound_url),
+    Key("inbound_password", "", "SYNDICATE_INBOUND_PASSWORD", secret_text),
+    Key("inbound_ca_file", "inbound.ca_file", "SYNDICATE_INBOUND_CA_FILE", checks.as_text),
+    Key("sources_pool", "sources.pool", "SYNDICATE_SOURCES_POOL", checks.as_positive_count),
+    Key("sources_timeout", "sources.timeout", "SYNDICATE_SOURCES_TIMEOUT", checks.as_duration),
     Key("secret", "", "SYNDICATE_SECRET", signing_secret),
 )
 
@@ -84,12 +104,15 @@ class Settings:
     author: str | None = None
     content_dir: str = "content"
     feed_entries: int = 20
+    websub_hub: str | None = None  # a WebSub hub the feeds name and every publish pings
     newsletter_name: str | None = None
     newsletter_from: str | None = None
     reply_to: str | None = None
     unsubscribe_mailto: str | None = None
     bounce_address: str | None = None
+    verp: bool = True  # envelope sender bounces+<token>@, mailto unsubscribe+<token>@
     hold: bool = False
+    archive: bool = True  # each sent issue becomes a public page under archive/
     max_age: float = 7 * 86400.0  # seconds; 0: no check
     delay: float = 0.0  # seconds a new issue waits, so `newsletter cancel` can undo it
     web_url: str | None = None
@@ -104,8 +127,15 @@ class Settings:
     connections: int = 4
     max_attempts: int = 5
     retry_delay: float = 300.0
-    bounce_threshold: int = 3
+    bounce_threshold: int | None = None  # deprecated: the old name of soft_bounce_limit
+    soft_bounce_limit: int | None = None
+    soft_bounce_window: int = 5
     refusal_limit: int = 5
+    inbound_url: str | None = None
+    inbound_password: str | None = None
+    inbound_ca_file: str | None = None
+    sources_pool: int = 8  # followed feeds fetched at once
+    sources_timeout: float = 20.0  # seconds a followed feed may take to answer
     secret: str | None = None
 
     # Derived values: the defaults that depend on other settings.
@@ -140,6 +170,11 @@ class Settings:
     @property
     def envelope_sender(self) -> str:
         return parseaddr(self.bounce_address)[1] if self.bounce_address else self.sender_address
+
+    @property
+    def soft_bounces_to_stop(self) -> int:
+        """Soft-bounced deliveries, of the last `soft_bounce_window`, that bounce a subscriber."""
+        return self.soft_bounce_limit or self.bounce_threshold or 3
 
     @property
     def public_web_url(self) -> str:

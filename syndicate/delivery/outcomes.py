@@ -21,7 +21,8 @@ from syndicate.delivery.run import Outcome, Run
 from syndicate.errors import DeliveryError, Refused
 from syndicate.model import DeliveryState, IssueState
 from syndicate.store import deliveries, issues, utcnow
-from syndicate.subscribers import mark_bounced, record_soft_bounce
+from syndicate.subscribers import mark_bounced
+from syndicate.subscribers.feedback import soft_bounce
 
 if TYPE_CHECKING:
     from syndicate.delivery.worker import Worker
@@ -123,7 +124,14 @@ def _failed(worker: Worker, refusal: Refusal, problem: str) -> None:
     run = worker.run
     with worker.writing() as conn:
         conn.execute(_failed_values(worker, refusal))
-        record_soft_bounce(conn, refusal.row.subscriber_id, run.settings.bounce_threshold)
+        soft_bounce(
+            conn,
+            refusal.row.subscriber_id,
+            refusal.row.id,
+            refusal.reply,
+            limit=run.settings.soft_bounces_to_stop,
+            window=run.settings.soft_bounce_window,
+        )
     run.tally(Outcome.FAILED, problem)
 
 

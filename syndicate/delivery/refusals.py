@@ -65,6 +65,14 @@ def classify(code: int, reply: str, phase: str) -> Verdict:
     return Verdict.MESSAGE if phase == "DATA" else Verdict.RECIPIENT
 
 
+def classify_status(status: str) -> Verdict | None:
+    """Return what an RFC 3464 `Status:` (`5.1.1`) means, by the same table; None if unreadable."""
+    code = enhanced_status(status)
+    if code is None:
+        return None
+    return _by_status(*code, code=code[0] * 100)
+
+
 def _by_status(klass: int, subject: int, detail: int, *, code: int) -> Verdict:
     if klass == 4:
         return Verdict.THROTTLE if subject == 7 or code == 421 else Verdict.TRANSIENT

@@ -80,6 +80,7 @@ class Run:
         self.problems: list[str] = []
         self.error: BaseException | None = None
         self.templates: dict[int, tuple[bytes, str | None]] = {}
+        self.newsletter_ids: dict[int, int] = {}  # issue -> its newsletter, for the mailto
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
         # the threads of one sender take turns here instead of spinning on the file lock.
         self.sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
@@ -113,15 +114,23 @@ class Run:
         if cached is None:
             with self.engine.connect() as conn:
                 query = (
-                    sa.select(issues.c.message, newsletters.c.slug)
+                    sa.select(issues.c.message, newsletters.c.slug, issues.c.newsletter_id)
                     .outerjoin(newsletters, newsletters.c.id == issues.c.newsletter_id)
                     .where(issues.c.id == issue_id)
                 )
-                message, slug = conn.execute(query).one()
+                message, slug, newsletter_id = conn.execute(query).one()
             cached = (bytes(message), slug)
             with self.lock:
                 self.templates[issue_id] = cached
+                self.newsletter_ids[issue_id] = newsletter_id or 0
         return cached
+
+    def newsletter(self, issue_id: int) -> int:
+        """Return the id of the newsletter an issue belongs to, for the unsubscribe mailto
+        (0 for an issue made before newsletters were stored: every one is left)."""
+        self.template(issue_id)
+        with self.lock:
+            return self.newsletter_ids[issue_id]
 
     def summary(self, due: int) -> SendSummary:
         """Return what the run did."""

@@ -17,6 +17,7 @@ from syndicate.delivery.outcomes import not_a_bounce, record_refusal
 from syndicate.delivery.recorder import Recorder
 from syndicate.delivery.run import Outcome, Run
 from syndicate.errors import ConnectionLost, DeliveryError, Refused, StoreError
+from syndicate.inbound.addresses import MembershipRef, envelope_sender, unsubscribe_mailto
 from syndicate.mailer import Transport
 from syndicate.model import DeliveryKind, DeliveryState, IssueState, SubscriberState
 from syndicate.newsletter.message import Recipient, confirmation_message, message_id
@@ -178,7 +179,7 @@ class Worker:
             # The previous message's record must be committed before this one can be
             # accepted: at most one accepted-but-unrecorded message on this connection.
             reply = self.transport.send(
-                run.envelope_sender, email, message, ready=self.recorder.settle
+                self.envelope_sender(row), email, message, ready=self.recorder.settle
             )
         except Refused as e:
             record_refusal(self, row, email, e)
@@ -186,6 +187,12 @@ class Worker:
         self.sent(row, reply)
         run.streak.accepted()
         not_a_bounce(self)
+
+    def envelope_sender(self, row: Claimed) -> str:
+        """Return the bounce address of one delivery: VERP names it for an issue."""
+        if row.kind == DeliveryKind.ISSUE:
+            return envelope_sender(self.run.settings, row.id)
+        return self.run.envelope_sender
 
     def throttled(self, row: Claimed, address: str) -> bool:
         """Put a delivery off, untried, while its receiving domain asks us to slow down."""
@@ -228,5 +235,8 @@ class Worker:
             name=name,
             unsubscribe_url=unsubscribe_url(settings, row.subscriber_id, newsletter),
             message_id=message_id(settings, row.issue_id, row.subscriber_id),
+            unsubscribe_mailto=unsubscribe_mailto(
+                settings, MembershipRef(row.subscriber_id, self.run.newsletter(row.issue_id))
+            ),
         )
         return personalize(template, recipient)

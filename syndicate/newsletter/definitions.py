@@ -37,6 +37,7 @@ FIELDS = {
     "language",
     "public",
     "subscribe_on_signup",
+    "archive",
 }
 
 
@@ -55,6 +56,7 @@ class Newsletter:
     language: str | None = None
     public: bool = True
     subscribe_on_signup: bool = True
+    archive: bool = True  # each sent issue becomes a public page under archive/
     declared: bool = True  # False: the one a site without [[newsletters]] has
     id: int = 0  # its row in the store, once `catalog` has seen it
 
@@ -115,6 +117,7 @@ def parse_newsletter(table: Any, where: str) -> Newsletter:
         "language": _text,
         "public": _bool,
         "subscribe_on_signup": _bool,
+        "archive": _bool,
     }
     values = {k: check(f"{where}.{k}", table[k]) for k, check in checks.items() if k in table}
     if "from" in values:
@@ -167,6 +170,7 @@ def default_newsletter(settings: Settings) -> Newsletter:
         reply_to=settings.reply_to,
         language=settings.language,
         declared=False,
+        archive=settings.archive,
     )
 
 

@@ -10,6 +10,7 @@ tested against. The confirmation email is built here too, directly, one per addr
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -55,12 +56,26 @@ class Recipient:
     message_id: str
     # The Date header: the moment the copy is made (sent), unless a test fixes it.
     date: datetime | None = None
+    # The List-Unsubscribe mailto with its per-recipient token (inbound.addresses);
+    # None: the bare unsubscribe address.
+    unsubscribe_mailto: str | None = None
+
+
+def _site_mark(settings: Settings) -> str:
+    return hashlib.sha256(settings.base_url.encode("utf-8")).hexdigest()[:12]
 
 
 def message_id(settings: Settings, issue_id: int, subscriber_id: int) -> str:
     """Return the Message-ID of one issue for one subscriber, the same on every try."""
-    site = hashlib.sha256(settings.base_url.encode("utf-8")).hexdigest()[:12]
-    return f"<issue{issue_id}.sub{subscriber_id}.{site}@{settings.host}>"
+    return f"<issue{issue_id}.sub{subscriber_id}.{_site_mark(settings)}@{settings.host}>"
+
+
+def find_message_ids(settings: Settings, text: str) -> list[tuple[int, int]]:
+    """Return the (issue id, subscriber id) of each of this site's Message-IDs in `text`."""
+    pattern = (
+        rf"<issue(\d{{1,18}})\.sub(\d{{1,18}})\.{_site_mark(settings)}@{re.escape(settings.host)}>"
+    )
+    return [(int(i), int(s)) for i, s in re.findall(pattern, text, flags=re.IGNORECASE)]
 
 
 def unsubscribe_mailto(settings: Settings) -> str:
@@ -95,14 +110,14 @@ def single_token(label: str, value: str) -> str:
     return value
 
 
-def _list_unsubscribe(settings: Settings, url: str) -> str:
+def _list_unsubscribe(settings: Settings, url: str, mailto: str | None) -> str:
     """Return the List-Unsubscribe value as it goes on the wire, folded by hand.
 
     RFC 2369 values are URIs in angle brackets: they must stay whole and unencoded, so a
     long field folds only at the space after the comma (a URL line may pass 78 octets;
     the hard limit is 998, far beyond any URL built here).
     """
-    return fold_list_unsubscribe(f"<{url}>,", f"<{unsubscribe_mailto(settings)}>")
+    return fold_list_unsubscribe(f"<{url}>,", f"<{mailto or unsubscribe_mailto(settings)}>")
 
 
 def fold_list_unsubscribe(url_part: str, mailto_part: str) -> str:
@@ -140,6 +155,7 @@ def _assemble(
     to: Address,
     message_id: str,
     unsubscribe_url: str,
+    mailto: str | None,
     plain: str,
     html: str,
     date: datetime,
@@ -155,7 +171,7 @@ def _assemble(
         message["Reply-To"] = rendered.reply_to or settings.reply_to
     name, slug = rendered.newsletter_name, rendered.newsletter_slug
     message.set_raw("List-Id", list_id_header(settings, name, slug))
-    message.set_raw("List-Unsubscribe", _list_unsubscribe(settings, unsubscribe_url))
+    message.set_raw("List-Unsubscribe", _list_unsubscribe(settings, unsubscribe_url, mailto))
     if one_click_ready(settings):
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(plain, subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -184,10 +200,16 @@ def build_template(settings: Settings, rendered: RenderedIssue, *, date: datetim
         to=Address(addr_spec=PLACEHOLDER_TO),
         message_id=PLACEHOLDER_MESSAGE_ID,
         unsubscribe_url=PLACEHOLDER_UNSUBSCRIBE_URL,
+        mailto=None,
         plain=rendered.text,
         html=rendered.html,
         date=date,
     )
+
+
+def _mailto(recipient: Recipient) -> str | None:
+    mailto = recipient.unsubscribe_mailto
+    return None if mailto is None else single_token("unsubscribe mailto", mailto)
 
 
 def build_message(
@@ -200,6 +222,7 @@ def build_message(
         to=to_address(recipient.address, recipient.name),
         message_id=single_token("Message-ID", recipient.message_id),
         unsubscribe_url=single_token("unsubscribe URL", recipient.unsubscribe_url),
+        mailto=_mailto(recipient),
         plain=fill(rendered.text, recipient, html=False),
         html=fill(rendered.html, recipient, html=True),
         date=date,

@@ -20,6 +20,7 @@ from syndicate.config import Settings
 from syndicate.html_body import absolute_figure, sanitize_html
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
+from syndicate.newsletter.archive_paths import issue_url
 from syndicate.newsletter.definitions import Newsletter, default_newsletter
 from syndicate.safetext import one_line
 from syndicate.templating import template_environment
@@ -75,14 +76,14 @@ def _absolute_block(block: Block, base: str) -> Block:
     return block
 
 
-def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
+def _context(settings: Settings, article: Article, newsletter: Newsletter) -> dict[str, Any]:
     base = article.url or settings.base_url + "/"
     language = article.language or settings.language
     lead = absolute_figure(article.lead, base) if article.lead else None
     return {
         "article": article.with_changes(lead=lead),
         "blocks": [_absolute_block(block, base) for block in article.blocks],
-        "newsletter_name": name,
+        "newsletter_name": newsletter.name,
         "title": one_line(article.title),
         "preheader": one_line(article.dek or ""),
         "language": language,
@@ -90,6 +91,7 @@ def _context(settings: Settings, article: Article, name: str) -> dict[str, Any]:
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
+        "archive_url": issue_url(settings, newsletter, article),
         "address": PLACEHOLDER_ADDRESS,
         "figure_alt": figure_alt,
         "figure_text": text.figure_text,
@@ -152,7 +154,7 @@ def render_issue(
     newsletter = newsletter or default_newsletter(settings)
     name = newsletter.name
     environment = template_environment(settings)
-    context = _context(settings, article, name)
+    context = _context(settings, article, newsletter)
     root = _inline_css(environment.get_template("email/article.html.j2").render(context))
 
     kept = _cut(root, HTML_LIMIT - SPLICE_ROOM)

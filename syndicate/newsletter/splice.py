@@ -4,7 +4,8 @@
 without building a message again. The splice works like this, and `message.build_message`
 (the direct build for one recipient) is the reference it is tested against:
 
-* Headers. The personal header fields (To, Date, Message-ID, List-Unsubscribe) are
+* Headers. The personal header fields (To, Date, Message-ID, List-Unsubscribe with its
+  URL and its tokened mailto) are
   regenerated whole, through the same policy calls the generator makes
   (`header_store_parse` then `fold_binary`), so folding, the 998-octet limit and RFC 2047
   for non-ASCII names come out exactly as `EmailMessage` writes them, and a CR or LF can
@@ -187,6 +188,9 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
         to = to_address(address, name)
     url = single_token("unsubscribe URL", recipient.unsubscribe_url)
     mid = single_token("Message-ID", recipient.message_id)
+    mailto = recipient.unsubscribe_mailto
+    if mailto is not None:
+        mailto = f"<{single_token('unsubscribe mailto', mailto)}>"
     out: list[bytes] = []
     for segment in _plan(template):
         if isinstance(segment, bytes):
@@ -201,7 +205,7 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
             elif lowered == "message-id":
                 out.append(_header(segment.name, mid))
             else:  # List-Unsubscribe: "<url>, <mailto:...>", written raw as _assemble does
-                mailto_part = segment.template_value.partition(", ")[2]
+                mailto_part = mailto or segment.template_value.partition(", ")[2]
                 value = fold_list_unsubscribe(f"<{url}>,", mailto_part)
                 out.append(f"{segment.name}: {value}\r\n".encode("ascii"))
         else:

@@ -9,8 +9,10 @@ as it is, with an empty body.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -29,6 +31,7 @@ HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
+@functools.cache
 def user_agent() -> str:
     """`syndicate/<version>`, as installed."""
     try:
@@ -50,6 +53,9 @@ class Fetched:
     status: int
     headers: Mapping[str, str]
     content: bytes
+    # Where the leading permanent redirects (301, 308) led, when there were any: the
+    # address to ask next time.
+    moved_to: str | None = None
 
     @property
     def media_type(self) -> str:
@@ -83,29 +89,58 @@ def _read_body(url: str, response: httpx.Response, max_bytes: int) -> bytes:
     return bytes(body)
 
 
+def _moved_to(response: httpx.Response) -> str | None:
+    """Return where the redirects that began the chain, all permanent, led."""
+    moved = None
+    hops = response.history
+    for hop, after in zip(hops, [*hops[1:], response][: len(hops)], strict=True):
+        if hop.status_code not in {301, 308}:
+            break
+        moved = str(after.url)
+    return moved
+
+
+def http_client(timeout: httpx.Timeout = TIMEOUT, *, connections: int = 10) -> httpx.Client:
+    """Return a client as `fetch` uses it; one shared by many fetches reuses connections."""
+    return httpx.Client(
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        timeout=timeout,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+
+
 def fetch(
     url: str,
     *,
     headers: Mapping[str, str] | None = None,
     max_bytes: int = MAX_BYTES,
     timeout: httpx.Timeout = TIMEOUT,
+    client: httpx.Client | None = None,
 ) -> Fetched:
-    """GET `url`, following at most MAX_REDIRECTS redirects; raise FetchError on failure."""
+    """GET `url`, following at most MAX_REDIRECTS redirects; raise FetchError on failure.
+
+    With `client` (from `http_client`), its connections and timeout serve this fetch.
+    """
     _check_scheme(url)
     request_headers = {"User-Agent": user_agent(), **(headers or {})}
     try:
-        with (
-            httpx.Client(
-                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout
-            ) as client,
-            client.stream("GET", url.strip(), headers=request_headers) as response,
-        ):
+        with ExitStack() as stack:
+            if client is None:
+                client = stack.enter_context(http_client(timeout))
+            response = stack.enter_context(
+                client.stream("GET", url.strip(), headers=request_headers)
+            )
             final = str(response.url)
             if response.status_code >= 400:
                 reason = response.reason_phrase or "error"
                 raise FetchError(f"{url}: the server answered {response.status_code} {reason}")
-            content = b"" if response.status_code == 304 else _read_body(url, response, max_bytes)
-            return Fetched(final, response.status_code, dict(response.headers), content)
+            if response.status_code == 304:
+                content = response.read()  # (empty) read to the end: the connection is reused
+            else:
+                content = _read_body(url, response, max_bytes)
+            answered = dict(response.headers)
+            return Fetched(final, response.status_code, answered, content, _moved_to(response))
     except httpx.TooManyRedirects:
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
     except httpx.UnsupportedProtocol:

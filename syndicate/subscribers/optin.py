@@ -327,28 +327,3 @@ def mark_bounced(conn: Connection, subscriber_id: int, reply: str) -> None:
         .values(state=SubscriberState.BOUNCED, bounced_at=utcnow(), bounce_reply=reply[:2000])
     )
     cancel_due(conn, subscriber_id)
-
-
-def record_soft_bounce(conn: Connection, subscriber_id: int, threshold: int) -> bool:
-    """Count one delivery whose soft retries ran out; bounce the subscriber at `threshold`.
-
-    Returns whether this one made the subscriber bounced.
-    """
-    conn.execute(
-        subscribers.update()
-        .where(subscribers.c.id == subscriber_id)
-        .values(soft_bounces=subscribers.c.soft_bounces + 1)
-    )
-    count = conn.execute(
-        sa.select(subscribers.c.soft_bounces, subscribers.c.state).where(
-            subscribers.c.id == subscriber_id
-        )
-    ).first()
-    if (
-        count is None
-        or count.soft_bounces < threshold
-        or count.state not in (SubscriberState.PENDING, SubscriberState.ACTIVE)
-    ):
-        return False
-    mark_bounced(conn, subscriber_id, f"{count.soft_bounces} deliveries deferred until given up")
-    return True

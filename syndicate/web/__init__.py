@@ -18,7 +18,7 @@ from syndicate.config import Settings, site_secret
 from syndicate.store import open_store
 from syndicate.subscribers.outgoing import ConfirmationSender
 from syndicate.templating import template_environment
-from syndicate.web import feeds, links, pages, signup
+from syndicate.web import archive, feeds, links, pages, signup
 from syndicate.web.requests_log import log_requests
 
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(signup.blueprint)
     app.register_blueprint(links.blueprint)
     app.register_blueprint(feeds.blueprint)
+    app.register_blueprint(archive.blueprint)
     log_requests(app)
     return app
 

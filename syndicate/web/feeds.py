@@ -7,10 +7,8 @@ from pathlib import Path
 from flask import Blueprint, Response, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from syndicate.feeds import FORMATS
+from syndicate.feeds import media_type
 from syndicate.web.pages import site_settings
-
-FEED_TYPES = {fmt.filename: fmt.media_type for fmt in FORMATS}
 
 blueprint = Blueprint("feeds", __name__)
 
@@ -19,7 +17,7 @@ blueprint = Blueprint("feeds", __name__)
 def feed(name: str) -> Response:
     if any(part.startswith(".") for part in Path(name).parts):
         raise NotFound()  # the atomic writer's temporary files are not feeds yet
-    mimetype = FEED_TYPES.get(Path(name).name)
+    mimetype = media_type(name)
     # send_from_directory refuses paths that leave the folder and answers
     # If-None-Match / If-Modified-Since with 304.
     response = send_from_directory(

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from syndicate.config import Settings
 from syndicate.errors import SyndicateError
+from syndicate.feeds import discovery_links
 from syndicate.subscribers.outgoing import ConfirmationSender
 
 P = ParamSpec("P")
@@ -73,6 +74,7 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     html = templates.get_template(f"web/{template}.html.j2").render(
         lang=settings.language,
         nonce=nonce,
+        feeds=discovery_links(settings),
         **context,
     )
     return Response(html, status=status, mimetype="text/html")

@@ -66,7 +66,8 @@ def chosen_newsletters() -> list[str] | None:
 @blueprint.get("/subscribe")
 @content_policy(FORM_POLICY)
 def signup_form() -> Response:
-    return form_page(SignupForm())
+    # The archive pages' subscribe form arrives here with the address typed in.
+    return form_page(SignupForm(email=request.args.get("email", "")[:320]))
 
 
 @blueprint.post("/subscribe")

@@ -1,0 +1,118 @@
+"""The main feeds' history (RFC 5005): archive pages that never change once full.
+
+Each published article takes the next place in the feed's history the first time it is
+shown (`articles.feed_seq`): places follow first publication, not the article's date, so a
+back-dated article takes the next free place and never lands on a full page. With S places
+taken and N = feeds.entries, archive page k (from 1, the oldest) holds places (k-1)N to
+kN-1, there are max(0, S // N - 1) pages, and the current feed holds the rest: between N
+and 2N-1 entries (fewer once some are unpublished).
+
+Every archive page links next-archive to the page after it, even the newest one, whose next
+page exists only once the current feed has grown by N more: so a page is written once and
+never changes when pages are added (and each carries a prev or next link, which the W3C
+validator asks of every archive page: the first page of one has no other).
+
+A page is rendered only when what it shows may have changed: its stamp (the entries it
+holds, their newest update) differs from the one recorded in `feed_pages` when it was last
+rendered. So a new article renders the current feed alone, a new page renders itself, and
+unpublishing or editing an archived article renders its page. A full rebuild renders all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from syndicate.articles import list_placed
+from syndicate.config import Settings
+from syndicate.feed_model import ARCHIVE_FOLDER, Feed, History, archive_name, make_feed
+from syndicate.states import ArticleState
+from syndicate.store import articles, feed_pages
+
+PUBLISHED = ArticleState.PUBLISHED
+
+
+def take_places(conn: Connection) -> int:
+    """Give each published article without a place the next ones; return the places taken.
+
+    Articles shown together for the first time take their places in date order.
+    """
+    taken = conn.execute(sa.select(sa.func.max(articles.c.feed_seq))).scalar()
+    following = -1 if taken is None else int(taken)
+    waiting = conn.execute(
+        sa.select(articles.c.pk)
+        .where(articles.c.feed_seq.is_(None), articles.c.state == PUBLISHED)
+        .order_by(articles.c.published, articles.c.pk)
+    ).scalars()
+    for pk in list(waiting):
+        following += 1
+        conn.execute(articles.update().where(articles.c.pk == pk).values(feed_seq=following))
+    return following + 1
+
+
+def page_count(places: int, size: int) -> int:
+    """Return how many full archive pages `places` make, leaving the current feed N to 2N-1."""
+    return max(0, places // size - 1)
+
+
+def _stamps(conn: Connection, size: int, pages: int) -> dict[int, str]:
+    """Return {page: what it shows} for every archive page, from one grouped query."""
+    page = (articles.c.feed_seq // size + 1).label("page")
+    rows = conn.execute(
+        sa.select(
+            page,
+            sa.func.count(),
+            sa.func.sum(articles.c.pk),
+            sa.func.max(articles.c.updated),
+        )
+        .where(articles.c.state == PUBLISHED, articles.c.feed_seq < pages * size)
+        .group_by(page)
+    )
+    found = {int(row[0]): f"{row[1]}:{row[2]}:{row[3]}" for row in rows}
+    return {number: f"{size}/{found.get(number, 'empty')}" for number in range(1, pages + 1)}
+
+
+def _pages_to_render(conn: Connection, size: int, pages: int, everything: bool) -> list[int]:
+    """Return the archive pages whose stamp changed (all, with `everything`); record the new."""
+    stamps = _stamps(conn, size, pages)
+    rows = conn.execute(sa.select(feed_pages.c.page, feed_pages.c.stamp))
+    recorded = {int(page): str(stamp) for page, stamp in rows}
+    changed = [n for n, stamp in stamps.items() if everything or recorded.get(n) != stamp]
+    for number in changed:
+        if number in recorded:
+            conn.execute(
+                feed_pages.update().where(feed_pages.c.page == number).values(stamp=stamps[number])
+            )
+        else:
+            conn.execute(feed_pages.insert().values(page=number, stamp=stamps[number]))
+    conn.execute(feed_pages.delete().where(feed_pages.c.page > pages))
+    return changed
+
+
+def history_feeds(
+    conn: Connection, settings: Settings, *, everything: bool
+) -> tuple[Feed, list[Feed]]:
+    """Return the main feed's current document and the archive pages to write again."""
+    size = settings.feed_entries
+    pages = page_count(take_places(conn), size)
+    title = settings.title
+    current = make_feed(settings, list_placed(conn, pages * size, None), folder="", title=title)
+    current = replace(current, history=History(None, pages or None, None))
+    archived = []
+    for number in _pages_to_render(conn, size, pages, everything):
+        shown = list_placed(conn, (number - 1) * size, number * size)
+        page = make_feed(settings, shown, folder="", title=title)
+        archived.append(replace(page, history=History(number, number - 1 or None, number + 1)))
+    return current, archived
+
+
+def stale_pages(settings: Settings, keep: set[Path], filenames: tuple[str, ...]) -> list[Path]:
+    """Return the archive page files on disk that a full rebuild did not write (to delete)."""
+    folder = settings.feeds_path
+    found: list[Path] = []
+    for filename in filenames:
+        found.extend(p for p in sorted(folder.glob(archive_name(filename, "*"))) if p not in keep)
+    return [p for p in found if p.is_relative_to(folder / ARCHIVE_FOLDER)]
