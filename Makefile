@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_SITE := demo-site
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean messages
 
 $(BIN)/syndicate: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,10 @@ bench: $(VENV)/.test-installed  # the benches use aiosmtpd and css-inline, test 
 
 clean:
 	rm -rf $(VENV) $(DEMO_SITE) dist build
+
+# The gettext catalogues: extract every _()/translate() string, then merge it into each
+# language's .po (edit the new msgstr by hand). Compiled in memory at first use.
+messages: $(VENV)/.test-installed
+	$(BIN)/pybabel extract -F babel.cfg -k translate --no-location --omit-header -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d syndicate/locale --no-location --ignore-obsolete
+	rm messages.pot

@@ -34,7 +34,7 @@ from syndicate.newsletter.message import Recipient, build_template, message_id, 
 from syndicate.newsletter.splice import personalize
 from syndicate.readers import read_article
 from syndicate.store import utcnow
-from syndicate.subscribers import unsubscribe_url
+from syndicate.subscribers import manage_url, unsubscribe_url
 from syndicate.templating import template_environment
 
 ISSUE_ID = 1
@@ -69,6 +69,7 @@ def syndicate_messages(
             name=name,
             unsubscribe_url=unsubscribe_url(settings, subscriber_id),
             message_id=message_id(settings, ISSUE_ID, subscriber_id),
+            manage_url=manage_url(settings, subscriber_id),
         )
         size += len(personalize(template, recipient))
     return time.perf_counter() - started, size

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("personalize", "send", "publish", "queue", "sources")
+SCRIPTS = ("personalize", "send", "publish", "queue", "sources", "web")
 SUMMARY_WORDS = ("ratio", "target", " / ", "peak memory")
 
 

@@ -45,7 +45,7 @@ from syndicate.newsletter.splice import personalize
 from syndicate.publishing import publish_files
 from syndicate.readers import read_article
 from syndicate.store import deliveries, open_store, utcnow
-from syndicate.subscribers import unsubscribe_url
+from syndicate.subscribers import manage_url, unsubscribe_url
 
 
 def prebuilt_messages(settings: Settings, count: int) -> list[tuple[str, bytes]]:
@@ -60,6 +60,7 @@ def prebuilt_messages(settings: Settings, count: int) -> list[tuple[str, bytes]]
             name=f"Reader {n}" if n % 2 else None,  # as bulk_subscribers names them
             unsubscribe_url=unsubscribe_url(settings, n + 1),
             message_id=message_id(settings, 1, n + 1),
+            manage_url=manage_url(settings, n + 1),
         )
         messages.append((address, personalize(template, recipient)))
     return messages

@@ -21,6 +21,7 @@ from syndicate.errors import StoreError
 from syndicate.store import (
     article_tags,
     articles,
+    confirmation_sends,
     digest_entries,
     digests,
     feed_pages,
@@ -195,6 +196,11 @@ def _digests(conn: Connection, _default: DefaultNewsletter) -> None:
     digests.create(conn)
 
 
+def _confirmation_log(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 11: confirmation_sends, the web's confirmation emails counted per address per day."""
+    confirmation_sends.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     _tag_dates,
     _guardrails,
@@ -205,6 +211,7 @@ MIGRATIONS: list[Migration] = [
     _inbound,
     _feed_history,
     _digests,
+    _confirmation_log,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")

@@ -271,6 +271,15 @@ signup_attempts = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
+# One row per confirmation email the web app sent, for the cap per address per day.
+confirmation_sends = sa.Table(
+    "confirmation_sends",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email_key", sa.String(320), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+)
+
 # One row per `syndicate run`, for `syndicate status` (the newest few hundred are kept).
 runs = sa.Table(
     "runs",

@@ -1,7 +1,14 @@
-"""Jinja2 environments over the packaged templates, overridden file by file by a site's."""
+"""Jinja2 environments over the packaged templates, overridden file by file by a site's.
+
+Each environment speaks one language: gettext is installed into it (jinja2.ext.i18n,
+new-style, so `_("... %(name)s", name=x)` is escaped like any other value). Installing
+translations changes an environment, and waitress serves from several threads, so a
+language gets an environment of its own and is never switched on a shared one.
+"""
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +17,7 @@ import jinja2
 
 from syndicate.config import Settings
 from syndicate.errors import TemplateProblem
+from syndicate.i18n import direction, html_lang, local_date, translations
 
 
 class _Template(jinja2.Template):
@@ -45,14 +53,40 @@ def packaged_templates() -> Path:
     raise RuntimeError("syndicate's templates are missing from this installation")
 
 
-def template_environment(settings: Settings, *, autoescape: bool = True) -> jinja2.Environment:
-    """Return an environment that looks in the site's templates/ first, then the packaged ones."""
+def template_environment(
+    settings: Settings, *, autoescape: bool = True, language: str | None = None
+) -> jinja2.Environment:
+    """Return an environment that looks in the site's templates/ first, then the packaged ones,
+    speaking `language` (default: the site's)."""
     loader = jinja2.FileSystemLoader([str(settings.templates_path), str(packaged_templates())])
-    return _Environment(
+    environment = _Environment(
         loader=loader,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    speaks = language or settings.language
+    environment.install_gettext_translations(translations(speaks), newstyle=True)  # type: ignore[attr-defined]
+    environment.globals.update(lang=html_lang(speaks), direction=direction(speaks))
+    environment.filters["local_date"] = lambda moment: local_date(moment, speaks)
+    return environment
+
+
+class Environments:
+    """One web environment per language, made at first use and shared by every thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._made: dict[str, jinja2.Environment] = {}
+        self._lock = threading.Lock()
+
+    def get(self, language: str | None = None) -> jinja2.Environment:
+        speaks = language or self.settings.language
+        with self._lock:
+            found = self._made.get(speaks)
+            if found is None:
+                found = self._made[speaks] = template_environment(self.settings, language=speaks)
+        return found

@@ -57,7 +57,9 @@ def list_id_field(raw: bytes) -> str:
 def test_list_id_keeps_the_raw_id_whatever_the_name(site: Path, name: str) -> None:
     settings = site_settings(site, newsletter_name=name)
     rendered = render_issue(settings, sample_article())
-    recipient = Recipient("reader@example.com", None, "https://news.example.com/u/x", "<a@b>")
+    recipient = Recipient(
+        "reader@example.com", None, "https://news.example.com/u/x", "<a@b>", "https://m.example/m"
+    )
     raw = build_message(settings, rendered, recipient, date=DATE)
     field = list_id_field(raw)
     label = re.search(r"<([^<>]+)>$", field)

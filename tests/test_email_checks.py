@@ -22,6 +22,7 @@ READER = Recipient(
     "Sam Reader",
     "https://news.example.com/unsubscribe/InR5cGUiOiJ1bnN1YiJ9.aBcD",
     "<issue3.sub9.0a1b2c3d4e5f@news.example.com>",
+    "https://news.example.com/manage/InR5cGUiOiJtYW5hZ2UifQ.eFgH",
 )
 
 

@@ -21,6 +21,7 @@ READER = Recipient(
     "Sam “Sandy” Reader",
     "https://news.example.com/unsubscribe/abc.def?x=1&y=2",
     "<issue1.sub1.0123456789ab@news.example.com>",
+    "https://news.example.com/manage/ghi.jkl?a=1&b=2",
 )
 
 

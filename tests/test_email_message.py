@@ -14,11 +14,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from syndicate.errors import AddressError
+from syndicate.newsletter.account_mail import confirmation_message
 from syndicate.newsletter.message import (
     Recipient,
     build_message,
     build_template,
-    confirmation_message,
     message_id,
 )
 from syndicate.newsletter.render import render_issue
@@ -41,6 +41,7 @@ names = st.one_of(
 url_tails = st.text(string.ascii_letters + string.digits + "=&%?;-_.~/+:@!$'()*,", max_size=120)
 urls = st.builds(lambda tail: f"https://news.example.com/unsubscribe/{tail}", url_tails)
 message_ids = st.builds(lambda left, domain: f"<{left}@{domain}>", local_parts, domains)
+manage_urls = st.builds(lambda tail: f"https://news.example.com/manage/{tail}", url_tails)
 # The Date of each copy is the moment it is made: any moment, in any zone.
 zones = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(minutes=minutes)))
 moments = st.datetimes(
@@ -54,7 +55,9 @@ mailtos = st.one_of(
     st.builds(lambda t, d: f"mailto:unsubscribe+{t}@{d}?subject=unsubscribe", tokens, domains),
     st.builds(lambda t, d: f"mailto:unsubscribe@{d}?subject=unsubscribe%20{t}", tokens, domains),
 )
-recipients = st.builds(Recipient, addresses, names, urls, message_ids, moments, mailtos)
+recipients = st.builds(
+    Recipient, addresses, names, urls, message_ids, manage_urls, moments, mailtos
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,8 @@ def test_spliced_message_equals_the_directly_built_one(issue, recipient: Recipie
     assert ours["Message-ID"].strip() == recipient.message_id
     assert ours["Date"].datetime == recipient.date.replace(microsecond=0)
     assert ours["List-Unsubscribe"].strip().startswith(f"<{recipient.unsubscribe_url}>, <mailto:")
+    assert recipient.manage_url in text.split()
+    assert f'href="{recipient.manage_url.replace("&", "&amp;")}"'.replace("'", "&#39;") in html
     mailto = recipient.unsubscribe_mailto or "mailto:unsubscribe@news.example.com?subject="
     assert f"<{mailto}" in ours["List-Unsubscribe"]
 
@@ -108,6 +113,7 @@ def test_a_name_with_line_breaks_cannot_add_a_header(issue) -> None:  # type: ig
         "Sam\r\nBcc: everyone@example.org",
         "https://news.example.com/unsubscribe/x",
         "<1@news.example.com>",
+        "https://news.example.com/manage/x",
     )
     raw = personalize(template, recipient)
     message = parse(raw)
@@ -122,7 +128,9 @@ def test_a_name_with_line_breaks_cannot_add_a_header(issue) -> None:  # type: ig
 )
 def test_unusable_addresses_are_refused(issue, address: str) -> None:  # type: ignore[no-untyped-def]
     _, _, template = issue
-    recipient = Recipient(address, None, "https://news.example.com/u/x", "<1@news.example.com>")
+    recipient = Recipient(
+        address, None, "https://news.example.com/u/x", "<1@news.example.com>", "https://m.example/x"
+    )
     with pytest.raises(AddressError):
         personalize(template, recipient)
 
@@ -135,6 +143,8 @@ def test_template_keeps_placeholders_and_the_issue_headers(issue) -> None:  # ty
     text, html = parts(message)
     assert "syndicate-placeholder-unsubscribe-url" in text
     assert 'href="syndicate-placeholder-unsubscribe-url"' in html
+    assert "syndicate-placeholder-manage-url" in text
+    assert 'href="syndicate-placeholder-manage-url"' in html
 
 
 def test_message_id_is_stable_per_issue_and_subscriber(site: Path) -> None:
@@ -149,7 +159,11 @@ def test_no_one_click_header_without_https(site: Path) -> None:
     settings = site_settings(site, web_url="http://localhost:8000")
     rendered = render_issue(settings, sample_article())
     recipient = Recipient(
-        "reader@example.net", None, "http://localhost:8000/unsubscribe/x", "<1@news.example.com>"
+        "reader@example.net",
+        None,
+        "http://localhost:8000/unsubscribe/x",
+        "<1@news.example.com>",
+        "http://localhost:8000/manage/x",
     )
     message = parse(build_message(settings, rendered, recipient, date=DATE))
     assert message["List-Unsubscribe-Post"] is None
@@ -176,7 +190,9 @@ def test_a_long_unsubscribe_url_stays_whole_and_unencoded(issue) -> None:  # typ
     # Mail clients read List-Unsubscribe as raw URIs: RFC 2047 words there break one-click.
     settings, rendered, template = issue
     url = "https://news.example.com/unsubscribe/" + "Ab9-_" * 30
-    recipient = Recipient("reader@example.com", None, url, "<issue1.sub1.x@news.example.com>")
+    recipient = Recipient(
+        "reader@example.com", None, url, "<issue1.sub1.x@news.example.com>", url + "/manage"
+    )
     for raw in (
         personalize(template, recipient),
         build_message(settings, rendered, recipient, date=DATE),

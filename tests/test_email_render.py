@@ -23,6 +23,7 @@ READER = Recipient(
     name="Sam Reader",
     unsubscribe_url="https://news.example.com/unsubscribe/tok-123",
     message_id="<issue7.sub42.abc@news.example.com>",
+    manage_url="https://news.example.com/manage/tok-456",
 )
 
 
@@ -173,8 +174,9 @@ def test_text_part_holds_every_paragraph_and_every_url_whole(
     text, html = parts(email_for(settings, article))
     flat = _flat(text)
     missing = [p for p in _paragraphs(html) if _flat(p) not in flat]
-    # The footer sentence is laid out for plain text (address on a line of its own).
-    assert [p for p in missing if "because reader@example.net" not in p] == []
+    # The footer is laid out for plain text (address and links on lines of their own).
+    footer = ("because reader@example.net", "with one click")
+    assert [p for p in missing if not any(f in p for f in footer)] == []
     words = text.split()
     for href in lxml.html.fromstring(html).xpath("//a/@href"):
         assert href in words, href
@@ -251,6 +253,7 @@ def test_ten_thousand_recipients_from_one_render(
             None,
             f"https://news.example.com/unsubscribe/t{n}",
             f"<issue1.sub{n}@news.example.com>",
+            f"https://news.example.com/manage/m{n}",
         )
         raw = personalize(template, recipient)
         header = re.search(rb"^List-Unsubscribe: <([^>]+)>", raw, re.MULTILINE)

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from syndicate.cli.base import main, pass_settings, warn
+from syndicate.cli.base import main, pass_settings, site_store, warn
 from syndicate.config import Settings
 from syndicate.errors import ConfigError
 
@@ -46,3 +46,18 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         click.echo(f"Serving the signup page on {url} (Ctrl-C to stop)")
 
     serve_app(settings, host, port, threads=threads, announce=announce)
+
+
+@main.command()
+@click.option("--newsletter", "slug", metavar="SLUG", help="Sign up for this newsletter only.")
+@pass_settings
+def embed(settings: Settings, slug: str | None) -> None:
+    """Print an HTML signup form to paste into the site's article pages.
+
+    It posts to `serve` under web.url, needs no script and no cookie, and answers with the
+    "check your inbox" page. Example: syndicate embed --newsletter morning-briefing
+    """
+    from syndicate.web.embed import snippet
+
+    with site_store(settings) as engine:
+        click.echo(snippet(engine, settings, slug), nl=False)

@@ -55,6 +55,12 @@ KEYS: tuple[Key, ...] = (
     Key("web_url", "web.url", "SYNDICATE_WEB_URL", checks.as_http_url),
     Key("trusted_proxies", "web.trusted_proxies", "SYNDICATE_TRUSTED_PROXIES", checks.as_count),
     Key("signup_limit", "web.signup_limit", "SYNDICATE_SIGNUP_LIMIT", checks.as_positive_count),
+    Key(
+        "confirmation_cap",
+        "web.confirmation_cap",
+        "SYNDICATE_CONFIRMATION_CAP",
+        checks.as_positive_count,
+    ),
     Key("database_url", "database.url", "SYNDICATE_DB", checks.as_database_url),
     Key("smtp_url", "smtp.url", "SYNDICATE_SMTP_URL", checks.as_smtp_url),
     Key("smtp_password", "smtp.password", "SYNDICATE_SMTP_PASSWORD", secret_text),
@@ -124,6 +130,7 @@ class Settings:
     web_url: str | None = None
     trusted_proxies: int = 0
     signup_limit: int = 5
+    confirmation_cap: int = 3  # confirmation emails per address per day from the web
     database_url: str | None = None
     smtp_url: str | None = None
     smtp_password: str | None = None

@@ -19,10 +19,11 @@ from syndicate.errors import ConnectionLost, DeliveryError, Refused, StoreError
 from syndicate.inbound.addresses import MembershipRef, envelope_sender, unsubscribe_mailto
 from syndicate.mailer import Transport
 from syndicate.model import DeliveryKind, DeliveryState, IssueState, SubscriberState
-from syndicate.newsletter.message import Recipient, confirmation_message, message_id
+from syndicate.newsletter.message import Recipient, message_id
 from syndicate.newsletter.splice import personalize
 from syndicate.store import deliveries, utcnow
-from syndicate.subscribers import confirm_url, unsubscribe_url
+from syndicate.subscribers import manage_url, unsubscribe_url
+from syndicate.subscribers.letters import confirmation_for
 
 RECONNECTS = 3  # connections lost in a row before a worker gives up
 
@@ -211,8 +212,7 @@ class Worker:
         """Return the finished message for one delivery."""
         settings = self.run.settings
         if row.kind == DeliveryKind.CONFIRM:
-            link = confirm_url(settings, row.subscriber_id)
-            return confirmation_message(settings, address, link)
+            return confirmation_for(self.run.engine, settings, row.subscriber_id, address)
         assert row.issue_id is not None
         template, newsletter = self.run.template(row.issue_id)
         recipient = Recipient(
@@ -220,6 +220,7 @@ class Worker:
             name=name,
             unsubscribe_url=unsubscribe_url(settings, row.subscriber_id, newsletter),
             message_id=message_id(settings, row.issue_id, row.subscriber_id),
+            manage_url=manage_url(settings, row.subscriber_id),
             unsubscribe_mailto=unsubscribe_mailto(
                 settings, MembershipRef(row.subscriber_id, self.run.newsletter(row.issue_id))
             ),

@@ -41,6 +41,7 @@ FIELDS = {
     "archive",
     "full_text",
     "subject",
+    "welcome",
 }
 # A digest's subject: the newsletter's name, the first headline, " and N more" when more.
 DIGEST_SUBJECT = "{newsletter}: {headline}{more}"
@@ -65,6 +66,7 @@ class Newsletter:
     archive: bool = True  # each sent issue becomes a public page under archive/
     full_text: bool = False  # a digest carries each article whole, not headline and dek
     subject: str = DIGEST_SUBJECT  # a digest's subject line
+    welcome: bool = True  # a welcome email after a confirmation through the web
     declared: bool = True  # False: the one a site without [[newsletters]] has
     id: int = 0  # its row in the store, once `catalog` has seen it
 
@@ -148,6 +150,7 @@ def parse_newsletter(table: Any, where: str) -> Newsletter:
         "archive": _bool,
         "full_text": _bool,
         "subject": _subject,
+        "welcome": _bool,
     }
     values = {k: check(f"{where}.{k}", table[k]) for k, check in checks.items() if k in table}
     if "from" in values:

@@ -4,7 +4,8 @@
 (`EmailMessage`, a `policy.SMTP` variant) around the placeholders `render_issue` left in
 the HTML and text; `splice.personalize` turns those bytes into one recipient's message.
 `build_message`, the direct build for one recipient, is the reference the splice is
-tested against. The confirmation email is built here too, directly, one per address.
+tested against. The emails about a subscription (confirm, welcome, manage) are in
+`account_mail`.
 """
 
 from __future__ import annotations
@@ -12,28 +13,26 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 
 from markupsafe import escape
 
 from syndicate.config import Settings
 from syndicate.errors import AddressError
-from syndicate.newsletter import text
 from syndicate.newsletter.list_id import list_id_header
 from syndicate.newsletter.render import (
     PLACEHOLDER_ADDRESS,
+    PLACEHOLDER_MANAGE_URL,
     PLACEHOLDER_UNSUBSCRIBE_URL,
     QP_LINE_LENGTH,
     RenderedIssue,
-    inline_css,
 )
 from syndicate.safetext import one_line
-from syndicate.templating import template_environment
 
 # RFC 2045 caps quoted-printable lines at 76 characters; policy.SMTP's default of 78 would
 # let the encoder write 78 (SpamAssassin: MIME_QP_LONG_LINE). Headers fold at 76 as well.
@@ -54,6 +53,7 @@ class Recipient:
     name: str | None
     unsubscribe_url: str
     message_id: str
+    manage_url: str  # the preferences page (/manage/<token>) the footer links to
     # The Date header: the moment the copy is made (sent), unless a test fixes it.
     date: datetime | None = None
     # The List-Unsubscribe mailto with its per-recipient token (inbound.addresses);
@@ -88,7 +88,7 @@ def one_click_ready(settings: Settings) -> bool:
     return settings.public_web_url.startswith("https://")
 
 
-def _sender(settings: Settings, name: str, override: str | None = None) -> Address:
+def from_address(settings: Settings, name: str, override: str | None = None) -> Address:
     """Return From: the newsletter's own `from` if set, else the site's; named after the
     newsletter unless that address carries a display name."""
     display, address = parseaddr(override or settings.sender)
@@ -128,13 +128,17 @@ def fold_list_unsubscribe(url_part: str, mailto_part: str) -> str:
 
 def fill(content: str, recipient: Recipient, *, html: bool) -> str:
     """Put a recipient's values where the placeholders are, HTML-escaped for the HTML part."""
-    url, address = recipient.unsubscribe_url, recipient.address
+    url, address, manage = recipient.unsubscribe_url, recipient.address, recipient.manage_url
     if html:
-        url, address = str(escape(url)), str(escape(address))
-    return content.replace(PLACEHOLDER_UNSUBSCRIBE_URL, url).replace(PLACEHOLDER_ADDRESS, address)
+        url, address, manage = str(escape(url)), str(escape(address)), str(escape(manage))
+    return (
+        content.replace(PLACEHOLDER_UNSUBSCRIBE_URL, url)
+        .replace(PLACEHOLDER_MANAGE_URL, manage)
+        .replace(PLACEHOLDER_ADDRESS, address)
+    )
 
 
-def _text_header(message: EmailMessage, name: str, value: str) -> None:
+def text_header(message: EmailMessage, name: str, value: str) -> None:
     """Set a free-text header; RFC 2047 encoding for non-ASCII text done by email.header.
 
     CPython 3.11's modern folder drops the space between two encoded words when it folds
@@ -165,9 +169,9 @@ def _assemble(
 ) -> bytes:
     """Build the message: the one place headers and parts are laid out."""
     message = EmailMessage(policy=POLICY)
-    message["From"] = _sender(settings, rendered.newsletter_name, rendered.sender)
+    message["From"] = from_address(settings, rendered.newsletter_name, rendered.sender)
     message["To"] = to
-    _text_header(message, "Subject", one_line(rendered.subject))
+    text_header(message, "Subject", one_line(rendered.subject))
     message["Date"] = date
     message["Message-ID"] = message_id
     if rendered.reply_to or settings.reply_to:
@@ -210,6 +214,11 @@ def build_template(settings: Settings, rendered: RenderedIssue, *, date: datetim
     )
 
 
+def _checked(recipient: Recipient) -> Recipient:
+    single_token("manage URL", recipient.manage_url)
+    return recipient
+
+
 def _mailto(recipient: Recipient) -> str | None:
     mailto = recipient.unsubscribe_mailto
     return None if mailto is None else single_token("unsubscribe mailto", mailto)
@@ -226,46 +235,7 @@ def build_message(
         message_id=single_token("Message-ID", recipient.message_id),
         unsubscribe_url=single_token("unsubscribe URL", recipient.unsubscribe_url),
         mailto=_mailto(recipient),
-        plain=fill(rendered.text, recipient, html=False),
+        plain=fill(rendered.text, _checked(recipient), html=False),
         html=fill(rendered.html, recipient, html=True),
         date=date,
     )
-
-
-# The confirmation email -------------------------------------------------------------------
-
-
-def confirmation_message(settings: Settings, address: str, confirm_url: str) -> bytes:
-    """Build the double opt-in email that asks `address` to confirm its subscription.
-
-    It greets nobody by name: the name of a signup is text anyone can type, and repeating
-    it would let the form relay an advert to any address.
-    """
-    newsletter = settings.newsletter_name or settings.title
-    context = {
-        "newsletter_name": newsletter,
-        "site_title": settings.title,
-        "site_url": settings.base_url,
-        "confirm_url": single_token("confirmation URL", confirm_url),
-        "address": address,
-        "language": settings.language,
-    }
-    html = inline_css(
-        template_environment(settings).get_template("email/confirm.html.j2").render(context)
-    )
-    plain = text.tidy(
-        text.plain_environment(settings).get_template("email/confirm.txt.j2").render(context)
-    )
-
-    message = EmailMessage(policy=POLICY)
-    message["From"] = _sender(settings, newsletter)
-    message["To"] = to_address(address, None)
-    _text_header(message, "Subject", f"Confirm your subscription to {one_line(newsletter)}")
-    message["Date"] = datetime.now(UTC)
-    message["Message-ID"] = make_msgid(domain=settings.host)
-    if settings.reply_to:
-        message["Reply-To"] = settings.reply_to
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(plain, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    return message.as_bytes(policy=POLICY)

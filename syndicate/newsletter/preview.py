@@ -97,6 +97,7 @@ def preview_recipient(settings: Settings, address: str | None) -> Recipient:
         name=name or None,
         unsubscribe_url=f"{settings.public_web_url}/unsubscribe/preview",
         message_id=f"<preview@{settings.host}>",
+        manage_url=f"{settings.public_web_url}/manage/preview",
     )
 
 

@@ -1,7 +1,7 @@
 """Render an article into the newsletter email's HTML and text, once per issue.
 
 Jinja2 lays the article out (templates/email/article.*.j2), premailer inlines the CSS
-exactly once, and the personal parts (the reader's address and unsubscribe link) stay
+exactly once, and the personal parts (the reader's address, unsubscribe and manage links) stay
 ASCII placeholders that `syndicate.newsletter.message` splices per recipient.
 """
 
@@ -29,6 +29,7 @@ from syndicate.templating import template_environment
 # quoted-printable all leave alone, so each survives every stage byte for byte.
 PLACEHOLDER_UNSUBSCRIBE_URL = "syndicate-placeholder-unsubscribe-url"
 PLACEHOLDER_ADDRESS = "syndicate-placeholder-address"
+PLACEHOLDER_MANAGE_URL = "syndicate-placeholder-manage-url"
 
 # Gmail clips a message whose HTML passes 102 KB and hides the unsubscribe link with it.
 # Keep the encoded HTML part this far under the limit, leaving room for the spliced values.
@@ -92,6 +93,7 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
         "archive_url": issue_url(settings, newsletter, article),
+        "manage_url": PLACEHOLDER_MANAGE_URL,
         "address": PLACEHOLDER_ADDRESS,
         "figure_alt": figure_alt,
         "figure_text": text.figure_text,
@@ -153,7 +155,9 @@ def render_issue(
     text with placeholders. The article's own signup line never renames the newsletter."""
     newsletter = newsletter or default_newsletter(settings)
     name = newsletter.name
-    environment = template_environment(settings)
+    # The email's own words speak the newsletter's language; the article keeps its own.
+    speaks = newsletter.language or settings.language
+    environment = template_environment(settings, language=speaks)
     context = _context(settings, article, newsletter)
     root = inline_tree(environment.get_template("email/article.html.j2").render(context))
 
@@ -172,7 +176,7 @@ def render_issue(
 
     blocks = context["blocks"] if kept is None else context["blocks"][:kept]
     plain = (
-        text.plain_environment(settings)
+        text.plain_environment(settings, speaks)
         .get_template("email/article.txt.j2")
         .render(context, body=text.article_body(blocks), truncated=kept is not None)
     )

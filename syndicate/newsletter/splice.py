@@ -11,8 +11,8 @@ without building a message again. The splice works like this, and `message.build
   for non-ASCII names come out exactly as `EmailMessage` writes them, and a CR or LF can
   never reach the output. The everyday plain shapes (a bare address, a short id) skip
   the policy's slow parser and are written directly, to the same bytes.
-* Bodies. Both parts are forced to quoted-printable. The placeholders are made of letters
-  and hyphens, which QP never escapes, so a placeholder always reads as itself once the
+* Bodies (the address, the unsubscribe URL and the manage URL). Both parts are forced
+  to quoted-printable. The placeholders are made of letters and hyphens, which QP never escapes, so a placeholder always reads as itself once the
   soft line breaks are removed; but a soft break may fall inside it, and a real value
   changes the line's length. So the splice never edits encoded text in place: the hard
   line (all the physical lines up to the next real line break) holding a placeholder is
@@ -47,6 +47,7 @@ from syndicate.newsletter.message import (
 )
 from syndicate.newsletter.render import (
     PLACEHOLDER_ADDRESS,
+    PLACEHOLDER_MANAGE_URL,
     PLACEHOLDER_UNSUBSCRIBE_URL,
     QP_LINE_LENGTH,
 )
@@ -68,7 +69,11 @@ class _Line:
 
 
 _Segment = bytes | _Header | _Line
-_PLACEHOLDERS = (PLACEHOLDER_UNSUBSCRIBE_URL.encode(), PLACEHOLDER_ADDRESS.encode())
+_PLACEHOLDERS = (
+    PLACEHOLDER_UNSUBSCRIBE_URL.encode(),
+    PLACEHOLDER_ADDRESS.encode(),
+    PLACEHOLDER_MANAGE_URL.encode(),
+)
 
 
 def _unfold(field: bytes) -> str:
@@ -184,6 +189,7 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
         to = to_address(address, name)
     url = single_token("unsubscribe URL", recipient.unsubscribe_url)
     mid = single_token("Message-ID", recipient.message_id)
+    single_token("manage URL", recipient.manage_url)
     mailto = recipient.unsubscribe_mailto
     if mailto is not None:
         mailto = f"<{single_token('unsubscribe mailto', mailto)}>"

@@ -24,6 +24,7 @@ def send_test(engine: Engine, settings: Settings, issue_id: int, address: str) -
         name=None,
         unsubscribe_url=f"{settings.public_web_url}/test-copy/unsubscribe",
         message_id=f"<issue-{issue_id}-test-{utcnow():%Y%m%d%H%M%S%f}@{settings.host}>",
+        manage_url=f"{settings.public_web_url}/test-copy/manage",
     )
     return send_now(settings, checked, personalize(mark_test_subject(row.message), recipient))
 

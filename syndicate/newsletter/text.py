@@ -64,9 +64,9 @@ def wrap(value: str, width: int = WIDTH, indent: str = "", hanging: str | None =
     return "\n".join(wrapper.fill(line) for line in value.split("\n")).replace(GLUE, " ")
 
 
-def plain_environment(settings: Settings) -> jinja2.Environment:
+def plain_environment(settings: Settings, language: str | None = None) -> jinja2.Environment:
     """Return the Jinja environment for plain-text email: no HTML escaping, a `wrap` filter."""
-    environment = template_environment(settings, autoescape=False)
+    environment = template_environment(settings, autoescape=False, language=language)
     environment.filters["wrap"] = wrap
     return environment
 

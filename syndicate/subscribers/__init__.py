@@ -7,6 +7,7 @@ bounced or was removed, except a new signup that the person confirms again.
 
 from syndicate.subscribers.optin import (
     confirm,
+    confirm_joining,
     expire_pending,
     mark_bounced,
     register_signup,
@@ -22,6 +23,7 @@ from syndicate.subscribers.records import (
     count_subscribers,
     find_subscriber,
     list_subscribers,
+    manage_url,
     unsubscribe_url,
 )
 from syndicate.subscribers.roster import (
@@ -45,6 +47,7 @@ __all__ = [
     "add_confirmed",
     "clean_name",
     "confirm",
+    "confirm_joining",
     "confirm_url",
     "count_subscribers",
     "expire_pending",
@@ -53,6 +56,7 @@ __all__ = [
     "import_csv",
     "import_suppressions",
     "list_subscribers",
+    "manage_url",
     "mark_bounced",
     "register_signup",
     "remove",

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from syndicate.config import Settings
 from syndicate.errors import SignupLimitError
-from syndicate.store import signup_attempts, utcnow, write_transaction
+from syndicate.store import confirmation_sends, signup_attempts, utcnow, write_transaction
 from syndicate.subscribers.addresses import email_key, normalize_address
 
 WINDOW = timedelta(hours=1)
@@ -63,3 +63,30 @@ def release_signup(engine: Engine, attempt_id: int) -> None:
     """Forget an attempt that never reached anyone (the address was refused)."""
     with write_transaction(engine) as conn:
         conn.execute(signup_attempts.delete().where(signup_attempts.c.id == attempt_id))
+
+
+DAY = timedelta(days=1)
+
+
+def reserve_confirmation(
+    engine: Engine, settings: Settings, address: str, *, now: datetime | None = None
+) -> bool:
+    """Count one confirmation email to `address`; False when today's cap is reached already.
+
+    A form on someone else's page can be posted by anyone, so however the limits above are
+    spread over clients, one address gets at most `web.confirmation_cap` of them a day.
+    """
+    key = email_key(normalize_address(address))
+    moment = now or utcnow()
+    since = moment - DAY
+    with write_transaction(engine) as conn:
+        conn.execute(confirmation_sends.delete().where(confirmation_sends.c.created_at < since))
+        sent = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(confirmation_sends)
+            .where(confirmation_sends.c.email_key == key, confirmation_sends.c.created_at >= since)
+        ).scalar_one()
+        if sent >= settings.confirmation_cap:
+            return False
+        conn.execute(confirmation_sends.insert().values(email_key=key, created_at=moment))
+    return True

@@ -20,9 +20,9 @@ from syndicate.errors import (
 from syndicate.mailer import send_now
 from syndicate.model import DeliveryState, Subscriber, SubscriberState
 from syndicate.newsletter.catalog import by_slugs, choose, site_newsletters
-from syndicate.newsletter.message import confirmation_message
 from syndicate.store import deliveries, subscribers, utcnow, write_transaction
 from syndicate.subscribers.addresses import normalize_address
+from syndicate.subscribers.letters import confirmation_for
 from syndicate.subscribers.memberships import (
     PENDING,
     activate_pending,
@@ -36,7 +36,6 @@ from syndicate.subscribers.records import (
     as_subscriber,
     cancel_due,
     clean_name,
-    confirm_url,
     insert_subscriber,
     queue_confirmation,
     row_by_address,
@@ -152,7 +151,7 @@ def deliver_confirmation(engine: Engine, settings: Settings, subscriber: Subscri
     """
     email = subscriber.email
     try:
-        send_confirmation(settings, subscriber)
+        send_confirmation(engine, settings, subscriber)
     except Refused as e:
         raise AddressError(f"the mail server refused {email}: {e.code} {e.reply}") from e
     except DeliveryError as e:
@@ -163,9 +162,9 @@ def deliver_confirmation(engine: Engine, settings: Settings, subscriber: Subscri
         ) from e
 
 
-def send_confirmation(settings: Settings, subscriber: Subscriber) -> str:
+def send_confirmation(engine: Engine, settings: Settings, subscriber: Subscriber) -> str:
     """Build and send one subscriber's confirmation email now; return the server's reply."""
-    message = confirmation_message(settings, subscriber.email, confirm_url(settings, subscriber.id))
+    message = confirmation_for(engine, settings, subscriber.id, subscriber.email)
     return send_now(settings, subscriber.email, message)
 
 
@@ -209,6 +208,19 @@ def confirm(
     client: str | None = None,
 ) -> Subscriber:
     """Activate the subscriber a confirmation token names; confirming twice is harmless."""
+    return confirm_joining(engine, settings, token, method=method, client=client)[0]
+
+
+def confirm_joining(
+    engine: Engine,
+    settings: Settings,
+    token: str,
+    *,
+    method: str,
+    client: str | None = None,
+) -> tuple[Subscriber, list[int]]:
+    """Confirm as `confirm` does; also return the ids of the newsletters this confirmation
+    joined (none the second time), the ones a welcome email is due for."""
     subscriber_id, issued = read_token_issued(settings, "confirm", token)
     with write_transaction(engine) as conn:
         row = row_by_id(conn, subscriber_id)
@@ -216,9 +228,9 @@ def confirm(
             raise NoLongerListedError(
                 "this confirmation link names an address no longer on the list"
             )
-        waiting = PENDING in membership_states(conn, subscriber_id).values()
-        if row.state == "active" and not waiting:
-            return as_subscriber(row)
+        joined = [n for n, s in membership_states(conn, subscriber_id).items() if s == PENDING]
+        if row.state == "active" and not joined:
+            return as_subscriber(row), []
         _check_confirmable(row, issued)
         now = utcnow()
         activate_pending(conn, subscriber_id, method=method, client=client, now=now)
@@ -243,7 +255,7 @@ def confirm(
             )
             .values(state=DeliveryState.CANCELLED)
         )
-        return as_subscriber(row_by_id(conn, subscriber_id))
+        return as_subscriber(row_by_id(conn, subscriber_id)), joined
 
 
 def unsubscribe(

@@ -51,6 +51,11 @@ def unsubscribe_url(settings: Settings, subscriber_id: int, newsletter: str | No
     return settings.public_web_url + where
 
 
+def manage_url(settings: Settings, subscriber_id: int) -> str:
+    """Return the link to a subscriber's preferences page (every email's footer); no expiry."""
+    return f"{settings.public_web_url}/manage/{make_token(settings, 'manage', subscriber_id)}"
+
+
 # Reading rows ------------------------------------------------------------------------------
 
 

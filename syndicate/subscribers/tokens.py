@@ -13,12 +13,13 @@ from syndicate.errors import TokenError
 from syndicate.store import storable_id
 
 # How long a link of each purpose stays valid; None: for as long as the secret is kept.
-# An unsubscribe link in an old issue must keep working, a confirmation link must not.
+# An unsubscribe or manage link in an old issue must keep working, a confirmation link must not.
 LIFETIMES: dict[str, timedelta | None] = {
     "confirm": timedelta(days=7),
     "unsubscribe": None,
+    "manage": None,
 }
-NAMES = {"confirm": "confirmation", "unsubscribe": "unsubscribe"}
+NAMES = {"confirm": "confirmation", "unsubscribe": "unsubscribe", "manage": "manage"}
 
 
 class _ClockSigner(TimestampSigner):

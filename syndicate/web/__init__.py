@@ -16,9 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from syndicate.config import Settings, site_secret
 from syndicate.store import open_store
-from syndicate.subscribers.outgoing import ConfirmationSender
-from syndicate.templating import template_environment
-from syndicate.web import archive, feeds, links, pages, signup, webhooks
+from syndicate.subscribers.outgoing import BackgroundMail
+from syndicate.templating import Environments
+from syndicate.web import archive, embed, feeds, links, manage, pages, signup, webhooks
 from syndicate.web.requests_log import log_requests
 from syndicate.webhooks import prepare_receipts
 
@@ -49,16 +49,19 @@ def create_app(settings: Settings) -> Flask:
         app.config["SESSION_COOKIE_PATH"] = prefix
 
     app.extensions[pages.SETTINGS] = settings
-    app.extensions[pages.TEMPLATES] = template_environment(settings)
+    app.extensions[pages.TEMPLATES] = Environments(settings)  # one per language
     engine = app.extensions[pages.ENGINE] = open_store(settings)
-    # Confirmation emails go from a thread of their own, after the response.
-    app.extensions[pages.CONFIRMATIONS] = ConfirmationSender(engine, settings)
+    # Confirmation, welcome and manage-link emails go from threads of their own, after
+    # the response.
+    app.extensions[pages.CONFIRMATIONS] = BackgroundMail(engine, settings)
     if settings.webhook_secret:
         prepare_receipts(engine)
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(signup.blueprint)
     app.register_blueprint(links.blueprint)
+    app.register_blueprint(manage.blueprint)
+    app.register_blueprint(embed.blueprint)
     app.register_blueprint(feeds.blueprint)
     app.register_blueprint(archive.blueprint)
     app.register_blueprint(webhooks.blueprint)

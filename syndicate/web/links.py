@@ -17,18 +17,27 @@ from syndicate.newsletter.catalog import load_newsletters
 from syndicate.newsletter.definitions import Newsletter
 from syndicate.web.pages import (
     FORM_POLICY,
+    confirmation_sender,
     content_policy,
     page,
+    page_language,
     sentence,
     site_engine,
     site_settings,
+    translate,
 )
 
 blueprint = Blueprint("links", __name__)
 
 
 def bad_link(error: TokenError) -> Response:
-    return page("error", 400, title="This link does not work", message=sentence(str(error)))
+    title = translate("This link does not work")
+    if page_language().split("-")[0].lower() == "en":
+        return page("error", 400, title=title, message=sentence(str(error)))
+    message = translate(
+        "The link is not valid any more, or it was cut short: copy the whole link from the email."
+    )
+    return page("error", 400, title=title, message=message)
 
 
 def button_page(purpose: str, token: str) -> Response:
@@ -43,9 +52,11 @@ def test_copy(link: str) -> Response:
     # A POST too: a mail provider's one-click unsubscribe of a test copy lands here.
     return page(
         "error",
-        title="This was a test copy",
-        message="This link came in a test copy of an issue (syndicate newsletter test): "
-        "it unsubscribes nobody and changes nothing.",
+        title=translate("This was a test copy"),
+        message=translate(
+            "This link came in a test copy of an issue (syndicate newsletter test): "
+            "it unsubscribes nobody and changes nothing."
+        ),
     )
 
 
@@ -62,11 +73,13 @@ def confirm_page(token: str) -> Response:
 @content_policy(FORM_POLICY)
 def confirm(token: str) -> Response:
     try:
-        subscriber = subscribers.confirm(
+        subscriber, joined = subscribers.confirm_joining(
             site_engine(), site_settings(), token, method="web", client=request.remote_addr
         )
     except TokenError as e:
         return bad_link(e)
+    # One welcome per newsletter this confirmation joined (none on a second press).
+    confirmation_sender().submit_welcome(subscriber, joined)
     return page("confirmed", subscriber=subscriber)
 
 
@@ -88,13 +101,13 @@ def unsubscribe_page(token: str, slug: str | None = None) -> Response:
         subscriber = subscribers.subscriber_for_token(
             site_engine(), site_settings(), token, "unsubscribe"
         )
-    except NoLongerListedError:
-        return page("unsubscribe", subscriber=None, **named)  # removed since: nothing to do
+    except NoLongerListedError:  # removed since: nothing to do
+        return page("unsubscribe", subscriber=None, about=newsletter, **named)
     except TokenError as e:
         return bad_link(e)
     where: dict[str, Any] = {"slug": newsletter.slug} if newsletter else {}
     action = url_for("links.unsubscribe", token=token, **where)
-    return page("unsubscribe", subscriber=subscriber, action=action, **named)
+    return page("unsubscribe", subscriber=subscriber, action=action, about=newsletter, **named)
 
 
 @blueprint.post("/unsubscribe/<token>")
@@ -123,4 +136,4 @@ def unsubscribe(token: str, slug: str | None = None) -> Response:
     except TokenError as e:
         return bad_link(e)
     signup = url_for("signup.signup_form")
-    return page("unsubscribed", subscriber=subscriber, signup=signup, **named)
+    return page("unsubscribed", subscriber=subscriber, signup=signup, about=newsletter, **named)

@@ -12,8 +12,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, ParamSpec
 
-import jinja2
-from flask import Blueprint, Response, current_app, g, make_response
+from flask import Blueprint, Response, current_app, g, make_response, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
@@ -21,7 +20,11 @@ from werkzeug.exceptions import HTTPException
 from syndicate.config import Settings
 from syndicate.errors import SyndicateError
 from syndicate.feeds import discovery_links
-from syndicate.subscribers.outgoing import ConfirmationSender
+from syndicate.i18n import translator
+from syndicate.newsletter.catalog import load_newsletters
+from syndicate.newsletter.definitions import Newsletter
+from syndicate.subscribers.outgoing import BackgroundMail
+from syndicate.templating import Environments
 
 P = ParamSpec("P")
 
@@ -53,9 +56,9 @@ def site_settings() -> Settings:
     return settings
 
 
-def confirmation_sender() -> ConfirmationSender:
-    """Return the app's background sender of confirmation emails."""
-    sender: ConfirmationSender = current_app.extensions[CONFIRMATIONS]
+def confirmation_sender() -> BackgroundMail:
+    """Return the app's background sender of emails (confirmations, welcomes, manage links)."""
+    sender: BackgroundMail = current_app.extensions[CONFIRMATIONS]
     return sender
 
 
@@ -65,17 +68,51 @@ def site_engine() -> Engine:
     return engine
 
 
-def page(template: str, status: int = 200, **context: Any) -> Response:
-    """Render `web/<template>.html.j2` as an HTML response."""
+def public_newsletters() -> list[Newsletter]:
+    """Return the newsletters a reader can sign up for on this site."""
+    return [n for n in load_newsletters(site_engine(), site_settings()) if n.public]
+
+
+def only_newsletter() -> Newsletter | None:
+    """Return the site's newsletter when it has one (public) only: pages then speak for it."""
+    public = public_newsletters()
+    return public[0] if len(public) == 1 else None
+
+
+def page_language(newsletter: Newsletter | None = None) -> str:
+    """Return the language of a page about `newsletter`, or about the site's newsletters:
+    that newsletter's (or the one newsletter's), else the site's."""
     settings = site_settings()
-    templates: jinja2.Environment = current_app.extensions[TEMPLATES]
+    about = newsletter or only_newsletter()
+    return (about.language if about else None) or settings.language
+
+
+def translate(message: str, language: str | None = None, **values: Any) -> str:
+    """Return `message` in the page's language, with `values` put in."""
+    text = translator(language or page_language())(message)
+    return text % values if values else text
+
+
+def page(
+    template: str,
+    status: int = 200,
+    *,
+    about: Newsletter | None = None,
+    **context: Any,
+) -> Response:
+    """Render `web/<template>.html.j2` as an HTML response, in the language of the
+    newsletter it is `about` (default: the site's one newsletter, else the site's language)."""
+    settings = site_settings()
+    environments: Environments = current_app.extensions[TEMPLATES]
     nonce = g.setdefault("nonce", secrets.token_urlsafe(16))
-    context.setdefault("newsletter", settings.newsletter_name or settings.title)
-    html = templates.get_template(f"web/{template}.html.j2").render(
-        lang=settings.language,
-        nonce=nonce,
-        feeds=discovery_links(settings),
-        **context,
+    only = about or only_newsletter()
+    context.setdefault(
+        "newsletter", only.name if only else settings.newsletter_name or settings.title
+    )
+    context.setdefault("manage", url_for("manage.ask"))
+    template_of = environments.get(page_language(about)).get_template
+    html = template_of(f"web/{template}.html.j2").render(
+        nonce=nonce, feeds=discovery_links(settings), **context
     )
     return Response(html, status=status, mimetype="text/html")
 
@@ -120,6 +157,9 @@ def secure(response: Response) -> Response:
 
 @blueprint.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
+    if error.code == 404:
+        title, message = translate("Not found"), translate("There is no page at this address.")
+        return page("error", 404, title=title, message=message)
     return page("error", error.code or 500, title=error.name, message=error.description)
 
 
@@ -130,8 +170,8 @@ def unavailable(error: SyndicateError) -> Response:
     return page(
         "error",
         503,
-        title="Unavailable",
-        message="The newsletter cannot take requests right now. Please try again later.",
+        title=translate("Unavailable"),
+        message=translate("The newsletter cannot take requests right now. Please try again later."),
     )
 
 

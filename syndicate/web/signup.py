@@ -11,17 +11,18 @@ from wtforms.validators import InputRequired, Length
 
 from syndicate import subscribers
 from syndicate.errors import AddressError, SignupLimitError
-from syndicate.newsletter.catalog import load_newsletters
-from syndicate.newsletter.definitions import Newsletter
 from syndicate.subscribers.limits import release_signup, reserve_signup
 from syndicate.web.pages import (
     FORM_POLICY,
     confirmation_sender,
     content_policy,
     page,
+    page_language,
+    public_newsletters,
     sentence,
     site_engine,
     site_settings,
+    translate,
 )
 
 blueprint = Blueprint("signup", __name__)
@@ -35,15 +36,11 @@ class SignupForm(FlaskForm):
     website = StringField("Leave this empty")
 
 
-def _public() -> list[Newsletter]:
-    return [n for n in load_newsletters(site_engine(), site_settings()) if n.public]
-
-
 def form_page(
     form: SignupForm, status: int = 200, chosen: Collection[str] | None = None
 ) -> Response:
     """Show the form; with more than one public newsletter, a checkbox for each."""
-    public = _public()
+    public = public_newsletters()
     choices = public if len(public) > 1 else []
     ticked = (
         set(chosen) if chosen is not None else {n.slug for n in public if n.subscribe_on_signup}
@@ -55,7 +52,7 @@ def form_page(
 def chosen_newsletters() -> list[str] | None:
     """Return the slugs of the newsletters the form asks for: with one public newsletter,
     that one (None with none); with several, those ticked (empty when none is)."""
-    public = _public()
+    public = public_newsletters()
     if len(public) <= 1:
         return [n.slug for n in public] or None
     wanted = set(request.form.getlist("newsletters"))
@@ -76,23 +73,40 @@ def subscribe() -> Response:
     form = SignupForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
-            form.form_errors.append("The form expired. Please submit it again.")
+            form.form_errors.append(translate("The form expired. Please submit it again."))
         return form_page(form, 400)
     if form.website.data:
         return page("check_inbox", address=form.email.data)  # a bot: say the same, do nothing
     chosen = chosen_newsletters()
     if chosen == []:
-        form.form_errors.append("Choose at least one newsletter.")
+        form.form_errors.append(translate("Choose at least one newsletter."))
         return form_page(form, 400, chosen)
     address = (form.email.data or "").strip()
     try:
         sign_up(address, (form.name.data or "").strip() or None, chosen)
     except AddressError as e:
-        form.email.errors = [sentence(str(e))]
+        form.email.errors = [refused_address(e)]
         return form_page(form, 400, chosen)
-    except SignupLimitError as e:
-        return page("error", 429, title="Too many signups", message=str(e))
+    except SignupLimitError:
+        return too_many()
     return page("check_inbox", address=address)
+
+
+def refused_address(error: AddressError) -> str:
+    """Say why an address was refused: the library's precise English sentence on an English
+    page, a translated one otherwise."""
+    if page_language().split("-")[0].lower() == "en":
+        return sentence(str(error))
+    return translate("This address cannot receive the newsletter. Check it and try again.")
+
+
+def too_many() -> Response:
+    """Answer a signup (or a request for a manage link) past the limits."""
+    title = translate("Too many requests")
+    message = translate(
+        "This address or your network asked too often in the last hour; try again later."
+    )
+    return page("error", 429, title=title, message=message)
 
 
 def sign_up(address: str, name: str | None, newsletters: list[str] | None) -> None:
