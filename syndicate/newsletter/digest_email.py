@@ -69,7 +69,10 @@ def _item(settings: Settings, article: Article, full_text: bool) -> DigestItem:
 
 
 def _context(
-    settings: Settings, newsletter: Newsletter, items: Sequence[DigestItem]
+    settings: Settings,
+    newsletter: Newsletter,
+    items: Sequence[DigestItem],
+    archive_url: str | None,
 ) -> dict[str, Any]:
     language = newsletter.language or settings.language
     first = items[0].article
@@ -82,6 +85,7 @@ def _context(
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
+        "archive_url": archive_url,
         "address": PLACEHOLDER_ADDRESS,
         "figure_alt": figure_alt,
         "figure_text": text.figure_text,
@@ -122,16 +126,22 @@ def item_text(item: DigestItem) -> str:
 
 
 def render_digest(
-    settings: Settings, newsletter: Newsletter, articles: Sequence[Article]
+    settings: Settings,
+    newsletter: Newsletter,
+    articles: Sequence[Article],
+    archive_url: str | None = None,
 ) -> RenderedIssue:
-    """Render `articles` as one digest of `newsletter`, HTML and text with placeholders."""
+    """Render `articles` as one digest of `newsletter`, HTML and text with placeholders.
+
+    `archive_url` is the digest's archive page, linked as "View in browser" (None: no link).
+    """
     items = [_item(settings, article, newsletter.full_text) for article in articles]
-    context = _context(settings, newsletter, items)
+    context = _context(settings, newsletter, items, archive_url)
     root, kept = _html(settings, context)
     shortened = kept is not None and newsletter.full_text
     if shortened:  # the headlines and deks of them all, rather than the full text of a few
         items = [_item(settings, article, False) for article in articles]
-        context = _context(settings, newsletter, items)
+        context = _context(settings, newsletter, items, archive_url)
         root, kept = _html(settings, context)
     _drop_after(root, kept)
     shown = items if kept is None else items[:kept]
