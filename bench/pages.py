@@ -140,7 +140,13 @@ def score(guesses: list[tuple[Guess, dict[str, Any]]], seconds: float) -> dict[s
     n = len(guesses)
     snippets = sum(len(t["boilerplate"]) for _, t in guesses)
     kept_out = sum(s not in f"{g.body}\n{g.captions}" for g, t in guesses for s in t["boilerplate"])
-    fields = {"title exact": "title", "dek": "dek", "authors": "authors", "date": "date", "date, same day": "day"}
+    fields = {
+        "title exact": "title",
+        "dek": "dek",
+        "authors": "authors",
+        "date": "date",
+        "date, same day": "day",
+    }
     return {
         **{label: tally(guesses, key) for label, key in fields.items()},
         "lead image": tally(guesses, "lead"),

@@ -40,7 +40,8 @@ PAGE = re.compile(rf"{DATA}/(\w+)/(\w+?)_(\d{{4}}_\d\d_\d\d)\.html\.gz$")
 def git_bytes(snapshot: Path, commit: str, path: str) -> bytes:
     return subprocess.run(
         ["git", "--git-dir", str(snapshot), "show", f"{commit}:{path}"],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     ).stdout
 
 
@@ -56,11 +57,15 @@ def make_manifest(snapshot: Path) -> None:
     """Choose the pages (latest parser version of the first publishers per country)."""
     commit = subprocess.run(
         ["git", "--git-dir", str(snapshot), "rev-parse", "HEAD"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     names = subprocess.run(
         ["git", "--git-dir", str(snapshot), "ls-tree", "-r", "--name-only", commit, DATA],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     pages: dict[tuple[str, str], list[str]] = defaultdict(list)
     for name in names:
@@ -78,15 +83,17 @@ def make_manifest(snapshot: Path) -> None:
             continue  # fundus pairs pages with versions by date; skip what is ambiguous
         html = sorted(htmls)[-1]
         chosen[country] += 1
-        entries.append({
-            "name": f"{country}-{publisher}",
-            "path": html,
-            "sha256": sha256(git_bytes(snapshot, commit, html)),
-            "answers": answers_path,
-            "answers_sha256": sha256(git_bytes(snapshot, commit, answers_path)),
-            "version": versions[-1],
-            "overrides": {},
-        })
+        entries.append(
+            {
+                "name": f"{country}-{publisher}",
+                "path": html,
+                "sha256": sha256(git_bytes(snapshot, commit, html)),
+                "answers": answers_path,
+                "answers_sha256": sha256(git_bytes(snapshot, commit, answers_path)),
+                "version": versions[-1],
+                "overrides": {},
+            }
+        )
     manifest = {"repo": "flairNLP/fundus", "licence": "MIT", "commit": commit, "pages": entries}
     MANIFEST.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{len(entries)} pages in {MANIFEST}")
