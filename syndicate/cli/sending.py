@@ -70,7 +70,7 @@ def _with_progress_bar(go: Callable[..., SendSummary], due: int) -> SendSummary:
         return f"{done / elapsed:.1f}/s" if elapsed > 0 and done else ""
 
     with click.progressbar(
-        length=due, label="sending", show_pos=True, show_percent=False, item_show_func=rate
+        length=due, label="sending mail", show_pos=True, show_percent=False, item_show_func=rate
     ) as bar:
 
         def advance(step: int) -> None:
