@@ -36,6 +36,7 @@ demo: $(BIN)/syndicate
 	@echo "feeds:    $(DEMO_SITE)/feeds/atom.xml, rss.xml, feed.json (tag feeds in $(DEMO_SITE)/feeds/tags/)"
 	@echo "emails:   $$(ls $(DEMO_SITE)/outbox/*.eml | wc -l) in $(DEMO_SITE)/outbox/, the newest: $$(ls -t $(DEMO_SITE)/outbox/*.eml | head -n 1)"
 	@echo "archive:  $$(ls -t $(DEMO_SITE)/archive/*/*/index.html 2>/dev/null | head -n 1) (each sent issue's web page; its email's \"View in browser\" link)"
+	@echo "archive index: $$(ls $(DEMO_SITE)/archive/*/index.html 2>/dev/null | tr '\n' ' ')(each newsletter's past issues, newest first; atom.xml beside it)"
 	@echo "signup page: $(BIN)/syndicate --site $(DEMO_SITE) serve   (then open http://127.0.0.1:8080/)"
 
 lint: $(VENV)/.test-installed

@@ -15,7 +15,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 SCRIPTS = ("personalize", "send", "publish", "queue", "sources", "web")
-SUMMARY_WORDS = ("ratio", "target", " / ", "peak memory")
+SUMMARY_WORDS = ("ratio", "target", " / ", "peak memory", "client CPU", "sink", "load average")
 
 
 def run(name: str) -> tuple[int, float, list[str]]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -28,11 +30,18 @@ OUTBOX_FOLDER_MODE = 0o700
 OUTBOX_FILE_MODE = 0o600
 
 
+Ready = Callable[[], None]
+
+
 class Transport(Protocol):
     """Something that takes a finished message for one recipient."""
 
-    def send(self, sender: str, recipient: str, message: bytes) -> str:
-        """Hand `message` over for `recipient`; return the server's reply."""
+    def send(self, sender: str, recipient: str, message: bytes, ready: Ready | None = None) -> str:
+        """Hand `message` over for `recipient`; return the server's reply.
+
+        `ready` is called at the last moment the message can still be withdrawn (before
+        the end of DATA); when it raises, the message is dropped, never delivered.
+        """
         ...
 
     def close(self) -> None:
@@ -64,6 +73,19 @@ def _rcpt(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
         return smtp.rcpt(recipient)
     smtp.putcmd("rcpt", f"TO:<{recipient}>")
     return smtp.getreply()
+
+
+def _data_bytes(message: bytes) -> bytes:
+    """Return `message` as DATA carries it, as smtplib's data() writes it, dot excluded.
+
+    A line starting with a dot gets a second one. smtplib does that with the regex
+    `(?m)^\\.` (about 0.1 ms on a newsletter); a line starts at the beginning or after LF,
+    so a plain replace does the same several times faster (a test holds them equal).
+    """
+    message = message.replace(b"\n.", b"\n..")
+    if message.startswith(b"."):
+        message = b"." + message
+    return message if message.endswith(b"\r\n") else message + b"\r\n"
 
 
 class SMTPTransport:
@@ -123,6 +145,10 @@ class SMTPTransport:
                             "with TLS)"
                         )
                     smtp.login(self.username, self.password or "")
+                if smtp.sock is not None and smtp.sock.family != socket.AF_UNIX:
+                    # The end of DATA is a small write after a large one: without this,
+                    # Nagle's algorithm holds it until the server's delayed ACK (40 ms).
+                    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except BaseException:
                 smtp.close()
                 raise
@@ -142,7 +168,7 @@ class SMTPTransport:
             raise DeliveryError(f"cannot reach the SMTP server {self.where}: {reason}") from e
         self._smtp = smtp
 
-    def send(self, sender: str, recipient: str, message: bytes) -> str:
+    def send(self, sender: str, recipient: str, message: bytes, ready: Ready | None = None) -> str:
         """Send one message over the open connection (opening it first when needed)."""
         if self._smtp is None:
             self.connect()
@@ -163,7 +189,7 @@ class SMTPTransport:
             if code not in (250, 251):
                 self._after_refusal(code)
                 raise Refused(code, _reply_text(reply), recipient, "RCPT")
-            code, reply = smtp.data(message)
+            code, reply = self._data(smtp, message, ready)
             if code != 250:
                 self._after_refusal(code)
                 raise Refused(code, _reply_text(reply), recipient, "DATA")
@@ -174,6 +200,24 @@ class SMTPTransport:
             self.close()
             raise ConnectionLost(f"lost the connection to the SMTP server {self.where}") from e
         return f"{code} {_reply_text(reply)}"
+
+    def _data(self, smtp: smtplib.SMTP, message: bytes, ready: Ready | None) -> tuple[int, bytes]:
+        """Send DATA and the message; call `ready` before the final dot that commits it."""
+        code, reply = smtp.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        smtp.send(_data_bytes(message))
+        if ready is not None:
+            try:
+                ready()
+            except BaseException:
+                # Mid-DATA nothing but a dropped connection withdraws the message (a QUIT
+                # would be read as more text): the server discards what it got.
+                self._smtp = None
+                smtp.close()
+                raise
+        smtp.send(b".\r\n")
+        return smtp.getreply()
 
     def _after_refusal(self, code: int) -> None:
         if code == 421:  # the server is closing the channel: start afresh next time
@@ -205,8 +249,10 @@ class OutboxTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, sender: str, recipient: str, message: bytes) -> str:
+    def send(self, sender: str, recipient: str, message: bytes, ready: Ready | None = None) -> str:
         """Write the message to a new file; a re-send gets a new name, never a clobber."""
+        if ready is not None:
+            ready()
         try:
             private_folder(self.folder)
             safe = re.sub(r"[^A-Za-z0-9._@+-]", "_", recipient)[:100]

@@ -350,7 +350,7 @@ def unpublish(settings: Settings, ref: str) -> StoredArticle:
     engine = open_store(settings)
     try:
         stored, _ = _change_feeds(engine, settings, take_out)
-        remove_issue_pages(settings, stored.article)
+        remove_issue_pages(engine, settings, stored.article)
     finally:
         engine.dispose()
     return stored

@@ -59,3 +59,15 @@ class SourceState(StrEnum):
     NEW = "new"  # not polled successfully yet: its first poll records what it holds
     ACTIVE = "active"
     FAILING = "failing"  # failed too often in a row: no longer polled by `run`
+
+
+class IssueStatus(StrEnum):
+    """The one word `newsletter list` and `status` show for an issue as a whole."""
+
+    WAITING = "waiting"  # queued, its grace period (newsletter.delay) not over
+    HELD = "held"
+    SENDING = "sending"
+    SENT = "sent"
+    WRITTEN = "written to outbox"
+    PARTLY_CANCELLED = "partly sent, then cancelled"
+    CANCELLED = "cancelled"

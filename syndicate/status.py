@@ -20,11 +20,12 @@ from sqlalchemy.engine import Connection, Engine
 from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.newsletter.issues import list_issues
+from syndicate.states import IssueStatus
 from syndicate.store import articles, runs, subscribers, utcnow, write_transaction
 
 WINDOW = timedelta(days=30)  # bounces and complaints are counted over this long
 KEEP_RUNS = 500
-UNDER_WAY = ("held", "waiting", "sending")
+UNDER_WAY = (IssueStatus.HELD, IssueStatus.WAITING, IssueStatus.SENDING)
 
 # A section: given the connection, the settings and now, a JSON-able value or None (absent).
 Section = Callable[[Connection, Settings, datetime], Any]

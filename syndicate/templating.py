@@ -43,6 +43,20 @@ class _Environment(jinja2.Environment):
             raise TemplateProblem(f"cannot read the template {args[0] if args else ''}: {e}") from e
 
 
+def email_template(
+    environment: jinja2.Environment, newsletter_slug: str, name: str
+) -> jinja2.Template:
+    """Return the email template `name`: the newsletter's own (`email/<slug>/<name>` in the
+    site's templates/) when the site has one, else the site's or the packaged one."""
+    own = f"email/{newsletter_slug}/{name}"
+    assert environment.loader is not None
+    try:
+        environment.loader.get_source(environment, own)
+    except jinja2.TemplateNotFound:
+        return environment.get_template(f"email/{name}")
+    return environment.get_template(own)
+
+
 @cache
 def packaged_templates() -> Path:
     """Return the templates shipped with syndicate: in the wheel, or in the checkout."""

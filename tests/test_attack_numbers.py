@@ -76,9 +76,12 @@ def test_a_signed_token_for_an_impossible_id_is_a_400(
     token = make_token(settings, purpose, number)
     app = create_app(settings)
     client = app.test_client()
-    for method in (client.get, client.post):
-        response = method(f"/{purpose}/{token}")
-        assert response.status_code == 400
-        assert "This link does not work" in response.get_data(as_text=True)
+    try:
+        for method in (client.get, client.post):
+            response = method(f"/{purpose}/{token}")
+            assert response.status_code == 400
+            assert "This link does not work" in response.get_data(as_text=True)
+    finally:
+        app.extensions["syndicate.engine"].dispose()
     result = cli(site, purpose, token)
     assert result.exit_code == 1 and result.stderr.startswith("Error: this ")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 from email_samples import body_text
@@ -227,3 +228,27 @@ def test_monthly_31_is_refused_with_one_line(daily: Path) -> None:
     )
     fine = cli(daily, "newsletters", "add", "Month End", "--cadence", "monthly last FRI 07:00")
     assert fine.exit_code == 0, fine.output
+
+
+def test_a_digest_is_archived_under_its_own_name_and_its_email_links_there(
+    daily: Path, smtp_server: SMTPServer
+) -> None:
+    write(daily, "story-1", "Quay works agreed")
+    write(daily, "story-2", "Ferry fares frozen")
+    go(daily, smtp_server, local(2025, 6, 10, 9, 0))
+    go(daily, smtp_server, local(2025, 6, 11, 7, 0))
+    folder = daily / "archive" / "briefing"
+    page = folder / "2025-06-11-digest" / "index.html"
+    url = "https://news.example.com/archive/briefing/2025-06-11-digest/"
+    message = smtp_server.messages[-1].message
+    assert message["Subject"] == "Morning Briefing: Quay works agreed and 1 more"
+    html = body_text(message, "html")
+    assert lxml.html.fromstring(html).xpath("//a[.='View in browser']/@href") == [url]
+    plain = body_text(message).replace("\r\n", "\n")
+    assert f"View in browser:\n{url}\n" in plain
+    text = page.read_text(encoding="utf-8")
+    assert "Quay works agreed" in text and "Ferry fares frozen" in text
+    assert "digest@example.net" not in text and "View in browser" not in text
+    # Not under its first article's name; listed in the newsletter's archive.
+    assert sorted(path.name for path in folder.iterdir() if path.is_dir()) == ["2025-06-11-digest"]
+    assert f'href="{url}"' in (folder / "index.html").read_text(encoding="utf-8")

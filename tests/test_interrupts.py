@@ -74,3 +74,32 @@ def test_a_signal_mid_send_stops_cleanly_and_the_next_send_finishes(
     finished = cli(site, "send", env=smtp_server.env())
     assert finished.exit_code == 0, finished.output
     assert smtp_server.recipients() == dict.fromkeys(readers, 1)
+
+
+def test_ctrl_c_stops_every_sender_process_and_says_it_once(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    readers = bulk_active(site, 1200)  # enough for two processes (one per 500 due)
+    assert cli(site, "publish", str(write_article(site))).exit_code == 0
+    smtp_server.hold_at(65)
+    sender = start(site, smtp_server, "send", "--processes", "2", "--connections", "2")
+    try:
+        assert smtp_server.holding.wait(60), "the senders never reached the 65th message"
+        assert len(Path(f"/proc/{sender.pid}/task/{sender.pid}/children").read_text().split()) == 2
+        sender.send_signal(signal.SIGINT)  # the command's process only, as `kill -INT` does
+    finally:
+        smtp_server.release()
+    out, err = sender.communicate(timeout=60)
+    assert sender.returncode == 130, err
+    assert out == "" and "Traceback" not in err
+    match = LINE.fullmatch(err)  # one line for the two processes
+    assert match is not None, err
+    sent, left = int(match.group(1)), int(match.group(2))
+    assert sent == len(smtp_server.messages) >= 65
+    assert sent + left == 1200
+    assert set(delivery_states(site)) <= {"sent", "due"}
+
+    finished = cli(site, "send", env=smtp_server.env())
+    assert finished.exit_code == 0, finished.output
+    assert f"sent {left}," in finished.output
+    assert smtp_server.recipients() == dict.fromkeys(readers, 1)

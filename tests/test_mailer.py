@@ -148,3 +148,23 @@ def test_outbox_mail_is_readable_by_the_owner_alone(site: Path) -> None:
     (written,) = settings.outbox_path.glob("*.eml")
     assert stat.S_IMODE(settings.outbox_path.stat().st_mode) == 0o700
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        b"Subject: x\r\n\r\n.starts\r\n..two\r\nmid . dot\r\n.\r\n.",
+        b".first line\r\nno end",
+        b"plain\r\n",
+        b"\r\n.\n.\r\r\n.",
+    ],
+)
+def test_data_is_dot_stuffed_exactly_as_smtplib_does_it(message: bytes) -> None:
+    import smtplib
+
+    from syndicate.mailer import _data_bytes
+
+    # typeshed leaves out smtplib's private _quote_periods, the very function compared with.
+    expected: bytes = smtplib._quote_periods(message)  # type: ignore[attr-defined]
+    expected += b"" if expected.endswith(b"\r\n") else b"\r\n"
+    assert _data_bytes(message) == expected

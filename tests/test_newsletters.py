@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from email_samples import body_text
 from site_helpers import cli
 from smtp_server import SMTPServer
 
@@ -213,3 +214,22 @@ def test_the_signup_page_offers_each_public_newsletter(three: Path) -> None:
     assert "pending new@example.net" in " ".join(listed.split())
     jpost = cli(three, "subscribers", "list", "--newsletter", "jpost").output
     assert "new@example.net" not in jpost
+
+
+def test_a_newsletter_can_have_templates_of_its_own(three: Path, smtp_server: SMTPServer) -> None:
+    packaged = Path(__file__).resolve().parent.parent / "templates" / "email" / "article.txt.j2"
+    own = three / "templates" / "email" / "culture" / "article.txt.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text("From the culture desk.\n\n" + packaged.read_text(encoding="utf-8"))
+    path = three / "content" / "gallery.md"
+    path.write_text(CULTURE, encoding="utf-8")
+    assert cli(three, "publish", str(path)).exit_code == 0
+    _send(three, smtp_server)
+    marked = {
+        m.message["List-Id"]: "From the culture desk." in body_text(m.message)
+        for m in smtp_server.messages
+    }
+    assert marked == {
+        "The Culture Letter <culture.news.example.com>": True,
+        "Everything Daily <everything.news.example.com>": False,
+    }

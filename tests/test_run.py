@@ -46,6 +46,11 @@ def test_one_bad_file_does_not_stop_the_others(site: Path) -> None:
     # Said once: the next run (cron, ten minutes later) is quiet about it and exits 0.
     again = cli(site, "run")
     assert again.exit_code == 0 and "empty.md" not in again.output
+    # Edited, still unreadable: a new version of the file is reported once more.
+    (site / "content" / "empty.md").write_text("\n\n", encoding="utf-8")
+    edited = cli(site, "run")
+    assert edited.exit_code == 1 and "empty.md" in edited.output
+    assert "empty.md" not in cli(site, "run").output
 
 
 def test_unreachable_server_after_publishing(site: Path, smtp_server: SMTPServer) -> None:

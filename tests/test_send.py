@@ -323,3 +323,28 @@ def test_hold_mid_send_gives_the_rest_back_until_release(
         assert release(engine, 1)[1] == 0  # the rows are there already
         assert send_due(engine, settings).sent == 3
     assert smtp_server.recipients() == dict.fromkeys(addresses, 1)
+
+
+def test_processes_share_the_send_and_print_one_summary(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    readers = bulk_active(site, 1000)
+    _publish(site)
+    result = cli(site, "send", "--processes", "2", "--connections", "2", env=smtp_server.env())
+    assert result.exit_code == 0, result.output
+    assert result.output == "sent 1000, deferred 0, bounced 0, failed 0, skipped 0\n"
+    assert smtp_server.recipients() == dict.fromkeys(readers, 1)
+    with store(site) as engine, engine.connect() as conn:
+        owners = conn.execute(sa.select(deliveries.c.claimed_by).distinct()).scalars().all()
+    pids = {owner.split(":")[1] for owner in owners}
+    assert len(pids) == 2  # two sender processes claimed rows
+
+
+def test_a_small_send_stays_in_one_process(site: Path, smtp_server: SMTPServer) -> None:
+    add_active(site, 3)
+    _publish(site)
+    result = cli(site, "send", "--processes", "4", env=smtp_server.env())
+    assert result.exit_code == 0, result.output
+    with store(site) as engine, engine.connect() as conn:
+        owners = conn.execute(sa.select(deliveries.c.claimed_by).distinct()).scalars().all()
+    assert len({owner.split(":")[1] for owner in owners}) == 1

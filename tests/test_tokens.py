@@ -83,3 +83,34 @@ def test_without_a_configured_secret_one_is_generated_into_the_site_and_kept(
     secret_file = tmp_path / ".syndicate-secret"
     assert secret_file.stat().st_mode & 0o777 == 0o600
     assert read_token(load_settings(tmp_path), "confirm", token) == 11
+
+
+@pytest.mark.parametrize("purpose", ["confirm", "unsubscribe"])
+def test_the_sender_s_fast_tokens_are_the_serializer_s_tokens_byte_for_byte(
+    tmp_path: Path, purpose: str
+) -> None:
+    # The sender signs with a precomputed HMAC; itsdangerous's serializer is the reference.
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from syndicate.config import site_secret
+
+    settings = load_settings(tmp_path)
+    moment = utcnow() - timedelta(days=2, seconds=17)
+
+    class Clock(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(moment.timestamp())
+
+    reference = URLSafeTimedSerializer(
+        site_secret(settings), salt=f"syndicate.{purpose}", signer=Clock
+    )
+    for subscriber_id in (1, 9, 42, 1000, 123_456_789, 2**53 - 1):
+        token = make_token(settings, purpose, subscriber_id, now=moment)
+        assert token == reference.dumps(subscriber_id)
+        assert read_token(settings, purpose, token) == subscriber_id
+    # Within one second the cached timestamp part is reused; across seconds it is not.
+    later = make_token(settings, purpose, 42, now=moment + timedelta(seconds=1))
+    assert later != make_token(settings, purpose, 42, now=moment)
+    assert read_token_issued(settings, purpose, later)[1] == (
+        moment + timedelta(seconds=1)
+    ).replace(microsecond=0)

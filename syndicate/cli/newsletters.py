@@ -12,6 +12,7 @@ from syndicate.errors import NewsletterError
 from syndicate.newsletter import editing
 from syndicate.newsletter.cadence import FORMS
 from syndicate.newsletter.catalog import load_newsletters, member_counts
+from syndicate.subscribers.memberships import ACTIVE, LEFT, PENDING
 
 
 @main.group("newsletters")
@@ -77,7 +78,7 @@ def list_(settings: Settings) -> None:
     for newsletter in found:
         mine = counts.get(newsletter.id, {})
         takes = ", ".join(newsletter.tags) if newsletter.tags else "every article"
-        members = ", ".join(f"{mine.get(s, 0)} {s}" for s in ("active", "pending", "unsubscribed"))
+        members = ", ".join(f"{mine.get(s, 0)} {s}" for s in (ACTIVE, PENDING, LEFT))
         flags = "" if newsletter.public else ", private"
         click.echo(
             f"{newsletter.slug:<20}  {newsletter.name}  ({newsletter.cadence}{flags}; "
@@ -134,7 +135,7 @@ def remove(settings: Settings, slug: str, yes: bool) -> None:
         found = {n.slug: n for n in load_newsletters(engine, settings)}
         counts = member_counts(engine)
     if slug in found and not yes:
-        members = sum(n for s, n in counts.get(found[slug].id, {}).items() if s != "unsubscribed")
+        members = sum(n for s, n in counts.get(found[slug].id, {}).items() if s != LEFT)
         if members:
             raise NewsletterError(
                 f"the newsletter {slug} has {members} members: add --yes to remove it anyway"

@@ -70,7 +70,7 @@ def _with_progress_bar(go: Callable[..., SendSummary], due: int) -> SendSummary:
         return f"{done / elapsed:.1f}/s" if elapsed > 0 and done else ""
 
     with click.progressbar(
-        length=due, label="sending", show_pos=True, show_percent=False, item_show_func=rate
+        length=due, label="sending mail", show_pos=True, show_percent=False, item_show_func=rate
     ) as bar:
 
         def advance(step: int) -> None:
@@ -86,7 +86,12 @@ def _with_progress_bar(go: Callable[..., SendSummary], due: int) -> SendSummary:
 @click.option(
     "--connections",
     type=click.IntRange(1, 32),
-    help="SMTP connections used at once (default: send.connections, 4).",
+    help="SMTP connections used at once, over all processes (default: send.connections, 4).",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 16),
+    help="Sender processes sharing the work (default: the cores, at most 4; one for a small send).",
 )
 @click.option(
     "--limit",
@@ -105,6 +110,7 @@ def send(
     settings: Settings,
     rate: float | None,
     connections: int | None,
+    processes: int | None,
     limit: int | None,
     dry_run: bool,
     from_outbox: bool,
@@ -117,7 +123,7 @@ def send(
     (5.7.x spam, 552 too big, relaying denied) bounces nobody; several in a row hold the
     issue until `syndicate newsletter release N`.
 
-    Example: syndicate send --rate 10 --connections 4
+    Example: syndicate send --rate 10 --connections 4 --processes 2
     """
     with reporting_interrupts(settings), site_store(settings) as engine:
         if from_outbox and not dry_run:
@@ -130,6 +136,7 @@ def send(
             settings,
             rate=rate,
             connections=connections,
+            processes=processes,
             limit=limit,
             dry_run=dry_run,
         )

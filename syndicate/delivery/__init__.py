@@ -4,18 +4,29 @@ Crash safety comes from the claim (`claims`): a worker marks a batch `sending` i
 atomic statement, then commits once per message sent (`direct`). A process killed
 mid-batch leaves rows in `sending` that become claimable again when the lease runs out, or
 at once when the dead process ran on this machine. So only the messages on the wire at the
-kill, at most one per connection, can go out twice; two senders at once never share a row.
+kill, at most one per connection, can go out twice (a worker records message N while N+1
+is on the wire, but waits for that record before N+1's end of DATA: `recorder`); two
+senders at once never share a row.
 
-    claims   which rows are claimable, the claim statements, dead claims given back, counts
-    direct   the two per-message statements run on the DBAPI cursor for speed
-    pacing   the rate limit, the `--limit` budget, retry delays
-    run      what one send's workers share; SendSummary
-    worker   one SMTP connection and its loop
-    send     send_due, the one entry
+    claims     which rows are claimable, the claim statements, dead claims given back, counts
+    direct     the two per-message statements run on the DBAPI cursor for speed
+    recorder   a worker's sent messages committed on a thread of their own, a window of one
+    pacing     the rate limit, the `--limit` budget, retry delays
+    run        what one send's workers share; SendSummary
+    worker     one SMTP connection and its loop
+    processes  `--processes N`: N sender processes sharing the claims, one summary
+    send       send_due, the one entry
 """
 
 from syndicate.delivery.claims import LEASE, count_due, release_dead_claims
 from syndicate.delivery.run import SendSummary
-from syndicate.delivery.send import send_due
+from syndicate.delivery.send import default_processes, send_due
 
-__all__ = ["LEASE", "SendSummary", "count_due", "release_dead_claims", "send_due"]
+__all__ = [
+    "LEASE",
+    "SendSummary",
+    "count_due",
+    "default_processes",
+    "release_dead_claims",
+    "send_due",
+]

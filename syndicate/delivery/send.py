@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from sqlalchemy.engine import Engine
@@ -10,12 +11,19 @@ from syndicate.atomic import remove_stale_temporaries
 from syndicate.config import Settings
 from syndicate.delivery.claims import count_due, release_dead_claims
 from syndicate.delivery.outcomes import apply_bounces
+from syndicate.delivery.processes import process_count, send_in_processes, shares
 from syndicate.delivery.run import Outcome, Progress, Run, SendSummary
 from syndicate.delivery.worker import Worker
 from syndicate.errors import DeliveryError, StoreError, SyndicateError
 from syndicate.interrupts import stopped
 from syndicate.mailer import Transport, open_transport
 from syndicate.store import write_transaction
+
+
+def default_processes() -> int:
+    """Return how many sender processes `send` runs by default: the cores, at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, cores or 1))
 
 
 def send_due(
@@ -25,13 +33,16 @@ def send_due(
     rate: float | None = None,
     connections: int | None = None,
     limit: int | None = None,
+    processes: int | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> SendSummary:
     """Send every due delivery (up to `limit`) and return what happened.
 
-    Raises DeliveryError, with every unsent delivery still due, when the server cannot be
-    reached or refuses the login.
+    `connections` is the total over `processes` sender processes (default: the cores, at
+    most 4; fewer for a small send, see `processes.process_count`). Raises DeliveryError,
+    with every unsent delivery still due, when the server cannot be reached or refuses the
+    login.
     """
     release_dead_claims(engine)
     if not settings.smtp_url:  # what a killed run left half-written in outbox/
@@ -41,8 +52,14 @@ def send_due(
         due = min(due, limit)
     if dry_run or due == 0:
         return SendSummary(due=due, dry_run=dry_run)
-    run = Run(engine, settings, settings.rate if rate is None else rate, limit, progress)
+    pace = settings.rate if rate is None else rate
     wanted = min(max(1, connections or settings.connections), due)
+    count = process_count(processes or default_processes(), wanted, due)
+    if count > 1:
+        return send_in_processes(
+            engine, settings, shares(count, wanted, pace, limit), due, progress
+        )
+    run = Run(engine, settings, pace, limit, progress)
     try:
         _run_workers(run, [Worker(run, t) for t in _open_transports(settings, wanted)])
     finally:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from syndicate.delivery.claims import BATCH, LEASE, Claimed, owned_by, worker_name
 from syndicate.delivery.guards import domain_of
 from syndicate.delivery.outcomes import not_a_bounce, record_refusal
+from syndicate.delivery.recorder import Recorder
 from syndicate.delivery.run import Outcome, Run
 from syndicate.errors import ConnectionLost, DeliveryError, Refused, StoreError
 from syndicate.inbound.addresses import MembershipRef, envelope_sender, unsubscribe_mailto
@@ -37,6 +38,7 @@ class Worker:
         self.name = worker_name()
         self.lost_in_a_row = 0
         self.conn: Connection | None = None  # the worker's own, open while loop() runs
+        self.recorder = Recorder(run, self.name)  # writes message N while N+1 is sent
         # Set when loop() is over. Waited on instead of Thread.join: a join interrupted by
         # Ctrl-C marks the thread finished while it still runs (CPython before 3.13).
         self.finished = threading.Event()
@@ -100,15 +102,10 @@ class Worker:
         """Claim and send batches until nothing is due, the budget is spent or the run stops."""
         try:
             with self.run.engine.connect() as self.conn:
-                while not self.run.stop.is_set():
-                    size = self.run.budget.take(BATCH)
-                    if size == 0:
-                        return
-                    rows = self.claim(size)
-                    self.run.budget.give_back(size - len(rows))
-                    if not rows:
-                        return
-                    self.work_through(rows)
+                try:
+                    self.claim_and_send()
+                finally:
+                    self.recorder.close()  # the last message sent is recorded before the end
         except SQLAlchemyError as e:
             self.run.fail(StoreError(f"database error: {e}"))
         except BaseException as e:  # handed to the main thread, which raises it
@@ -117,6 +114,18 @@ class Worker:
             self.conn = None
             self.transport.close()
             self.finished.set()
+
+    def claim_and_send(self) -> None:
+        """Claim a batch and send it, until there is nothing more to do."""
+        while not self.run.stop.is_set():
+            size = self.run.budget.take(BATCH)
+            if size == 0:
+                return
+            rows = self.claim(size)
+            self.run.budget.give_back(size - len(rows))
+            if not rows:
+                return
+            self.work_through(rows)
 
     def work_through(self, rows: list[Claimed]) -> None:
         """Deliver a claimed batch; give back what is left when stopping or reconnecting."""
@@ -168,7 +177,11 @@ class Worker:
             self.release([row])
             return
         try:
-            reply = self.transport.send(self.envelope_sender(row), email, message)
+            # The previous message's record must be committed before this one can be
+            # accepted: at most one accepted-but-unrecorded message on this connection.
+            reply = self.transport.send(
+                self.envelope_sender(row), email, message, ready=self.recorder.settle
+            )
         except Refused as e:
             record_refusal(self, row, email, e)
             return
@@ -192,21 +205,23 @@ class Worker:
         return True
 
     def sent(self, row: Claimed, reply: str) -> None:
-        """Record an accepted message: one commit, through the hand-run statement."""
-        run = self.run
-        values = {
-            "delivery_id": row.id,
-            "worker": self.name,
-            "when": run.direct.when(utcnow()),
-            "text": reply[:2000],
-            "tries": row.attempts + 1,
-            "done": (
-                DeliveryState.WRITTEN if run.settings.uses_outbox else DeliveryState.SENT
-            ).value,
-        }
-        with run.sqlite_writes or nullcontext():
-            run.direct.record_sent(self.dbapi(), values)
-        run.tally(Outcome.SENT)
+        """Hand an accepted message to the recorder: one commit, while the next one goes."""
+        self.recorder.settle()  # already done, unless the transport never asked (outbox)
+        self.recorder.record_sent(
+            {
+                "delivery_id": row.id,
+                "worker": self.name,
+                "when": self.run.direct.when(utcnow()),
+                "text": reply[:2000],
+                "tries": row.attempts + 1,
+                "done": (
+                    DeliveryState.WRITTEN if self.run.settings.uses_outbox else DeliveryState.SENT
+                ).value,
+            }
+        )
+        # Counted when the server accepted it (that is what went out), in this thread,
+        # so progress hears of message N before message N+1's state check.
+        self.run.tally(Outcome.SENT)
 
     def build(self, row: Claimed, address: str, name: str | None) -> bytes:
         """Return the finished message for one delivery."""

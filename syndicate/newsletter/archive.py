@@ -7,7 +7,8 @@ itself; a subscribe form takes the footer's place, and the head links the feeds
 (autodiscovery). A page that still holds a placeholder is not written: when in doubt, the
 archive shows nothing.
 
-Pages live at archive/<newsletter>/<issue>/index.html under the site, served from
+Pages live at archive/<newsletter>/<issue>/index.html under the site (archive_paths; the
+newsletter's index page and feed beside them: archive_index), served from
 {site.base_url}/archive/... (or by `syndicate serve`). They are public like feeds/ (0755
 folders, 0644 files), unlike outbox/.
 """
@@ -25,14 +26,14 @@ import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.engine import Connection, Engine
 
-from syndicate.articles import get_article
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
 from syndicate.feeds import discovery_links
 from syndicate.model import Article, IssueState
-from syndicate.newsletter.archive_paths import ARCHIVE_FOLDER, issue_path, page_url
+from syndicate.newsletter.archive_index import page_slug, write_newsletter_archive
+from syndicate.newsletter.archive_paths import ARCHIVE_FOLDER, issue_path, issue_slug, page_url
 from syndicate.newsletter.render import PLACEHOLDER_ADDRESS, PLACEHOLDER_UNSUBSCRIBE_URL
-from syndicate.store import TableRow, issues, newsletters, write_transaction
+from syndicate.store import TableRow, digests, issues, newsletters, write_transaction
 
 PLACEHOLDER_MARK = "syndicate-placeholder"
 
@@ -92,31 +93,47 @@ def archive_page(settings: Settings, message: bytes, own_url: str) -> bytes | No
 
 
 def _issue_rows(conn: Connection, issue_ids: list[int]) -> list[TableRow]:
-    """Return each issue's state, message, first article and newsletter slug."""
+    """Return each issue's state, message, first article, digest slot and newsletter slug."""
     query = (
-        sa.select(issues.c.state, issues.c.message, issues.c.article_pk, newsletters.c.slug)
+        sa.select(
+            issues.c.state,
+            issues.c.message,
+            issues.c.article_pk,
+            digests.c.slot,
+            newsletters.c.slug,
+        )
         .join(newsletters, newsletters.c.id == issues.c.newsletter_id)
+        .outerjoin(digests, digests.c.issue_id == issues.c.id)
         .where(issues.c.id.in_(issue_ids))
     )
     return list(conn.execute(query).all())
+
+
+def _row_slug(conn: Connection, settings: Settings, row: TableRow) -> str:
+    return page_slug(conn, row.article_pk, row.slot, settings)
 
 
 def write_issue_pages(conn: Connection, settings: Settings, issue_ids: list[int]) -> list[Path]:
     """Write the archive page of each issue in `issue_ids`; return the files that changed.
 
     Only an issue whose email links to its page gets one: the newsletter's `archive`
-    setting decided that when the email was rendered.
+    setting decided that when the email was rendered. The archives (index page and feed)
+    of the newsletters concerned follow.
     """
     written = []
+    touched = set()
     for row in _issue_rows(conn, issue_ids) if issue_ids else []:
-        article = get_article(conn, str(row.article_pk)).article
-        own_url = page_url(settings, row.slug, article)
+        slug = _row_slug(conn, settings, row)
+        own_url = page_url(settings, row.slug, slug)
         if f'href="{own_url}"' not in _html_part(bytes(row.message)):
             continue
         page = archive_page(settings, bytes(row.message), own_url)
-        path = issue_path(settings, row.slug, article)
+        path = issue_path(settings, row.slug, slug)
         if page is not None and _write_public(settings, path, page):
             written.append(path)
+        touched.add(row.slug)
+    for newsletter_slug in sorted(touched):
+        write_newsletter_archive(conn, settings, newsletter_slug)
     return written
 
 
@@ -131,11 +148,17 @@ def _write_public(settings: Settings, path: Path, data: bytes) -> bool:
     return write_atomic(path, data, mode=0o644)
 
 
-def remove_issue_pages(settings: Settings, article: Article) -> int:
-    """Remove the pages of an article's issues in every newsletter (unpublished); return how many."""
+def remove_issue_pages(engine: Engine, settings: Settings, article: Article) -> int:
+    """Remove the pages of an article's issues in every newsletter (unpublished); return how many.
+
+    A digest that held the article keeps its page: it was sent as it stands.
+    """
     removed = 0
-    for folder in sorted((settings.site / ARCHIVE_FOLDER).glob("*/")):
-        removed += _remove_page(issue_path(settings, folder.name, article))
+    with write_transaction(engine) as conn:
+        for folder in sorted((settings.site / ARCHIVE_FOLDER).glob("*/")):
+            if _remove_page(issue_path(settings, folder.name, issue_slug(article))):
+                removed += 1
+                write_newsletter_archive(conn, settings, folder.name)
     return removed
 
 
@@ -156,5 +179,5 @@ def sync_issue_page(engine: Engine, settings: Settings, issue_id: int) -> None:
             if row.state == IssueState.QUEUED:
                 write_issue_pages(conn, settings, [issue_id])
             elif row.state == IssueState.CANCELLED:
-                article = get_article(conn, str(row.article_pk)).article
-                _remove_page(issue_path(settings, row.slug, article))
+                _remove_page(issue_path(settings, row.slug, _row_slug(conn, settings, row)))
+                write_newsletter_archive(conn, settings, row.slug)

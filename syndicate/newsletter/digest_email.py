@@ -34,7 +34,7 @@ from syndicate.newsletter.render import (
     serialize,
 )
 from syndicate.safetext import one_line
-from syndicate.templating import template_environment
+from syndicate.templating import email_template, template_environment
 
 ITEM = "data-item"  # marks each article of the digest, so a cut drops whole ones
 
@@ -69,7 +69,10 @@ def _item(settings: Settings, article: Article, full_text: bool) -> DigestItem:
 
 
 def _context(
-    settings: Settings, newsletter: Newsletter, items: Sequence[DigestItem]
+    settings: Settings,
+    newsletter: Newsletter,
+    items: Sequence[DigestItem],
+    archive_url: str | None,
 ) -> dict[str, Any]:
     language = newsletter.language or settings.language
     first = items[0].article
@@ -82,15 +85,19 @@ def _context(
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
+        "archive_url": archive_url,
         "address": PLACEHOLDER_ADDRESS,
         "figure_alt": figure_alt,
         "figure_text": text.figure_text,
     }
 
 
-def _html(settings: Settings, context: dict[str, Any]) -> tuple[etree._Element, int | None]:
+def _html(
+    settings: Settings, newsletter: Newsletter, context: dict[str, Any]
+) -> tuple[etree._Element, int | None]:
     """Lay out and inline the page; return it and how many items fit (None: all)."""
-    page = template_environment(settings).get_template("email/digest.html.j2").render(context)
+    environment = template_environment(settings)
+    page = email_template(environment, newsletter.slug, "digest.html.j2").render(context)
     root = inline_tree(page)
     return root, cut_point(root, HTML_LIMIT - SPLICE_ROOM, ITEM)
 
@@ -122,25 +129,29 @@ def item_text(item: DigestItem) -> str:
 
 
 def render_digest(
-    settings: Settings, newsletter: Newsletter, articles: Sequence[Article]
+    settings: Settings,
+    newsletter: Newsletter,
+    articles: Sequence[Article],
+    archive_url: str | None = None,
 ) -> RenderedIssue:
-    """Render `articles` as one digest of `newsletter`, HTML and text with placeholders."""
+    """Render `articles` as one digest of `newsletter`, HTML and text with placeholders.
+
+    `archive_url` is the digest's archive page, linked as "View in browser" (None: no link).
+    """
     items = [_item(settings, article, newsletter.full_text) for article in articles]
-    context = _context(settings, newsletter, items)
-    root, kept = _html(settings, context)
+    context = _context(settings, newsletter, items, archive_url)
+    root, kept = _html(settings, newsletter, context)
     shortened = kept is not None and newsletter.full_text
     if shortened:  # the headlines and deks of them all, rather than the full text of a few
         items = [_item(settings, article, False) for article in articles]
-        context = _context(settings, newsletter, items)
-        root, kept = _html(settings, context)
+        context = _context(settings, newsletter, items, archive_url)
+        root, kept = _html(settings, newsletter, context)
     _drop_after(root, kept)
     shown = items if kept is None else items[:kept]
     left_out = len(items) - len(shown)
-    plain = (
-        text.plain_environment(settings)
-        .get_template("email/digest.txt.j2")
-        .render(context, items=shown, item_text=item_text, left_out=left_out)
-    )
+    plain = email_template(
+        text.plain_environment(settings), newsletter.slug, "digest.txt.j2"
+    ).render(context, items=shown, item_text=item_text, left_out=left_out)
     return RenderedIssue(
         subject=digest_subject(newsletter, articles),
         html=serialize(root),

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from syndicate.config import Settings
 from syndicate.errors import NewsletterError
 from syndicate.model import Article, ArticleState, IssueState, article_from_dict
+from syndicate.newsletter.archive_paths import digest_url
 from syndicate.newsletter.cadence import next_slot, previous_slot
 from syndicate.newsletter.catalog import by_slugs, site_newsletters
 from syndicate.newsletter.definitions import Newsletter, site_definitions
@@ -104,13 +105,15 @@ def _insert_issue(
     newsletter: Newsletter,
     found: Sequence[tuple[int, Article]],
     created: datetime,
+    slot: datetime,
 ) -> IssueOutcome:
     """Render the digest once and store it as a held issue with its articles."""
     # Imported here: the renderer pulls in premailer and lxml, which `send` never needs.
     from syndicate.newsletter.digest_email import render_digest
     from syndicate.newsletter.message import build_template
 
-    rendered = render_digest(settings, newsletter, [article for _, article in found])
+    page = digest_url(settings, newsletter, slot)
+    rendered = render_digest(settings, newsletter, [article for _, article in found], page)
     inserted = conn.execute(
         issues.insert().values(
             article_pk=found[0][0],
@@ -157,7 +160,7 @@ def make_digest(
         return None
     found = waiting(conn, newsletter.id, slot)
     created = utcnow()
-    outcome = _insert_issue(conn, settings, newsletter, found, created) if found else None
+    outcome = _insert_issue(conn, settings, newsletter, found, created, slot) if found else None
     conn.execute(
         digests.insert().values(
             newsletter_id=newsletter.id,
@@ -206,6 +209,12 @@ def make_digests(engine: Engine, settings: Settings, now: datetime) -> list[Issu
         # others made, and its own slot open for the next run.
         with write_transaction(engine) as conn:
             outcome = make_digest(conn, settings, newsletter, slot)
+        if outcome is not None and outcome.action == IssueState.QUEUED:
+            # Imported here: the archive pulls in lxml, which `send` never needs.
+            from syndicate.newsletter.archive import write_issue_pages
+
+            with write_transaction(engine) as conn:
+                write_issue_pages(conn, settings, [outcome.issue_id])
         if outcome is not None:
             made.append(outcome)
     return made

@@ -326,6 +326,12 @@ def requeue_written(engine: Engine, settings: Settings) -> int:
                 deliveries.c.state == "written",
                 sa.or_(deliveries.c.kind == "confirm", deliveries.c.issue_id.in_(live)),
             )
-            .values(state="due", due_at=utcnow(), sent_at=None, claimed_by=None, claimed_at=None)
+            .values(
+                state=DeliveryState.DUE,
+                due_at=utcnow(),
+                sent_at=None,
+                claimed_by=None,
+                claimed_at=None,
+            )
         )
         return result.rowcount or 0

@@ -19,6 +19,7 @@ from syndicate.errors import (
     UnknownArticleError,
 )
 from syndicate.model import Article
+from syndicate.newsletter.archive_paths import digest_url
 from syndicate.newsletter.digests import Upcoming
 from syndicate.newsletter.message import (
     Recipient,
@@ -207,6 +208,7 @@ def write_digest_preview(
         raise NewsletterError(
             f"no article waits for the next digest of {slug} ({when}): it would send nothing"
         )
-    rendered = render_digest(settings, coming.newsletter, coming.articles)
+    page = digest_url(settings, coming.newsletter, coming.slot)  # where it will be archived
+    rendered = render_digest(settings, coming.newsletter, coming.articles, page)
     name = f"{slug}-digest"
     return write_files(settings, rendered, name, to=to, out=out, screenshot=screenshot), coming

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syndicate.model import DeliveryState, IssueState
+from syndicate.model import DeliveryState, IssueState, SubscriberState
 from syndicate.store import (
     UTCDateTime,
     deliveries,
@@ -67,8 +67,8 @@ def queue_issue(
         .select_from(memberships.join(subscribers, subscribers.c.id == memberships.c.subscriber_id))
         .where(
             memberships.c.newsletter_id == newsletter_id,
-            memberships.c.state == "active",
-            subscribers.c.state == "active",
+            memberships.c.state == SubscriberState.ACTIVE,
+            subscribers.c.state == SubscriberState.ACTIVE,
         )
     )
     siblings = _siblings(conn, issue_id)

@@ -23,7 +23,7 @@ from syndicate.newsletter import text
 from syndicate.newsletter.archive_paths import issue_url
 from syndicate.newsletter.definitions import Newsletter, default_newsletter
 from syndicate.safetext import one_line
-from syndicate.templating import template_environment
+from syndicate.templating import email_template, template_environment
 
 # Made only of letters and hyphens: characters that Jinja, lxml, URL escaping and
 # quoted-printable all leave alone, so each survives every stage byte for byte.
@@ -160,7 +160,8 @@ def render_issue(
     speaks = newsletter.language or settings.language
     environment = template_environment(settings, language=speaks)
     context = _context(settings, article, newsletter)
-    root = inline_tree(environment.get_template("email/article.html.j2").render(context))
+    page = email_template(environment, newsletter.slug, "article.html.j2").render(context)
+    root = inline_tree(page)
 
     kept = cut_point(root, HTML_LIMIT - SPLICE_ROOM)
     for index, element in enumerate(root.xpath("//*[@data-block]")):
@@ -176,11 +177,9 @@ def render_issue(
     html = serialize(root)
 
     blocks = context["blocks"] if kept is None else context["blocks"][:kept]
-    plain = (
-        text.plain_environment(settings, speaks)
-        .get_template("email/article.txt.j2")
-        .render(context, body=text.article_body(blocks), truncated=kept is not None)
-    )
+    plain = email_template(
+        text.plain_environment(settings, speaks), newsletter.slug, "article.txt.j2"
+    ).render(context, body=text.article_body(blocks), truncated=kept is not None)
     return RenderedIssue(
         subject=one_line(article.title),
         html=html,

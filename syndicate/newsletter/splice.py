@@ -174,8 +174,12 @@ def _header(name: str, value: object) -> bytes:
     return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
 
 
+@lru_cache(maxsize=4)
 def _date_header(moment: datetime) -> bytes:
-    """Write the Date field as the generator does (a formatted date always fits a line)."""
+    """Write the Date field as the generator does (a formatted date always fits a line).
+
+    Cached: the sender asks for the same second's field many times over.
+    """
     return f"Date: {format_datetime(moment)}\r\n".encode("ascii")
 
 
@@ -202,7 +206,8 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
             if lowered == "to":
                 out.append(_header(segment.name, to))
             elif lowered == "date":
-                out.append(_date_header(recipient.date or datetime.now(UTC)))
+                moment = recipient.date or datetime.now(UTC).replace(microsecond=0)
+                out.append(_date_header(moment))
             elif lowered == "message-id":
                 out.append(_header(segment.name, mid))
             else:  # List-Unsubscribe: "<url>, <mailto:...>", written raw as _assemble does

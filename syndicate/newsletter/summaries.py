@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.errors import IssueError
 from syndicate.model import DeliveryState, IssueState
+from syndicate.states import IssueStatus
 from syndicate.store import TableRow, deliveries, issues, storable_id, utcnow
 
 HELD, QUEUED, CANCELLED = IssueState.HELD, IssueState.QUEUED, IssueState.CANCELLED
@@ -54,18 +55,18 @@ class IssueSummary:
         outbox, partly sent then cancelled, or cancelled.
         """
         if self.state == CANCELLED:
-            return "partly sent, then cancelled" if self.gone_out else "cancelled"
+            return IssueStatus.PARTLY_CANCELLED if self.gone_out else IssueStatus.CANCELLED
         if self.state == HELD:
-            return "held"
-        if self.counts["due"] or self.counts["sending"]:
+            return IssueStatus.HELD
+        if self.counts[DeliveryState.DUE] or self.counts[DeliveryState.SENDING]:
             now = now or utcnow()
             not_yet = self.next_due is not None and self.next_due > now
-            if not_yet and not self.gone_out and not self.counts["sending"]:
-                return "waiting"
-            return "sending"
-        if self.counts["written"] and not self.counts["sent"]:
-            return "written to outbox"
-        return "sent"
+            if not_yet and not self.gone_out and not self.counts[DeliveryState.SENDING]:
+                return IssueStatus.WAITING
+            return IssueStatus.SENDING
+        if self.counts[DeliveryState.WRITTEN] and not self.counts[DeliveryState.SENT]:
+            return IssueStatus.WRITTEN
+        return IssueStatus.SENT
 
 
 def issue_row(conn: Connection, issue_id: int) -> TableRow:
@@ -95,7 +96,7 @@ def _counts(
     next_due: dict[int, datetime] = {}
     for issue_id, state, number, earliest in conn.execute(query):
         counts[issue_id][state] = int(number)
-        if state == "due" and earliest is not None:
+        if state == DeliveryState.DUE and earliest is not None:
             next_due[issue_id] = earliest  # min() keeps the column's type: timezone-aware
     return counts, next_due
 
@@ -133,7 +134,9 @@ def list_issues(
         issues.c.queued_at,
     ).order_by(issues.c.id.desc())
     if unfinished:
-        unsent = sa.select(deliveries.c.issue_id).where(deliveries.c.state.in_(("due", "sending")))
+        unsent = sa.select(deliveries.c.issue_id).where(
+            deliveries.c.state.in_((DeliveryState.DUE, DeliveryState.SENDING))
+        )
         query = query.where(
             sa.or_(
                 issues.c.state == HELD,

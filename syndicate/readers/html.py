@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -178,6 +179,23 @@ def _page(tree: lxml.html.HtmlElement, base: str | None) -> Page:
     )
 
 
+# The links the reader keeps: lxml's make_links_absolute also rewrites every style sheet
+# and attribute it knows, which took a seventh of the reading time on real pages.
+_LINKS = {"a": ("href",), "img": ("src",), "source": ("src",), "video": ("src", "poster")}
+
+
+def _absolute_links(tree: lxml.html.HtmlElement, base: str) -> None:
+    """Make the kept links absolute against the page's address."""
+    for element in tree.iter(*_LINKS):
+        for attr in _LINKS[element.tag]:
+            value = element.get(attr)
+            if value and not value.startswith(("https://", "http://", "data:")):
+                try:
+                    element.set(attr, urljoin(base, value.strip()))
+                except ValueError:
+                    continue
+
+
 def _prepare(tree: lxml.html.HtmlElement, url: str | None) -> tuple[str | None, str | None]:
     """Make links absolute, space the blocks, drop signup boxes and furniture.
 
@@ -187,7 +205,7 @@ def _prepare(tree: lxml.html.HtmlElement, url: str | None) -> tuple[str | None, 
     base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
     base = url or absolute(base_href, None)
     if base:
-        tree.make_links_absolute(base, resolve_base_href=True, handle_failures="ignore")
+        _absolute_links(tree, base)
     _space_blocks(tree)
     # Signup boxes go first, for the newsletter they name, then the rest of the furniture,
     # all before trafilatura can keep their text.

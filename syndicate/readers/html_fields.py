@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -24,9 +25,10 @@ _DEK_CLASS = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_CLASS = re.compile(r"byline|author|autor|auteur|firma", re.IGNORECASE)
-_TITLE_SEPARATORS = " |-–—:·•»/"
-_SEPARATOR_AFTER = re.compile(r"\s*[|\-–—:·•»/]")
-_SEPARATOR_BEFORE = re.compile(r"[|\-–—:·•»/]\s*$")
+# Full-width forms too, as Japanese and Chinese titles write them ("見出し：新聞社").
+_TITLE_SEPARATORS = " |-–—:·•»/：｜\u3000"
+_SEPARATOR_AFTER = re.compile(r"\s*[|\-–—:·•»/：｜]")
+_SEPARATOR_BEFORE = re.compile(r"[|\-–—:·•»/：｜]\s*$")
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -42,6 +44,8 @@ _BYLINE_END = re.compile(
     r"|aktualisiert|mis à jour|actualizado)",
     re.IGNORECASE,
 )
+# An author's initials after the name, as some papers sign: "Anna Muster (amu)".
+_INITIALS = re.compile(r"\s*\((?:[^\W\d_]{2,5})\.?\)$")
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b)\s*", re.IGNORECASE)
 
 
@@ -152,17 +156,30 @@ def byline_names(text: str, organisations: tuple[str, ...]) -> tuple[str, ...]:
     if end := _BYLINE_END.search(text):
         text = text[: end.start()]
     names = []
-    orgs = {o.casefold() for o in organisations}
+    orgs = {_name_key(o) for o in organisations}
     for part in _NAME_SPLIT.split(text):
         name = _BYLINE_LABEL.sub("", part.strip(" .|-–—:")).strip()
-        if name and len(name.split()) <= 5 and name.casefold() not in orgs and "/" not in name:
+        name = _INITIALS.sub("", name)
+        if name and len(name.split()) <= 5 and _name_key(name) not in orgs and "/" not in name:
             names.append(name)
     return tuple(dict.fromkeys(names))
 
 
+def _name_key(name: str) -> str:
+    """A name as organisations are compared: "nieuwsblad.be" is "Nieuwsblad Be"."""
+    return re.sub(r"\W", "", name.casefold())
+
+
+def _host_names(base: str | None) -> tuple[str, ...]:
+    """The site's names its address gives: its host, and the host's name without the TLD."""
+    host = (urlsplit(base).hostname or "") if base else ""
+    labels = host.removeprefix("www.").split(".")
+    return (host.removeprefix("www."), labels[-2]) if len(labels) >= 2 else ()
+
+
 def authors(page: Page, document: lxml.etree._Element) -> tuple[str, ...]:
     """The journalists: JSON-LD people, the visible byline, `<meta name=author>`, trafilatura."""
-    orgs = site_names(page)
+    orgs = site_names(page) + _host_names(page.base)
     people = linked_names(page.linked.get("author"), people=True)
     sources = [
         ", ".join(people),

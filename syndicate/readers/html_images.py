@@ -18,9 +18,10 @@ _LAZY_ATTRIBUTES = (
     "data-full-src",
 )
 _SRCSET_ATTRIBUTES = ("srcset", "data-srcset", "data-lazy-srcset")
+# A spacer's file name, or any file in a folder of placeholders ("/placeholder/800x600.png").
 _SPACER = re.compile(
-    r"(?:^|/)(?:blank|spacer|pixel|transparent|placeholder|lazy|grey|gray|empty|1x1|clear)"
-    r"[\w-]*\.(?:gif|png|svg|jpe?g|webp)(?:$|\?)",
+    r"(?:^|/)(?:(?:blank|spacer|pixel|transparent|placeholder|lazy|grey|gray|empty|1x1|clear)"
+    r"[\w-]*|(?:placeholders?|spacers?)/[\w.-]+)\.(?:gif|png|svg|jpe?g|webp)(?:$|\?)",
     re.IGNORECASE,
 )
 # Not the article's own picture: site furniture.

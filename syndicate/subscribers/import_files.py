@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from syndicate.errors import InputError
+from syndicate.states import SubscriberState
 
 EMAIL_COLUMNS = ("email", "email address", "email_address", "e-mail", "e-mail address")
 NAME_COLUMNS = ("name", "full name", "full_name")
@@ -25,9 +26,9 @@ LAST_NAME_COLUMNS = ("last name", "last_name", "lname")
 STATUS_COLUMNS = ("status", "state", "subscriber_type", "type")
 LEFT_STATES = frozenset(
     {
-        "unsubscribed",
+        SubscriberState.UNSUBSCRIBED.value,
         "blocklisted",
-        "bounced",
+        SubscriberState.BOUNCED.value,
         "cleaned",
         "complained",
         "removed",
@@ -37,7 +38,7 @@ LEFT_STATES = frozenset(
 )
 DISABLED_COLUMNS = ("email_disabled",)  # Substack: the reader turned email off
 # Mailchimp's unsubscribed and cleaned exports: a time here means the person left.
-LEFT_AT_COLUMNS = {"unsub_time": "unsubscribed", "clean_time": "cleaned"}
+LEFT_AT_COLUMNS = {"unsub_time": SubscriberState.UNSUBSCRIBED.value, "clean_time": "cleaned"}
 DELIMITERS = (",", ";", "\t", "|")
 
 

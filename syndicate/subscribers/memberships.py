@@ -14,9 +14,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syndicate.states import DeliveryState, SubscriberState
 from syndicate.store import deliveries, issues, memberships, subscribers
 
-PENDING, ACTIVE, LEFT = "pending", "active", "unsubscribed"
+PENDING, ACTIVE, LEFT = (
+    SubscriberState.PENDING,
+    SubscriberState.ACTIVE,
+    SubscriberState.UNSUBSCRIBED,
+)
 
 
 def membership_states(conn: Connection, subscriber_id: int) -> dict[int, str]:
@@ -110,7 +115,7 @@ def leave(
     """End memberships (all of them when `newsletter_ids` is None) and cancel their unsent
     deliveries; return how many deliveries were cancelled."""
     where = [memberships.c.subscriber_id == subscriber_id, memberships.c.state != LEFT]
-    due = [deliveries.c.subscriber_id == subscriber_id, deliveries.c.state == "due"]
+    due = [deliveries.c.subscriber_id == subscriber_id, deliveries.c.state == DeliveryState.DUE]
     if newsletter_ids is not None:
         ids = list(newsletter_ids)
         where.append(memberships.c.newsletter_id.in_(ids))
@@ -139,7 +144,7 @@ def refresh_state(conn: Connection, subscriber_id: int, *, method: str, now: dat
     row = conn.execute(
         sa.select(subscribers.c.state).where(subscribers.c.id == subscriber_id)
     ).first()
-    if row is None or row.state == "bounced":
+    if row is None or row.state == SubscriberState.BOUNCED:
         return row.state if row else LEFT
     state = overall_state(conn, subscriber_id)
     if state != row.state:

@@ -229,7 +229,7 @@ def confirm_joining(
                 "this confirmation link names an address no longer on the list"
             )
         joined = [n for n, s in membership_states(conn, subscriber_id).items() if s == PENDING]
-        if row.state == "active" and not joined:
+        if row.state == SubscriberState.ACTIVE and not joined:
             return as_subscriber(row), []
         _check_confirmable(row, issued)
         now = utcnow()
@@ -238,7 +238,7 @@ def confirm_joining(
             subscribers.update()
             .where(subscribers.c.id == subscriber_id)
             .values(
-                state="active",
+                state=SubscriberState.ACTIVE,
                 confirmed_at=now,
                 confirm_method=method,
                 confirm_client=client[:100] if client else None,

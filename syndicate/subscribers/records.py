@@ -98,7 +98,9 @@ def _on_newsletters(newsletter_ids: Sequence[int]) -> sa.Select[Any]:
     A member of several counts once, in its best state there (active, pending, then
     unsubscribed); a bounced subscriber is `bounced` everywhere.
     """
-    rank = sa.case({"active": 1, "pending": 2}, value=memberships.c.state, else_=3)
+    rank = sa.case(
+        {SubscriberState.ACTIVE: 1, SubscriberState.PENDING: 2}, value=memberships.c.state, else_=3
+    )
     best = (
         sa.select(memberships.c.subscriber_id, sa.func.min(rank).label("rank"))
         .where(memberships.c.newsletter_id.in_(list(newsletter_ids)))
@@ -106,10 +108,10 @@ def _on_newsletters(newsletter_ids: Sequence[int]) -> sa.Select[Any]:
         .subquery()
     )
     state = sa.case(
-        (subscribers.c.state == "bounced", "bounced"),
-        (best.c.rank == 1, "active"),
-        (best.c.rank == 2, "pending"),
-        else_="unsubscribed",
+        (subscribers.c.state == SubscriberState.BOUNCED, SubscriberState.BOUNCED.value),
+        (best.c.rank == 1, SubscriberState.ACTIVE.value),
+        (best.c.rank == 2, SubscriberState.PENDING.value),
+        else_=SubscriberState.UNSUBSCRIBED.value,
     )
     columns = [c for c in subscribers.c if c.name != "state"]
     return sa.select(*columns, state.label("state")).join_from(

@@ -266,7 +266,7 @@ def _suppress(conn: Connection, email: str, now: datetime) -> str:
             )
         )
         cancel_due(conn, row.id)
-        return "unsubscribed"
+        return SubscriberState.UNSUBSCRIBED.value
     inserted = conn.execute(
         insert_ignoring_duplicates(conn, suppressions).values(
             email_hash=suppression_hash(email), reason="imported", created_at=now
@@ -279,7 +279,7 @@ def import_suppressions(engine: Engine, path: Path) -> SuppressReport:
     """Put every address of a file (a previous service's unsubscribed, cleaned or bounced
     export) on the suppression list; a subscriber among them is unsubscribed."""
     entries = list(read_entries(path))
-    counts = {"added": 0, "unsubscribed": 0, "existing": 0}
+    counts = {"added": 0, SubscriberState.UNSUBSCRIBED.value: 0, "existing": 0}
     skipped: list[SkippedLine] = []
     now = utcnow()
     with write_transaction(engine) as conn:

@@ -136,4 +136,4 @@ def unsubscribe(token: str, slug: str | None = None) -> Response:
     except TokenError as e:
         return bad_link(e)
     signup = url_for("signup.signup_form")
-    return page("unsubscribed", subscriber=subscriber, signup=signup, about=newsletter, **named)
+    return page("left", subscriber=subscriber, signup=signup, about=newsletter, **named)
