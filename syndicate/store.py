@@ -396,6 +396,8 @@ def insert_ignoring_duplicates(
     Both backends write it ON CONFLICT DO NOTHING; with `index_elements`, only a clash on
     that unique index is skipped, and any other one still raises.
     """
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    # Callers read the result's rowcount (added or not), which SQLAlchemy keeps only if asked.
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_nothing(index_elements=index_elements).execution_options(
+        preserve_rowcount=True
+    )

@@ -85,6 +85,11 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     server = os.environ.get("SYNDICATE_TEST_DB")
     if request.node.get_closest_marker("postgres"):
         server = request.getfixturevalue("postgres_server")
+    elif (
+        getattr(request.node, "callspec", None)
+        and request.node.callspec.params.get("backend") == "sqlite"
+    ):
+        server = None  # the SQLite half of a test over both backends stays on SQLite
     if not server:
         yield None
         return

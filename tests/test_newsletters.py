@@ -124,7 +124,10 @@ def test_one_click_from_one_newsletter_leaves_the_others(
     link = culture_copy["List-Unsubscribe"].split("<", 1)[1].split(">", 1)[0]
     app = create_app(load_settings(three))
     path_part = link.removeprefix("https://news.example.com")
-    response = app.test_client().post(path_part, data={"List-Unsubscribe": "One-Click"})
+    try:
+        response = app.test_client().post(path_part, data={"List-Unsubscribe": "One-Click"})
+    finally:
+        app.extensions["syndicate.engine"].dispose()
     assert response.status_code == 200
     slug = path_part.split("/")[2]
     listed = cli(three, "subscribers", "list", "--newsletter", slug).output
@@ -202,14 +205,23 @@ def test_newsletters_commands_keep_comments_and_guard_members(three: Path) -> No
 
 
 def test_the_signup_page_offers_each_public_newsletter(three: Path) -> None:
-    client = create_app(load_settings(three)).test_client()
-    page = client.get("/").get_data(as_text=True)
-    assert page.count('type="checkbox" name="newsletters"') == 3
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert token is not None
-    form = {"csrf_token": token.group(1), "email": "new@example.net", "newsletters": ["culture"]}
-    response = client.post("/subscribe", data=form)
-    assert response.status_code == 200
+    app = create_app(load_settings(three))
+    client = app.test_client()
+    try:
+        page = client.get("/").get_data(as_text=True)
+        assert page.count('type="checkbox" name="newsletters"') == 3
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert token is not None
+        form = {
+            "csrf_token": token.group(1),
+            "email": "new@example.net",
+            "newsletters": ["culture"],
+        }
+        response = client.post("/subscribe", data=form)
+        assert response.status_code == 200
+    finally:
+        app.extensions["syndicate.confirmations"].close()
+        app.extensions["syndicate.engine"].dispose()
     listed = cli(three, "subscribers", "list", "--newsletter", "culture").output
     assert "pending new@example.net" in " ".join(listed.split())
     jpost = cli(three, "subscribers", "list", "--newsletter", "jpost").output
