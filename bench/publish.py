@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from syndicate.config import Settings, load_settings
 from syndicate.model import Article, Heading, Paragraph, article_to_dict
-from syndicate.publishing import publish_files
+from syndicate.publishing import PublishOptions, publish_files
 from syndicate.store import article_tags, articles, open_store
 from syndicate.tag_slugs import tag_slug
 
@@ -141,10 +141,12 @@ def _publish_one(settings: Settings, number: int) -> float:
     # Two sections: the feeds a publish rebuilds are equally full in both archives, so
     # only the archive's size differs between the two sides.
     tags = f"{SECTIONS[number % len(SECTIONS)]}, {SECTIONS[(number + 2) % len(SECTIONS)]}"
-    date = (START + timedelta(days=20000 + number)).date().isoformat()
+    # Newer than every archived article (the newest is about six years after START), and
+    # in the past: a future date would only schedule it.
+    date = (START + timedelta(days=4000 + number)).date().isoformat()
     path.write_text(ARTICLE.format(number=number, date=date, tags=tags), encoding="utf-8")
     started = time.perf_counter()
-    results = publish_files(settings, [path], send_email=False)
+    results = publish_files(settings, [path], options=PublishOptions(send_email=False))
     elapsed = time.perf_counter() - started
     assert results[0].status == "new", results
     return elapsed
