@@ -203,6 +203,13 @@ def _confirmation_log(conn: Connection, _default: DefaultNewsletter) -> None:
     confirmation_sends.create(conn, checkfirst=True)
 
 
+def _publish_indexes(conn: Connection, _default: DefaultNewsletter) -> None:
+    """Version 12: indexes that keep a publish's cost off the archive's size."""
+    for index in articles.indexes:
+        if index.name in {"articles_feed_pages", "articles_scheduled"}:
+            index.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _tag_dates,
     _guardrails,
@@ -214,6 +221,7 @@ MIGRATIONS: list[Migration] = [
     _feed_history,
     _digests,
     _confirmation_log,
+    _publish_indexes,
 ]
 CURRENT_VERSION = 1 + len(MIGRATIONS)
 FALLBACK_NEWSLETTER = DefaultNewsletter("newsletter", "Newsletter")

@@ -88,6 +88,10 @@ articles = sa.Table(
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("feed_seq", sa.Integer, index=True, unique=True),  # see feed_history.py
+    # What a publish asks whatever the archive's size: the feed history's pages (read from
+    # this index alone), and the scheduled articles whose time has come.
+    sa.Index("articles_feed_pages", "state", "feed_seq", "pk", "updated"),
+    sa.Index("articles_scheduled", "state", "published"),
 )
 
 feed_pages = sa.Table(  # what each archive page was rendered from (feed_history.py)
