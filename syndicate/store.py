@@ -23,8 +23,7 @@ from syndicate.errors import StoreError
 from syndicate.model import ArticleState
 from syndicate.permissions import private_database
 
-# A row read through the Core (`sa.select` over the tables below): its columns by name, each
-# typed by its column, which SQLAlchemy cannot carry through a select of a whole table.
+# A row of `sa.select` over a whole table below (SQLAlchemy cannot type its columns).
 TableRow: TypeAlias = sa.Row[*tuple[Any, ...]]
 
 
@@ -49,8 +48,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# The largest id a database's integer column holds (a signed 64-bit BIGINT): a larger number
-# given on the command line or in a link names nothing, and the drivers overflow on it.
+# The largest id a signed 64-bit column holds: a larger one (CLI, link) names nothing.
 MAX_ID = 2**63 - 1
 
 
@@ -84,12 +82,10 @@ articles = sa.Table(
     # Title and body alone (Article.text_hash): finds a copy saved under another name.
     sa.Column("text_hash", sa.String(64), index=True),
     sa.Column("data", sa.Text, nullable=False),  # article_to_dict as JSON
-    # published | scheduled (dated in the future: not in the feeds yet) | unpublished
     sa.Column("state", sa.String(20), nullable=False, default=ArticleState.PUBLISHED.value),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("feed_seq", sa.Integer, index=True, unique=True),  # see feed_history.py
-    # What a publish asks whatever the archive's size: the feed history's pages (read from
-    # this index alone), and the scheduled articles whose time has come.
+    # A publish's questions at any archive size: history pages, scheduled articles due.
     sa.Index("articles_feed_pages", "state", "feed_seq", "pk", "updated"),
     sa.Index("articles_scheduled", "state", "published"),
 )
@@ -142,7 +138,6 @@ issues = sa.Table(
     # issue_articles holds every article of the issue.
     sa.Column("article_pk", sa.ForeignKey("articles.pk"), nullable=False, index=True),
     sa.Column("newsletter_id", sa.ForeignKey("newsletters.id"), index=True),
-    # held (waiting for review) | queued (deliveries made) | cancelled
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
@@ -160,8 +155,7 @@ issue_articles = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, default=0),
 )
 
-# The articles a digest newsletter collects for its next slot: one row per article that
-# went to it at its first publication; `issue_id` is set when a digest takes it.
+# What a digest newsletter collects for its next slot; `issue_id` once a digest takes it.
 digest_entries = sa.Table(
     "digest_entries",
     metadata,
@@ -245,7 +239,6 @@ deliveries = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("issue_id", sa.ForeignKey("issues.id"), index=True),
     sa.Column("subscriber_id", sa.ForeignKey("subscribers.id"), nullable=False, index=True),
-    # due | sending | sent | failed | cancelled
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("due_at", UTCDateTime, nullable=False),
