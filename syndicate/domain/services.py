@@ -136,7 +136,7 @@ def one_click(settings: Settings, resolver: dns.resolver.Resolver) -> Check:
 
 def bounce_mailbox(settings: Settings, resolver: dns.resolver.Resolver) -> Check:
     """The bounce mailbox (inbound.url) is set and answers."""
-    url = getattr(settings, "inbound_url", None)
+    url = settings.inbound_url
     if not url:
         return Check("bounce mailbox", Status.NOT_SET, "not configured: bounces are not read back")
     parts = urlsplit(url)

@@ -55,41 +55,48 @@ def _decode(token: str, size: int) -> bytes | None:
     return raw if len(raw) == size else None
 
 
+def _sealed(settings: Settings, purpose: bytes, payload: bytes, mac_size: int) -> str:
+    """Return `payload` with its truncated HMAC, encoded as a token."""
+    return _encode(payload + _mac(settings, purpose, payload, mac_size))
+
+
+def _opened(
+    settings: Settings, purpose: bytes, token: str, size: int, mac_size: int
+) -> bytes | None:
+    """Return the `size`-byte payload of a token made by `_sealed`, or None (tampered)."""
+    raw = _decode(token, size + mac_size)
+    if raw is None:
+        return None
+    payload, mac = raw[:size], raw[size:]
+    if not hmac.compare_digest(mac, _mac(settings, purpose, payload, mac_size)):
+        return None
+    return payload
+
+
 def verp_token(settings: Settings, delivery_id: int) -> str:
     """Return the token of one delivery's envelope sender."""
-    payload = delivery_id.to_bytes(8, "big")
-    return _encode(payload + _mac(settings, b"verp", payload, _VERP_MAC))
+    return _sealed(settings, b"verp", delivery_id.to_bytes(8, "big"), _VERP_MAC)
 
 
 def read_verp_token(settings: Settings, token: str) -> int | None:
     """Return the delivery id a VERP token names, or None when it does not verify."""
-    raw = _decode(token, 8 + _VERP_MAC)
-    if raw is None:
-        return None
-    payload, mac = raw[:8], raw[8:]
-    if not hmac.compare_digest(mac, _mac(settings, b"verp", payload, _VERP_MAC)):
-        return None
-    return int.from_bytes(payload, "big") or None
+    payload = _opened(settings, b"verp", token, 8, _VERP_MAC)
+    return int.from_bytes(payload, "big") or None if payload is not None else None
 
 
 def mailto_token(settings: Settings, ref: MembershipRef) -> str:
     """Return the token of one membership's unsubscribe mailto."""
     payload = ref.subscriber_id.to_bytes(8, "big") + ref.newsletter_id.to_bytes(4, "big")
-    return _encode(payload + _mac(settings, b"mailto", payload, _MAILTO_MAC))
+    return _sealed(settings, b"mailto", payload, _MAILTO_MAC)
 
 
 def read_mailto_token(settings: Settings, token: str) -> MembershipRef | None:
     """Return the membership a mailto token names, or None when it does not verify."""
-    raw = _decode(token, 12 + _MAILTO_MAC)
-    if raw is None:
+    payload = _opened(settings, b"mailto", token, 12, _MAILTO_MAC)
+    subscriber_id = int.from_bytes(payload[:8], "big") if payload is not None else 0
+    if payload is None or not subscriber_id:
         return None
-    payload, mac = raw[:12], raw[12:]
-    if not hmac.compare_digest(mac, _mac(settings, b"mailto", payload, _MAILTO_MAC)):
-        return None
-    subscriber_id = int.from_bytes(payload[:8], "big")
-    return (
-        MembershipRef(subscriber_id, int.from_bytes(payload[8:], "big")) if subscriber_id else None
-    )
+    return MembershipRef(subscriber_id, int.from_bytes(payload[8:], "big"))
 
 
 def tagged(address: str, token: str) -> str:
