@@ -74,6 +74,20 @@ class _Handler:
     def __init__(self, server: SMTPServer) -> None:
         self.server = server
 
+    async def handle_EHLO(
+        self,
+        smtp: SMTPProtocol,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        # aiosmtpd reads pipelined commands fine but does not say so; Postfix does.
+        session.host_name = hostname
+        if self.server.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
     async def handle_RCPT(
         self,
         smtp: SMTPProtocol,
@@ -133,8 +147,11 @@ def _authenticate(
 class SMTPServer:
     """A controllable aiosmtpd server on 127.0.0.1."""
 
-    def __init__(self, tmp: Path, *, tls: bool = False, auth: bool = False) -> None:
+    def __init__(
+        self, tmp: Path, *, tls: bool = False, auth: bool = False, pipelining: bool = True
+    ) -> None:
         self.port = free_port()
+        self.pipelining = pipelining  # offer RFC 2920 PIPELINING in the EHLO reply
         self.tls = tls
         self.auth = auth
         self.ca_file: Path | None = None
