@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -157,13 +158,14 @@ class Settings:
     nameserver: str | None = None  # host:port of the DNS server `syndicate check` asks
     webhook_secret: str | None = None
 
-    # Derived values: the defaults that depend on other settings.
+    # Derived values: the defaults that depend on other settings. The addresses are
+    # cached (parseaddr is slow, and the sender asks for them for every message).
 
     @property
     def site_author(self) -> str:
         return self.author or self.title
 
-    @property
+    @cached_property
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or "localhost"
 
@@ -176,17 +178,17 @@ class Settings:
         """The From header: `Name <address>`, or the address alone as configured."""
         return self.newsletter_from or f"newsletter@{self.host}"
 
-    @property
+    @cached_property
     def sender_address(self) -> str:
         return parseaddr(self.sender)[1]
 
-    @property
+    @cached_property
     def unsubscribe_address(self) -> str:
         if self.unsubscribe_mailto:
             return parseaddr(self.unsubscribe_mailto)[1]
         return "unsubscribe@" + self.sender_address.rpartition("@")[2]
 
-    @property
+    @cached_property
     def envelope_sender(self) -> str:
         return parseaddr(self.bounce_address)[1] if self.bounce_address else self.sender_address
 

@@ -22,7 +22,10 @@ from syndicate.model import DeliveryKind, DeliveryState, IssueState
 from syndicate.store import UTCDateTime, deliveries, issues, utcnow, write_transaction
 
 LEASE = timedelta(minutes=10)  # a row in `sending` this long belongs to a dead sender
-BATCH = 20  # rows one worker claims at a time: small, so a crash strands few
+# Rows one worker claims at a time. A crash strands them only until the next send on this
+# machine (their process is gone) or the lease elsewhere; 20 cost a claim per 20 messages,
+# about 8% of a sender's own time, and 100 makes that under 2%.
+BATCH = 100
 
 
 @dataclass(frozen=True)

@@ -15,41 +15,74 @@ can send at most that one twice.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
 from contextlib import nullcontext
+from queue import SimpleQueue
 
 from sqlalchemy.engine import Connection
 
 from syndicate.delivery.run import Run
 
+_STOP = None  # what close() hands the thread instead of a message's values
+
 
 class Recorder:
-    """One worker's writer of sent messages: one thread, one connection, one in flight."""
+    """One worker's writer of sent messages: one thread, one connection, one in flight.
+
+    A bare thread and two queues rather than an executor: submitting to a
+    ThreadPoolExecutor (a Future, a work item, locks) cost more per message than the rest
+    of the hand-over.
+    """
 
     def __init__(self, run: Run, name: str) -> None:
         self.run = run
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-recorder")
         self.conn: Connection | None = None  # opened and used on the recorder's thread only
-        self.pending: Future[None] | None = None
+        self.jobs: SimpleQueue[dict[str, object] | None] = SimpleQueue()
+        self.results: SimpleQueue[BaseException | None] = SimpleQueue()
+        self.pending = False
+        self.thread = threading.Thread(target=self._serve, name=f"{name}-recorder", daemon=True)
+        self.thread.start()
 
     def record_sent(self, values: dict[str, object]) -> None:
         """Start recording one accepted message; the previous one must be settled."""
-        assert self.pending is None, "settle() the previous message first"
-        self.pending = self.thread.submit(self._write, values)
+        assert not self.pending, "settle() the previous message first"
+        self.pending = True
+        self.jobs.put(values)
 
     def settle(self) -> None:
         """Wait until the message handed over last is committed; raise what its write raised."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
+        if not self.pending:
+            return
+        self.pending = False
+        error = self.results.get()
+        if error is not None:
+            raise error
 
     def close(self) -> None:
         """Settle the last message, then let go of the thread and its connection."""
         try:
             self.settle()
         finally:
-            self.thread.submit(self._disconnect).result()
-            self.thread.shutdown()
+            self.jobs.put(_STOP)
+            error = self.results.get()  # how letting go of the connection went
+            self.thread.join()
+            if error is not None:
+                raise error
+
+    def _serve(self) -> None:
+        while (values := self.jobs.get()) is not _STOP:
+            try:
+                self._write(values)
+            except BaseException as e:  # handed to the worker, which raises it
+                self.results.put(e)
+            else:
+                self.results.put(None)
+        try:
+            self._disconnect()
+        except BaseException as e:
+            self.results.put(e)
+        else:
+            self.results.put(None)
 
     def _write(self, values: dict[str, object]) -> None:
         run = self.run

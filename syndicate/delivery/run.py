@@ -16,6 +16,7 @@ from syndicate.delivery.claims import claim_statements
 from syndicate.delivery.direct import Direct
 from syndicate.delivery.guards import DomainBackoff, FirstRecipients, RefusalStreak
 from syndicate.delivery.pacing import Budget, RateLimit
+from syndicate.delivery.turns import WriteTurns
 from syndicate.store import issues, newsletters, utcnow
 
 Progress = Callable[[int], None]
@@ -82,8 +83,10 @@ class Run:
         self.templates: dict[int, tuple[bytes, str | None]] = {}
         self.newsletter_ids: dict[int, int] = {}  # issue -> its newsletter, for the mailto
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
-        # the threads of one sender take turns here instead of spinning on the file lock.
-        self.sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # the threads and processes of a send take turns here instead (see turns.py).
+        self.sqlite_writes = (
+            WriteTurns(engine.url.database) if engine.dialect.name == "sqlite" else None
+        )
         self.direct = Direct(engine)
         self.claims = claim_statements(engine.dialect.name == "postgresql")
         self.streak = RefusalStreak(settings.refusal_limit)
@@ -131,6 +134,11 @@ class Run:
         self.template(issue_id)
         with self.lock:
             return self.newsletter_ids[issue_id]
+
+    def close(self) -> None:
+        """Let go of what the run holds beyond its workers (the write lock's file)."""
+        if self.sqlite_writes is not None:
+            self.sqlite_writes.close()
 
     def summary(self, due: int) -> SendSummary:
         """Return what the run did."""

@@ -63,7 +63,10 @@ def send_due(
     try:
         _run_workers(run, [Worker(run, t) for t in _open_transports(settings, wanted)])
     finally:
-        _settle_bounces(engine, run)
+        try:
+            _settle_bounces(engine, run)
+        finally:
+            run.close()
     _raise_failure(run)
     return run.summary(due)
 

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from syndicate.config import Settings, site_secret
 
@@ -37,9 +38,15 @@ class MembershipRef:
     newsletter_id: int
 
 
+@lru_cache(maxsize=16)
+def _key(purpose: bytes, secret: str) -> bytes:
+    """Return one purpose's HMAC key, derived once: the sender seals two tokens per message."""
+    return hashlib.sha256(b"syndicate." + purpose + b"\0" + secret.encode()).digest()
+
+
 def _mac(settings: Settings, purpose: bytes, payload: bytes, size: int) -> bytes:
-    key = hashlib.sha256(b"syndicate." + purpose + b"\0" + site_secret(settings).encode()).digest()
-    return hmac.new(key, payload, hashlib.sha256).digest()[:size]
+    key = _key(purpose, site_secret(settings))
+    return hmac.digest(key, payload, "sha256")[:size]
 
 
 def _encode(raw: bytes) -> str:
