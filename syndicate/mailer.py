@@ -174,8 +174,8 @@ class SMTPTransport:
         smtp = self._smtp
         assert smtp is not None
         try:
-            self._envelope(smtp, sender, recipient)
-            code, reply = self._content(smtp, message, ready)
+            self._envelope(smtp, sender, recipient, ready)
+            code, reply = self._content(smtp, message, None if self.pipelining else ready)
             if code != 250:
                 self._after_refusal(code)
                 raise Refused(code, _reply_text(reply), recipient, "DATA")
@@ -184,18 +184,23 @@ class SMTPTransport:
             raise ConnectionLost(f"lost the connection to the SMTP server {self.where}") from e
         return f"{code} {_reply_text(reply)}"
 
-    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> None:
+    def _envelope(
+        self, smtp: smtplib.SMTP, sender: str, recipient: str, ready: Ready | None
+    ) -> None:
         """Send MAIL, RCPT and DATA and read their replies; raise what a refusal means.
 
         smtplib cannot pipeline, so the commands are written with its send() and the
         replies read with its getreply(). When the server offers PIPELINING (RFC 2920;
         Postfix does), the three go in one write and the three replies are read after: one
         round trip instead of three, as bulk senders do. Acceptance is still only the
-        reply to the end of DATA, so nothing changes about what counts as sent.
+        reply to the end of DATA, so nothing changes about what counts as sent. `ready`
+        is called while the server reads the three (the caller's own work overlaps the
+        wait); without PIPELINING, once DATA is accepted.
         """
         commands = [f"MAIL FROM:{_path(sender)}\r\n", f"RCPT TO:{_path(recipient)}\r\n", "DATA\r\n"]
         if self.pipelining:
             smtp.send("".join(commands))
+            self._ready(smtp, ready)
         replies: list[tuple[int, bytes]] = []
         for command, wanted in zip(commands, _WANTED, strict=True):
             if not self.pipelining:
@@ -239,14 +244,19 @@ class SMTPTransport:
         message can no longer be withdrawn. Message and dot go in one write, as smtplib's
         data() does.
         """
-        if ready is not None:
-            try:
-                ready()
-            except BaseException:
-                self._drop(smtp)
-                raise
+        self._ready(smtp, ready)
         smtp.send(_data_bytes(message) + b".\r\n")
         return smtp.getreply()
+
+    def _ready(self, smtp: smtplib.SMTP, ready: Ready | None) -> None:
+        """Call `ready`; when it raises, withdraw the message by dropping the connection."""
+        if ready is None:
+            return
+        try:
+            ready()
+        except BaseException:
+            self._drop(smtp)
+            raise
 
     def _drop(self, smtp: smtplib.SMTP) -> None:
         """Close the connection without QUIT: mid-DATA a QUIT would be read as more text."""

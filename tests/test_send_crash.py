@@ -91,8 +91,8 @@ def test_two_senders_at_once_send_nothing_twice(
 def test_a_message_is_accepted_only_once_the_one_before_it_is_recorded(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Message N is recorded on the worker's recorder thread while N+1 is on the wire; the
-    # transport's `ready` (the last moment before the end of DATA) must wait for it.
+    # Message N is recorded while N+1's envelope is on the wire; the transport's `ready`
+    # (at the latest, the last moment before the end of DATA) must have committed it.
     import sqlalchemy as sa
     from delivery_helpers import settings_for
     from site_helpers import store

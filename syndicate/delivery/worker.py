@@ -38,7 +38,7 @@ class Worker:
         self.name = worker_name()
         self.lost_in_a_row = 0
         self.conn: Connection | None = None  # the worker's own, open while loop() runs
-        self.recorder = Recorder(run, self.name)  # writes message N while N+1 is sent
+        self.recorder = Recorder(run, self.dbapi)  # writes message N while N+1 is sent
         # Set when loop() is over. Waited on instead of Thread.join: a join interrupted by
         # Ctrl-C marks the thread finished while it still runs (CPython before 3.13).
         self.finished = threading.Event()
@@ -52,6 +52,7 @@ class Worker:
         """
         conn = self.conn
         assert conn is not None
+        self.recorder.settle()  # the last accepted message is recorded before anything else
         with self.run.sqlite_writes or nullcontext():
             conn.execution_options(sqlite_begin="IMMEDIATE")  # changes `conn` in place
             try:
@@ -105,7 +106,7 @@ class Worker:
                 try:
                     self.claim_and_send()
                 finally:
-                    self.recorder.close()  # the last message sent is recorded before the end
+                    self.recorder.settle()  # the last message sent is recorded before the end
         except SQLAlchemyError as e:
             self.run.fail(StoreError(f"database error: {e}"))
         except BaseException as e:  # handed to the main thread, which raises it
@@ -172,6 +173,8 @@ class Worker:
         if self.throttled(row, email):
             return
         message = self.build(row, email, name)
+        if run.rate.interval:
+            self.recorder.settle()  # not left waiting with the rate limit
         run.rate.wait(run.stop)
         if run.stop.is_set():
             self.release([row])
@@ -206,7 +209,7 @@ class Worker:
 
     def sent(self, row: Claimed, reply: str) -> None:
         """Hand an accepted message to the recorder: one commit, while the next one goes."""
-        self.recorder.settle()  # already done, unless the transport never asked (outbox)
+        self.recorder.settle()  # already done, unless the transport never asked
         self.recorder.record_sent(
             {
                 "delivery_id": row.id,
