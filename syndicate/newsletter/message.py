@@ -128,9 +128,20 @@ def fold_list_unsubscribe(url_part: str, mailto_part: str) -> str:
 
 def fill(content: str, recipient: Recipient, *, html: bool) -> str:
     """Put a recipient's values where the placeholders are, HTML-escaped for the HTML part."""
+    return fill_with(content, fillings(recipient, html=html))
+
+
+def fillings(recipient: Recipient, *, html: bool) -> tuple[str, str, str]:
+    """Return the unsubscribe URL, manage URL and address as `fill` puts them in a part."""
     url, address, manage = recipient.unsubscribe_url, recipient.address, recipient.manage_url
     if html:
         url, address, manage = str(escape(url)), str(escape(address)), str(escape(manage))
+    return url, manage, address
+
+
+def fill_with(content: str, values: tuple[str, str, str]) -> str:
+    """Put `fillings` where the placeholders are (the splice reuses them line by line)."""
+    url, manage, address = values
     return (
         content.replace(PLACEHOLDER_UNSUBSCRIBE_URL, url)
         .replace(PLACEHOLDER_MANAGE_URL, manage)

@@ -40,7 +40,8 @@ from functools import lru_cache
 from syndicate.newsletter.message import (
     POLICY,
     Recipient,
-    fill,
+    fill_with,
+    fillings,
     fold_list_unsubscribe,
     single_token,
     to_address,
@@ -198,6 +199,7 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
     if mailto is not None:
         mailto = f"<{single_token('unsubscribe mailto', mailto)}>"
     out: list[bytes] = []
+    values: dict[bool, tuple[str, str, str]] = {}  # escaped once per part, not once per line
     for segment in _plan(template):
         if isinstance(segment, bytes):
             out.append(segment)
@@ -216,6 +218,8 @@ def personalize(template: bytes, recipient: Recipient) -> bytes:
                 out.append(f"{segment.name}: {value}\r\n".encode("ascii"))
         else:
             # Spliced values are ASCII (checked above), so they read the same as latin-1.
-            filled = fill(segment.decoded, recipient, html=segment.html)
+            if segment.html not in values:
+                values[segment.html] = fillings(recipient, html=segment.html)
+            filled = fill_with(segment.decoded, values[segment.html])
             out.append(quoprimime.body_encode(filled + "\n", QP_LINE_LENGTH, "\r\n").encode())
     return b"".join(out)
