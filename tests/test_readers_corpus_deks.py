@@ -1,0 +1,85 @@
+"""Standfirsts and layout boxes as the corpus of real pages showed them, on pages of our own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from syndicate.config import Settings
+from syndicate.model import Article, Paragraph
+from syndicate.readers import read_article
+
+BODY = " ".join(["The lighthouse keeper's cottage opens to visitors on Saturday mornings."] * 3)
+MORE = " ".join(["Guided walks start at the car park and last about an hour and a half."] * 3)
+
+
+def read_page(tmp_path: Path, conf: Settings, html: str) -> Article:
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
+    return read_article(path, conf)
+
+
+def page(head: str, story: str, after: str = "") -> str:
+    return (
+        '<!doctype html><html><head><link rel="canonical" href="https://www.cape.example/a/2">'
+        f'<meta property="og:site_name" content="Cape Courier">{head}</head><body><article>'
+        f"<h1>Lighthouse cottage opens</h1>{story}<p>{BODY}</p><p>{MORE}</p>{after}"
+        "</article></body></html>"
+    )
+
+
+def test_a_lead_paragraph_is_the_standfirst(tmp_path: Path, conf: Settings) -> None:
+    head = '<meta name="description" content="Cape Courier: news from the cape">'
+    story = '<p class="article-lead">The cottage has been closed to the public for forty years.</p>'
+    article = read_page(tmp_path, conf, page(head, story))
+    assert article.dek == "The cottage has been closed to the public for forty years."
+    assert article.dek not in [b.text for b in article.blocks if isinstance(b, Paragraph)]
+
+
+def test_a_standfirst_in_several_paragraphs_is_read_whole(tmp_path: Path, conf: Settings) -> None:
+    story = (
+        '<p class="story__lead">The cottage opens on Saturday.</p>'
+        '<p class="story__lead">It has been closed for forty years.</p>'
+    )
+    article = read_page(tmp_path, conf, page("", story))
+    assert article.dek == "The cottage opens on Saturday. It has been closed for forty years."
+
+
+def test_a_label_or_a_related_teaser_is_not_the_standfirst(tmp_path: Path, conf: Settings) -> None:
+    head = '<meta name="description" content="The keeper\'s cottage opens its doors to visitors.">'
+    story = '<div class="summary">The essentials in brief:</div>'
+    related = (
+        '<footer><a href="/b/3"><p class="teaser-text">Another story about the harbour wall '
+        "and its repairs this winter.</p></a></footer>"
+    )
+    article = read_page(tmp_path, conf, page(head, story, related))
+    assert article.dek == "The keeper's cottage opens its doors to visitors."
+
+
+def test_a_description_is_cleaned_and_completed(tmp_path: Path, conf: Settings) -> None:
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "description": "Walks &amp; talks at the cottage start this week, with a guide "
+        "who grew up there.",
+    }
+    head = (
+        '<meta property="og:description" content="Walks &amp;amp; talks at the cottage start '
+        'this week, with a...">'
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    )
+    article = read_page(tmp_path, conf, page(head, ""))
+    assert (
+        article.dek
+        == "Walks & talks at the cottage start this week, with a guide who grew up there."
+    )
+    head = (
+        '<meta name="description" content="Walks at the cottage start this week. | Cape Courier">'
+    )
+    assert read_page(tmp_path, conf, page(head, "")).dek == "Walks at the cottage start this week."
+
+
+def test_a_layout_named_after_its_sidebar_keeps_the_story(tmp_path: Path, conf: Settings) -> None:
+    story = f'<div class="sidebar-grid__content article__content"><p>{MORE} First.</p></div>'
+    article = read_page(tmp_path, conf, page("", story))
+    assert f"{MORE} First." in [b.text for b in article.blocks if isinstance(b, Paragraph)]
