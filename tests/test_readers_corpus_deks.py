@@ -1,4 +1,7 @@
-"""Standfirsts and layout boxes as the corpus of real pages showed them, on pages of our own."""
+"""Standfirsts, lead pictures and layout boxes as the corpus of real pages showed them.
+
+Each pattern on a page of our own writing.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ import json
 from pathlib import Path
 
 from syndicate.config import Settings
-from syndicate.model import Article, Paragraph
+from syndicate.model import Article, Figure, Paragraph
 from syndicate.readers import read_article
+from syndicate.readers.html_images import is_furniture, same_picture
 
 BODY = " ".join(["The lighthouse keeper's cottage opens to visitors on Saturday mornings."] * 3)
 MORE = " ".join(["Guided walks start at the car park and last about an hour and a half."] * 3)
@@ -83,3 +87,44 @@ def test_a_layout_named_after_its_sidebar_keeps_the_story(tmp_path: Path, conf: 
     story = f'<div class="sidebar-grid__content article__content"><p>{MORE} First.</p></div>'
     article = read_page(tmp_path, conf, page("", story))
     assert f"{MORE} First." in [b.text for b in article.blocks if isinstance(b, Paragraph)]
+
+
+def test_the_declared_picture_leads_past_a_portrait(tmp_path: Path, conf: Settings) -> None:
+    head = '<meta property="og:image" content="https://img.cape.example/640x360/cottage-4471.jpg">'
+    story = (
+        '<div class="byline"><figure><img src="https://img.cape.example/square_140/ann-8812.jpg">'
+        '</figure>By Ann Lee</div><figure><img src="https://img.cape.example/1280x720/cottage-4471.jpg">'
+        "<figcaption>The cottage from the cliff path.</figcaption></figure>"
+    )
+    article = read_page(tmp_path, conf, page(head, story))
+    assert article.lead is not None
+    assert article.lead.src == "https://img.cape.example/1280x720/cottage-4471.jpg"
+    assert article.lead.caption == "The cottage from the cliff path."
+    assert not [b for b in article.blocks if isinstance(b, Figure)]  # no portrait either
+
+
+def test_a_card_the_story_never_shows_does_not_lead(tmp_path: Path, conf: Settings) -> None:
+    head = '<meta property="og:image" content="https://img.cape.example/cards/promo-1200.jpg">'
+    story = (
+        '<figure><img src="https://img.cape.example/2024/lamp-room-5520.jpg">'
+        "<figcaption>The lamp room.</figcaption></figure>"
+    )
+    article = read_page(tmp_path, conf, page(head, story))
+    assert article.lead is not None
+    assert article.lead.src == "https://img.cape.example/2024/lamp-room-5520.jpg"
+
+
+def test_renditions_of_one_picture_are_the_same_picture() -> None:
+    assert same_picture(
+        "https://img.cape.example/pics/ab12cd/SIXTEEN_NINE_384/Lamp%20room%20at%20dusk",
+        "https://img.cape.example/pics/ab12cd/BASE_WIDTH/Lamp%20room%20at%20dusk",
+    )
+    assert same_picture(
+        "https://img.cape.example/ogp/KT20250113003419_comm.jpg",
+        "https://www.cape.example/img/comm_L/KT20250113003419.jpg",
+    )
+    assert not same_picture(
+        "https://img.cape.example/derivatives/16x9_780/cottage.jpg",
+        "https://img.cape.example/derivatives/16x9_780/portrait.jpg",
+    )
+    assert is_furniture("https://profile-image.cape.example/0205391")

@@ -26,7 +26,7 @@ from syndicate.readers.frontmatter import Metadata
 from syndicate.readers.html_body import body_blocks, is_byline
 from syndicate.readers.html_fields import Page, lead_image, visible_parts
 from syndicate.readers.html_figures import article_root, classes, page_figures
-from syndicate.readers.html_images import absolute
+from syndicate.readers.html_images import absolute, same_picture
 from syndicate.readers.html_meta import (
     canonical_url,
     first,
@@ -226,12 +226,24 @@ def _keep(block: Block, title: str, dek: str | None, authors: tuple[str, ...]) -
 
 
 def _lead(page: Page, blocks: list[Block]) -> Figure | None:
-    """The page's lead image when no figure comes before the first paragraph."""
-    at = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)), len(blocks))
-    if any(isinstance(b, Figure) for b in blocks[:at]):
-        return None
+    """The picture the page declares as its own (JSON-LD, `og:image`), as the figure showing it.
+
+    A figure before the first paragraph that shows the declared picture leads, with its
+    caption (it leaves `blocks`); when none does, the declared picture leads and the
+    figures stay where they stand (an author's portrait or a teaser's thumbnail may come
+    first on the page). A page that declares nothing is led by its first figure.
+    """
     src, alt = lead_image(page)
-    return Figure(caption=alt or "", src=src, alt=alt) if src else None
+    if not src:
+        return None
+    at = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)), len(blocks))
+    for index, block in enumerate(blocks[:at]):
+        if isinstance(block, Figure) and same_picture(block.src, src):
+            return blocks.pop(index)
+    shown = any(isinstance(b, Figure) and same_picture(b.src, src) for b in blocks)
+    if not shown and any(isinstance(b, Figure) for b in blocks[:at]):
+        return None  # a social card the story never shows: its opening figure leads
+    return Figure(caption=alt or "", src=src, alt=alt)
 
 
 def read(source: Source, data: bytes, *, charset: str | None = None) -> Article:
