@@ -239,7 +239,8 @@ def _lead(page: Page, blocks: list[Block]) -> Figure | None:
     at = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)), len(blocks))
     for index, block in enumerate(blocks[:at]):
         if isinstance(block, Figure) and same_picture(block.src, src):
-            return blocks.pop(index)
+            del blocks[index]
+            return block
     shown = any(isinstance(b, Figure) and same_picture(b.src, src) for b in blocks)
     if not shown and any(isinstance(b, Figure) for b in blocks[:at]):
         return None  # a social card the story never shows: its opening figure leads
