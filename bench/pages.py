@@ -2,7 +2,8 @@
 
 Each page `NAME.html` in the corpus folders has `NAME.json` beside it with what a careful
 reader recovers: title, dek, authors, date, lead image URL, body paragraphs, and
-boilerplate snippets that must stay out. Prints each figure for syndicate and for
+boilerplate snippets that must stay out. Titles and deks compare as a reader sees them
+(a no-break space counts as a space, a run of white space as one). Prints each figure for syndicate and for
 trafilatura (`bare_extraction` with metadata), and pages per second.
 
 bench/pages/ holds pages of the project's own writing; other folders given on the
@@ -131,6 +132,9 @@ def matches(guess: Guess, truth: dict[str, Any], key: str) -> bool | None:
         return bool(ours) and ours[:10] == truth["date"][:10]
     if key == "lead" and isinstance(real, list):
         return any(same_image(ours, url) for url in real)
+    if key in ("title", "dek"):
+        # Text as a reader sees it: a no-break space is a space, runs of spaces one space.
+        return " ".join(ours.split()) == " ".join(real.split())
     return bool(ours == real)
 
 
