@@ -1,4 +1,4 @@
-"""Standfirsts, lead pictures and layout boxes as the corpus of real pages showed them.
+"""Standfirsts, lead pictures, bylines and layout boxes as the corpus of real pages showed them.
 
 Each pattern on a page of our own writing.
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 from syndicate.config import Settings
 from syndicate.model import Article, Figure, Paragraph
 from syndicate.readers import read_article
+from syndicate.readers.html_fields import byline_names
 from syndicate.readers.html_images import is_furniture, same_picture
 
 BODY = " ".join(["The lighthouse keeper's cottage opens to visitors on Saturday mornings."] * 3)
@@ -128,3 +129,32 @@ def test_renditions_of_one_picture_are_the_same_picture() -> None:
         "https://img.cape.example/derivatives/16x9_780/portrait.jpg",
     )
     assert is_furniture("https://profile-image.cape.example/0205391")
+
+
+def test_bylines_split_on_the_nordic_and_dutch_and() -> None:
+    assert byline_names("Trine Holm og Aka Berthelsen", ()) == ("Trine Holm", "Aka Berthelsen")
+    assert byline_names("Sara Lind och Per Ek", ()) == ("Sara Lind", "Per Ek")
+    assert byline_names("Joost Smit en Ans Bos", ()) == ("Joost Smit", "Ans Bos")
+    assert byline_names("John E. Smith", ()) == ("John E. Smith",)
+
+
+def test_a_deck_or_a_second_headline_is_the_standfirst(tmp_path: Path, conf: Settings) -> None:
+    head = '<meta name="description" content="Everything about the cape, every day.">'
+    story = '<h2 class="deck">Forty years on, the keeper\'s family returns</h2>'
+    assert read_page(tmp_path, conf, page(head, story)).dek == (
+        "Forty years on, the keeper's family returns"
+    )
+    story = "<h2>Forty years on, the keeper's family returns to the cape</h2>"
+    assert read_page(tmp_path, conf, page(head, story)).dek == (
+        "Forty years on, the keeper's family returns to the cape"
+    )
+
+
+def test_a_cut_description_is_completed_from_the_story(tmp_path: Path, conf: Settings) -> None:
+    head = '<meta name="description" content="The cottage opens on Saturday, and walks start...">'
+    story = (
+        '<div class="top"><h3 class="red">The cottage opens on Saturday, and walks start at the '
+        "car park at ten</h3></div>"
+    )
+    article = read_page(tmp_path, conf, page(head, story))
+    assert article.dek == "The cottage opens on Saturday, and walks start at the car park at ten"

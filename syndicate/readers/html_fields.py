@@ -21,7 +21,7 @@ from syndicate.readers.html_meta import first, linked_images, linked_keywords, l
 from syndicate.readers.normalize import clean_line
 
 _DEK_CLASS = re.compile(
-    r"(?:^|[\s_-])(?:dek|standfirst|sub-?title|sub-?head(?:line|er)?|summary|lede|excerpt"
+    r"(?:^|[\s_-])(?:dec?k|standfirst|sub-?tit(?:le)?|sub-?head(?:line|er)?|summary|lede|excerpt"
     r"|strapline|intro|teaser-?text|article-?description|chapo|chapeau|vorspann|entradilla"
     r"|lead(?![-_]*(?:image|img|media|photo|picture|figure|video|art)))(?:$|[\s_-])",
     re.IGNORECASE,
@@ -52,7 +52,7 @@ _BYLINE_END = re.compile(
 )
 # An author's initials after the name, as some papers sign: "Anna Muster (amu)".
 _INITIALS = re.compile(r"\s*\((?:[^\W\d_]{2,5})\.?\)$")
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b)\s*", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\b(?:and|und|et|y|og|och|en|и)\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,9 @@ def visible_parts(root: lxml.html.HtmlElement) -> tuple[str | None, str | None, 
         if byline is None and _BYLINE_CLASS.search(marks):
             text = clean_line(element.text_content())
             byline = text if 1 <= len(text.split()) <= 16 else None
+    following = h1.getnext() if h1 is not None else None
+    if dek is None and following is not None and following.tag == "h2":
+        dek = _standfirst(following, root)  # a second headline right under the first
     return headline or None, dek, byline
 
 
@@ -176,13 +179,21 @@ def _description(value: str, sites: tuple[str, ...]) -> str:
     return value.rstrip(_TITLE_SEPARATORS)
 
 
-def _complete(text: str, others: list[str]) -> str:
-    """A description cut short ("...") completed from a longer one that begins the same way."""
+def _complete(text: str, others: list[str], root: lxml.html.HtmlElement) -> str:
+    """A description cut short ("...") completed from a longer one that begins the same way.
+
+    The longer one is another description of the page, else the story's element that
+    shows it whole.
+    """
     if not text.endswith(("...", "…")):
         return text
     start = text.rstrip(".…").rstrip()
     longer = [o for o in others if len(o) > len(text) and o.startswith(start)]
-    return max(longer, key=len, default=text)
+    if not longer:
+        shown = (clean_line(e.text_content()) for e in root.iter("p", "h2", "h3", "div"))
+        longer = [t for t in shown if len(t) > len(text) and t.startswith(start)]
+        return min(longer, key=len, default=text)
+    return max(longer, key=len)
 
 
 def dek(page: Page, document: lxml.etree._Element) -> str | None:
@@ -196,8 +207,8 @@ def dek(page: Page, document: lxml.etree._Element) -> str | None:
     ]
     described = [d for value in found if (d := _description(value, sites))]
     if page.dek_element:
-        return _complete(page.dek_element, described)
-    return _complete(described[0], described) if described else None
+        return _complete(page.dek_element, described, page.root)
+    return _complete(described[0], described, page.root) if described else None
 
 
 def byline_names(text: str, organisations: tuple[str, ...]) -> tuple[str, ...]:
