@@ -2,7 +2,8 @@
 
 Each page `NAME.html` in the corpus folders has `NAME.json` beside it with what a careful
 reader recovers: title, dek, authors, date, lead image URL, body paragraphs, and
-boilerplate snippets that must stay out. Prints each figure for syndicate and for
+boilerplate snippets that must stay out. Titles and deks compare as a reader sees them
+(a no-break space counts as a space, a run of white space as one). Prints each figure for syndicate and for
 trafilatura (`bare_extraction` with metadata), and pages per second.
 
 bench/pages/ holds pages of the project's own writing; other folders given on the
@@ -10,7 +11,10 @@ command line (pages fetched from elsewhere, kept out of the repository, such as 
 folder bench/pages_corpus.py writes) are scored too. An answer given as null is not scored
 (the page's source did not check it); a lead given as a list accepts any of its URLs.
 
-Usage: python bench/pages.py [FOLDER ...]
+With -v, each page where syndicate misses a field prints the field, the answer and both
+guesses, and the page's body F1 for both where syndicate's is under 0.9 and trafilatura's.
+
+Usage: python bench/pages.py [-v] [FOLDER ...]
 """
 
 from __future__ import annotations
@@ -128,6 +132,9 @@ def matches(guess: Guess, truth: dict[str, Any], key: str) -> bool | None:
         return bool(ours) and ours[:10] == truth["date"][:10]
     if key == "lead" and isinstance(real, list):
         return any(same_image(ours, url) for url in real)
+    if key in ("title", "dek"):
+        # Text as a reader sees it: a no-break space is a space, runs of spaces one space.
+        return " ".join(ours.split()) == " ".join(real.split())
     return bool(ours == real)
 
 
@@ -156,7 +163,31 @@ def score(guesses: list[tuple[Guess, dict[str, Any]]], seconds: float) -> dict[s
     }
 
 
-def main(folders: list[Path]) -> None:
+def show_misses(
+    pages: list[Path], truths: list[dict[str, Any]], guesses: dict[str, list[Guess]]
+) -> None:
+    """Print, page by page, each field syndicate got wrong, with the answer and both guesses."""
+    ours, theirs = guesses["syndicate"], guesses["trafilatura"]
+    for page, truth, mine, other in zip(pages, truths, ours, theirs, strict=True):
+        lines = []
+        for key in ("title", "dek", "authors", "date", "lead"):
+            hit = matches(mine, truth, key)
+            if hit is None or hit:
+                continue
+            lines.append(f"  {key}: want {truth[key]!r}")
+            lines.append(f"       syndicate   {getattr(mine, key)!r}")
+            lines.append(f"       trafilatura {getattr(other, key)!r}")
+        body = chr(10).join(truth["body"])
+        mine_f1, their_f1 = f1(mine.body, body), f1(other.body, body)
+        if mine_f1 < min(0.9, their_f1):
+            lines.append(f"  body F1 syndicate {mine_f1:.3f} trafilatura {their_f1:.3f}")
+        kept = [s for s in truth["boilerplate"] if s in f"{mine.body}{chr(10)}{mine.captions}"]
+        lines += [f"  boilerplate kept: {s!r}" for s in kept]
+        if lines:
+            print(page.name, *lines, sep=chr(10))
+
+
+def main(folders: list[Path], verbose: bool = False) -> None:
     from syndicate.config import load_settings
 
     pages = [p for folder in folders for p in sorted(folder.glob("*.html"))]
@@ -168,6 +199,7 @@ def main(folders: list[Path]) -> None:
     import trafilatura  # noqa: F401 - imported before timing, for both
 
     results = {}
+    all_guesses: dict[str, list[Guess]] = {}
     readers = (
         ("syndicate", lambda p: syndicate_guess(p, settings)),
         ("trafilatura", trafilatura_guess),
@@ -176,8 +208,10 @@ def main(folders: list[Path]) -> None:
         guess(pages[0])  # warm up: caches and lazy imports are not what is measured
     for name, guess in readers:
         start = time.perf_counter()
-        guesses = [guess(p) for p in pages]
+        guesses = all_guesses[name] = [guess(p) for p in pages]
         results[name] = score(list(zip(guesses, truths, strict=True)), time.perf_counter() - start)
+    if verbose:
+        show_misses(pages, truths, all_guesses)
     print(f"{len(pages)} pages")
     print(f"{'':<22}{'syndicate':>12}{'trafilatura':>14}")
     for key in results["syndicate"]:
@@ -187,4 +221,5 @@ def main(folders: list[Path]) -> None:
 
 
 if __name__ == "__main__":
-    main([HERE / "pages", *(Path(a) for a in sys.argv[1:])])
+    args = [a for a in sys.argv[1:] if a != "-v"]
+    main([HERE / "pages", *(Path(a) for a in args)], verbose="-v" in sys.argv[1:])

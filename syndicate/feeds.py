@@ -128,16 +128,20 @@ def media_type(name: str) -> str | None:
 
 
 def render_feed_files(
-    conn: Connection, settings: Settings, tag_slugs: Collection[str] | None = None
+    conn: Connection,
+    settings: Settings,
+    tag_slugs: Collection[str] | None = None,
+    changed: Collection[int] | None = None,
 ) -> dict[Path, bytes]:
     """Render the main feed and the tag feeds (all, or those in `tag_slugs`) as {path: bytes}.
 
-    A publish passes the slugs of the tags it changed: the other tag feeds cannot have
-    changed, and an archive of years has thousands of them.
+    A publish passes the slugs of the tags it changed and the articles it `changed`: the
+    other tag feeds and archive pages cannot have changed, and an archive of years has
+    thousands of them. Without both, every archive page is written again.
     """
     limit = settings.feed_entries
     main = make_feed(settings, list_articles(conn, limit=limit), folder="", title=settings.title)
-    current, pages = history_feeds(conn, settings, everything=tag_slugs is None)
+    current, pages = history_feeds(conn, settings, None if tag_slugs is None else changed)
     files: dict[Path, bytes] = {}
     for fmt in FORMATS:
         feed = current if fmt.history else main

@@ -105,9 +105,18 @@ class FeedChange:
     queued: dict[int, int] = field(default_factory=dict)  # issue id: deliveries added
 
 
-# What a store change returns: its outcome, and the slugs of the tags whose feeds it
-# changed (None: every tag feed, as `syndicate feeds` rebuilds them).
-Change = Callable[[Connection], tuple[T, set[str] | None]]
+@dataclass(frozen=True)
+class Touched:
+    """What a store change touched: the slugs of the tags whose feeds it changed, and the
+    articles (by number) it stored or took out, whose archive pages may have changed."""
+
+    tag_slugs: set[str]
+    articles: set[int]
+
+
+# What a store change returns: its outcome, and what it touched (None: every feed file,
+# as `syndicate feeds` rebuilds them).
+Change = Callable[[Connection], tuple[T, Touched | None]]
 
 
 def _change_feeds(
@@ -132,10 +141,12 @@ def _change_feeds(
             mark_unfinished(settings)
             with atomic_files() as batch:
                 with write_transaction(engine) as conn:
-                    outcome, tag_slugs = change(conn)
+                    outcome, touched = change(conn)
                     if repair:
-                        tag_slugs = None  # every feed file, from the store
-                    files = render_feed_files(conn, settings, tag_slugs)
+                        touched = None  # every feed file, from the store
+                    tag_slugs = None if touched is None else touched.tag_slugs
+                    changed = None if touched is None else touched.articles
+                    files = render_feed_files(conn, settings, tag_slugs, changed)
                     written = tuple(p for p, data in files.items() if batch.stage(p, data))
                 # The store has committed: the staged files now go into place together.
                 committed = True
@@ -251,9 +262,10 @@ def publish_batch(
     `now` is the moment of the publish (default: the clock), which a test may fix.
     """
 
-    def store(conn: Connection) -> tuple[Published, set[str]]:
-        touched: set[str] = set()
-        return _store_batch(conn, settings, articles, options, touched, now), touched
+    def store(conn: Connection) -> tuple[Published, Touched]:
+        tag_slugs: set[str] = set()
+        published = _store_batch(conn, settings, articles, options, tag_slugs, now)
+        return published, Touched(tag_slugs, {result.article_pk for result in published.results})
 
     published, change = _change_feeds(engine, settings, store, dry_run=options.dry_run)
     results = tuple(_with_queued(result, change.queued) for result in published.results)
@@ -342,10 +354,10 @@ def cancel_issues(conn: Connection, article_pk: int) -> None:
 def unpublish(settings: Settings, ref: str) -> StoredArticle:
     """Take the article `ref` (number, feed id or slug) out of the feeds."""
 
-    def take_out(conn: Connection) -> tuple[StoredArticle, set[str]]:
+    def take_out(conn: Connection) -> tuple[StoredArticle, Touched]:
         stored = unpublish_article(conn, ref)
         cancel_issues(conn, stored.pk)
-        return stored, {slug_for(conn, tag) for tag in stored.article.tags}
+        return stored, Touched({slug_for(conn, tag) for tag in stored.article.tags}, {stored.pk})
 
     engine = open_store(settings)
     try:

@@ -167,3 +167,33 @@ def test_a_small_feed_is_complete_and_a_rebuild_cuts_pages_anew(site: Path) -> N
     rebuild_feeds(settings)  # back to 20: the pages go away again
     assert list((settings.feeds_path / "archive").glob("*.xml")) == []
     assert len(ids(settings.feeds_path / "atom.xml")) == 7
+
+
+def test_editing_an_archived_article_rewrites_its_page_only(site: Path) -> None:
+    settings = load_settings(site, feed_entries=3)
+    publish(settings, *(make_article(n) for n in range(1, 13)))  # pages 1-3, current 10-12
+    before = snapshot(settings.feeds_path)
+    publish(
+        settings,
+        make_article(
+            8, body="The council met on Tuesday to discuss the new cycle lanes, with a new map."
+        ),
+    )
+    after = snapshot(settings.feeds_path)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"archive/3.xml", "archive/rss/3.xml"}
+    page = (settings.feeds_path / "archive" / "3.xml").read_text(encoding="utf-8")
+    assert "with a new map" in page
+
+
+def test_a_publish_after_the_page_size_changed_cuts_every_page_anew(site: Path) -> None:
+    publish(load_settings(site, feed_entries=3), *(make_article(n) for n in range(1, 13)))
+    smaller = load_settings(site, feed_entries=2)
+    publish(smaller, make_article(13))  # a plain publish, not `syndicate feeds`
+    feeds = smaller.feeds_path
+    pages = sorted(int(p.stem) for p in (feeds / "archive").glob("*.xml"))
+    assert pages == [1, 2, 3, 4, 5]  # 13 places: five pages of 2, and 3 in the current feed
+    every = ids(feeds / "atom.xml")
+    for number in pages:
+        every += ids(feeds / "archive" / f"{number}.xml")
+    assert len(every) == len(set(every)) == 13

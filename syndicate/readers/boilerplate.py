@@ -28,6 +28,11 @@ _BOX_CLASS = re.compile(
     r"|kicker|eyebrow|overline|rubrique|dachzeile|antetitulo)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# Class words that name the story's own text: a layout's "sidebar-grid__content" holding
+# "article__content" is the story, whatever its grid is called.
+_STORY_CLASS = re.compile(
+    r"(?:article|story|post|entry)[-_]*(?:body|content|text)|__content\b", re.IGNORECASE
+)
 _BOX_TAGS = ("aside", "div", "section", "ul", "ol", "nav", "form", "figure", "p")
 _BOX_WORDS = 150  # a box longer than this may well be the story itself
 
@@ -69,12 +74,12 @@ def _holds(element: lxml.html.HtmlElement, keep: list[lxml.html.HtmlElement]) ->
 
 def drop_boxes(tree: lxml.html.HtmlElement, keep: list[lxml.html.HtmlElement]) -> None:
     """Remove short boxes whose class or id names them as furniture (never the story's own)."""
-    boxes = [
-        el
-        for el in tree.iter(*_BOX_TAGS)
-        if _BOX_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}")
-        and len(el.text_content().split()) <= _BOX_WORDS
-    ]
+    boxes = []
+    for el in tree.iter(*_BOX_TAGS):
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        furniture = _BOX_CLASS.search(marks) and not _STORY_CLASS.search(marks)
+        if furniture and len(el.text_content().split()) <= _BOX_WORDS:
+            boxes.append(el)
     for box in boxes:
         if box.getparent() is None or _holds(box, keep):
             continue

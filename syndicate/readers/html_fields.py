@@ -7,6 +7,7 @@ sidebars and teasers say is never taken: their boxes are gone before this runs.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,15 @@ from syndicate.readers.html_meta import first, linked_images, linked_keywords, l
 from syndicate.readers.normalize import clean_line
 
 _DEK_CLASS = re.compile(
-    r"(?:^|[\s_-])(?:dek|standfirst|sub-?title|subhead(?:line)?|summary|lede|excerpt|strapline"
-    r"|intro|teaser-?text|article-?description|chapo|chapeau|vorspann|entradilla)(?:$|[\s_-])",
+    r"(?:^|[\s_-])(?:dec?k|standfirst|sub-?tit(?:le)?|sub-?head(?:line|er)?|summary|lede|excerpt"
+    r"|strapline|intro|teaser-?text|article-?description|chapo|chapeau|vorspann|entradilla"
+    r"|lead(?![-_]*(?:image|img|media|photo|picture|figure|video|art)))(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# Where a standfirst never is: another story's teaser link, a list, the page's furniture.
+_NOT_DEK_ANCESTORS = {"a", "li", "footer", "aside", "nav", "figure"}
+_DESCRIPTIONS = ("og:description", "description", "twitter:description")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _BYLINE_CLASS = re.compile(r"byline|author|autor|auteur|firma", re.IGNORECASE)
 # Full-width forms too, as Japanese and Chinese titles write them ("見出し：新聞社").
 _TITLE_SEPARATORS = " |-–—:·•»/：｜\u3000"
@@ -46,7 +52,7 @@ _BYLINE_END = re.compile(
 )
 # An author's initials after the name, as some papers sign: "Anna Muster (amu)".
 _INITIALS = re.compile(r"\s*\((?:[^\W\d_]{2,5})\.?\)$")
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bи\b)\s*", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\b(?:and|und|et|y|og|och|en|и)\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -83,12 +89,35 @@ def visible_parts(root: lxml.html.HtmlElement) -> tuple[str | None, str | None, 
         marks = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('rel') or ''}"
         wants_dek = dek is None and after_h1 and element.tag in {"p", "div", "h2", "span"}
         if wants_dek and _DEK_CLASS.search(marks):
-            text = clean_line(element.text_content())
-            dek = text if 4 <= len(text.split()) <= 60 else None
+            dek = _standfirst(element, root)
         if byline is None and _BYLINE_CLASS.search(marks):
             text = clean_line(element.text_content())
             byline = text if 1 <= len(text.split()) <= 16 else None
+    following = h1.getnext() if h1 is not None else None
+    if dek is None and following is not None and following.tag == "h2":
+        dek = _standfirst(following, root)  # a second headline right under the first
     return headline or None, dek, byline
+
+
+def _standfirst(element: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> str | None:
+    """The text of an element marked as a standfirst, unless it is a label or another story's."""
+    parts = [element.text_content()]
+    for sibling in element.itersiblings():
+        # A standfirst of several sentences may be several paragraphs of the same kind.
+        if sibling.tag != element.tag or sibling.get("class") != element.get("class"):
+            break
+        parts.append(sibling.text_content())
+    text = clean_line(" ".join(parts))
+    if not 4 <= len(text.split()) <= 60 or text.endswith(":"):
+        return None  # "The essentials:" introduces a list; it says nothing of the story
+    if next(element.iter("img"), None) is not None:
+        return None
+    for ancestor in element.iterancestors():
+        if ancestor is root:
+            break
+        if ancestor.tag in _NOT_DEK_ANCESTORS:
+            return None
+    return text
 
 
 def _strip_tail(raw: str, clean: str) -> str | None:
@@ -137,17 +166,49 @@ def site_names(page: Page) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n))
 
 
+def _description(value: str, sites: tuple[str, ...]) -> str:
+    """A description as the page meant it: entities decoded once more, no site-name tail."""
+    if _ENTITY.search(value):
+        value = html.unescape(value)  # escaped twice by the page's template ("CD&amp;amp;V")
+    value = clean_line(value)
+    for site in sites:
+        if value.casefold().endswith(site.casefold()):
+            rest = value[: len(value) - len(site)]
+            if _SEPARATOR_BEFORE.search(rest):
+                value = rest
+    return value.rstrip(_TITLE_SEPARATORS)
+
+
+def _complete(text: str, others: list[str], root: lxml.html.HtmlElement) -> str:
+    """A description cut short ("...") completed from a longer one that begins the same way.
+
+    The longer one is another description of the page, else the story's element that
+    shows it whole.
+    """
+    if not text.endswith(("...", "…")):
+        return text
+    start = text.rstrip(".…").rstrip()
+    longer = [o for o in others if len(o) > len(text) and o.startswith(start)]
+    if not longer:
+        shown = (clean_line(e.text_content()) for e in root.iter("p", "h2", "h3", "div"))
+        longer = [t for t in shown if len(t) > len(text) and t.startswith(start)]
+        return min(longer, key=len, default=text)
+    return max(longer, key=len)
+
+
 def dek(page: Page, document: lxml.etree._Element) -> str | None:
     """The standfirst: the element after the headline, else the page's description."""
-    described = first(page.meta, "og:description", "description", "twitter:description")
+    sites = site_names(page)
     linked = page.linked.get("description")
-    return (
-        page.dek_element
-        or described
-        or (clean_line(linked) if isinstance(linked, str) else None)
-        or clean_line(document.get("description") or "")
-        or None
-    )
+    found = [
+        *(page.meta.get(key, [""])[0] for key in _DESCRIPTIONS),
+        linked if isinstance(linked, str) else "",
+        document.get("description") or "",
+    ]
+    described = [d for value in found if (d := _description(value, sites))]
+    if page.dek_element:
+        return _complete(page.dek_element, described, page.root)
+    return _complete(described[0], described, page.root) if described else None
 
 
 def byline_names(text: str, organisations: tuple[str, ...]) -> tuple[str, ...]:

@@ -13,7 +13,8 @@ from syndicate.readers.html_images import image_of
 from syndicate.readers.normalize import clean_line
 
 _CREDIT_CLASS = re.compile(r"credit|copyright|photographer|byline|source|attribution", re.I)
-_OUTSIDE_STORY = {"aside", "nav", "footer"}
+_OUTSIDE_STORY = {"aside", "nav", "footer", "byline"}
+_BYLINE_BOX = re.compile(r"byline|author", re.IGNORECASE)
 _HIDDEN_CLASS = re.compile(
     r"visually-?hidden|sr-only|screen-?reader|a11y|offscreen|toggle|expand|enlarge", re.I
 )
@@ -101,12 +102,17 @@ def _texts(figcaption: lxml.html.HtmlElement | None, caption: str, credit: str |
 
 
 def _inside_story(element: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> set[str]:
-    """Return the tags between an element and the story's root."""
+    """Return the tags between an element and the story's root ("byline" for an author box)."""
     ancestors = set()
+    marks = [classes(element)] if element.tag == "figure" else []
     for ancestor in element.iterancestors():
         if ancestor is root:
             break
         ancestors.add(ancestor.tag)
+        if marks:
+            marks.append(classes(ancestor))
+    if any(_BYLINE_BOX.search(mark) for mark in marks):
+        ancestors.add("byline")  # a journalist's portrait
     return ancestors
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import lxml.html
 
@@ -24,9 +24,16 @@ _SPACER = re.compile(
     r"[\w-]*|(?:placeholders?|spacers?)/[\w.-]+)\.(?:gif|png|svg|jpe?g|webp)(?:$|\?)",
     re.IGNORECASE,
 )
-# Not the article's own picture: site furniture.
+# Not the article's own picture: site furniture, a journalist's portrait.
 _FURNITURE = re.compile(
-    r"logo|avatar|icon|favicon|sprite|badge|placeholder|default[-_]?image", re.I
+    r"logo|avatar|icon|favicon|sprite|badge|placeholder|default[-_]?image|profile[-_]?(?:image|photo|pic)",
+    re.I,
+)
+# The words of an image address that name the picture itself (file names, ids, hashes),
+# as opposed to its rendition (sizes, crops, formats) or its host.
+_PICTURE_WORD = re.compile(r"[a-z0-9]*\d[a-z0-9]*")
+_RENDITION = re.compile(
+    r"\d+x\d+|(?:width|height|square|original|quality|size|w|h|q)[_=-]?\d+|(?<![a-z0-9])\d{1,4}(?![a-z0-9])"
 )
 # Query parameters that draw text or a logo over a social card (imgix, the Guardian, ...).
 _OVERLAY = re.compile(r"overlay|watermark|^mark|^blend|^txt|^text", re.IGNORECASE)
@@ -128,8 +135,29 @@ def image_of(container: lxml.html.HtmlElement, base: str | None) -> tuple[str | 
 
 
 def is_furniture(url: str) -> bool:
-    """Tell whether an image address names a logo, avatar or icon."""
-    return bool(_FURNITURE.search(urlsplit(url).path))
+    """Tell whether an image address names a logo, avatar, icon or portrait."""
+    parts = urlsplit(url)
+    return bool(_FURNITURE.search(f"{parts.netloc}{parts.path}"))
+
+
+def picture_ids(url: str) -> set[str]:
+    """The identifiers in an image address that stay the same across its renditions."""
+    parts = urlsplit(unquote(url).casefold())
+    address = _RENDITION.sub(" ", f"{parts.path} {parts.query}")
+    return {w for w in _PICTURE_WORD.findall(address) if len(w) >= 6}
+
+
+def same_picture(one: str | None, other: str | None) -> bool:
+    """Tell whether two addresses show the same picture, at whatever size or crop."""
+    if not one or not other:
+        return False
+    if one == other or picture_ids(one) & picture_ids(other):
+        return True
+    # Renditions in folders of their own, under the picture's own name ("16x9/Harbour at dawn").
+    names = [
+        unquote(urlsplit(url).path).rsplit("/", 1)[-1].rsplit(".", 1)[0] for url in (one, other)
+    ]
+    return len(names[0]) >= 8 and names[0].casefold() == names[1].casefold()
 
 
 def has_overlay(url: str) -> bool:

@@ -16,18 +16,24 @@ _ITEMPROPS = {"headline", "description", "datepublished", "datemodified", "image
 _ARTICLE_TYPE = re.compile(r"(?:Article|Posting|Report)$")
 
 
-def meta_values(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
-    """Collect what `<meta>` tags and `itemprop` elements say, by lower-cased key.
-
-    A `<meta>` gives its `content` (some pages write `value`); an `itemprop` element its
-    `content`, `datetime` or `src` attribute, else its short text.
-    """
+def meta_tags(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    """Collect what `<meta>` tags say, by lower-cased key: `content`, or `value` on some pages."""
     values: dict[str, list[str]] = {}
     for element in tree.iter("meta"):
         key = element.get("property") or element.get("name") or element.get("itemprop")
         content = element.get("content") or element.get("value")
         if key and content and content.strip():
             values.setdefault(key.strip().lower(), []).append(clean_line(content))
+    return values
+
+
+def meta_values(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    """Collect what `<meta>` tags and `itemprop` elements say, by lower-cased key.
+
+    A `<meta>` gives its `content` (some pages write `value`); an `itemprop` element its
+    `content`, `datetime` or `src` attribute, else its short text.
+    """
+    values = meta_tags(tree)
     for element in tree.xpath("//*[@itemprop][not(self::meta)]"):
         key = (element.get("itemprop") or "").strip().lower()
         if key not in _ITEMPROPS:

@@ -59,7 +59,8 @@ def decode(data: bytes, declared: str | None = None) -> str:
 def clean_text(text: str) -> str:
     """Return text in NFC with XML-illegal characters gone, LF line ends and trimmed line edges."""
     text = xml_text(text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = unicodedata.normalize("NFC", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     return "\n".join(line.strip(_EDGE_SPACE) for line in text.split("\n"))
 
 
