@@ -4,13 +4,14 @@ Crash safety comes from the claim (`claims`): a worker marks a batch `sending` i
 atomic statement, then commits once per message sent (`direct`). A process killed
 mid-batch leaves rows in `sending` that become claimable again when the lease runs out, or
 at once when the dead process ran on this machine. So only the messages on the wire at the
-kill, at most one per connection, can go out twice (a worker records message N while N+1
-is on the wire, but waits for that record before N+1's end of DATA: `recorder`); two
-senders at once never share a row.
+kill, at most one per connection, can go out twice (a worker records message N while the
+server answers N+1's MAIL, RCPT and DATA, always before N+1's end of DATA: `recorder`);
+two senders at once never share a row.
 
     claims     which rows are claimable, the claim statements, dead claims given back, counts
     direct     the two per-message statements run on the DBAPI cursor for speed
-    recorder   a worker's sent messages committed on a thread of their own, a window of one
+    recorder   a worker's sent message committed while the next one's envelope is answered
+    turns      the senders' turns at SQLite's write lock (threads and processes)
     pacing     the rate limit, the `--limit` budget, retry delays
     run        what one send's workers share; SendSummary
     worker     one SMTP connection and its loop
