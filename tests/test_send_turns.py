@@ -6,7 +6,14 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
+from sqlalchemy.engine import Engine
+
+from syndicate.config import Settings
+from syndicate.delivery.run import Run
 from syndicate.delivery.turns import WriteTurns
+from syndicate.delivery.worker import Worker
+from syndicate.mailer import OutboxTransport
 
 
 def test_two_senders_on_one_database_take_turns(tmp_path: Path) -> None:
@@ -58,3 +65,21 @@ def test_an_in_memory_database_needs_no_lock_file(tmp_path: Path) -> None:
         pass
     turns.close()
     assert turns.fd is None
+
+
+def test_the_workers_of_one_sqlite_sender_share_a_connection_for_each_message(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    # Each worker writing on a connection of its own emptied the other's page cache.
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL workers keep a connection each")
+    run = Run(engine, settings, 0, None, None)
+    first, second = (Worker(run, OutboxTransport(tmp_path / "outbox")) for _ in range(2))
+    try:
+        with first.statements() as one:
+            held = run.shared is not None and run.shared.lock.locked()
+        with second.statements() as other:
+            pass
+        assert held and one is other
+    finally:
+        run.close()

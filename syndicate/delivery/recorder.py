@@ -20,7 +20,7 @@ twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from syndicate.delivery.run import Run
@@ -29,9 +29,9 @@ from syndicate.delivery.run import Run
 class Recorder:
     """One worker's record of its last accepted message, written at the next wait."""
 
-    def __init__(self, run: Run, dbapi: Callable[[], Any]) -> None:
+    def __init__(self, run: Run, statements: Callable[[], AbstractContextManager[Any]]) -> None:
         self.run = run
-        self.dbapi = dbapi  # the worker's DBAPI connection, while it has one
+        self.statements = statements  # the worker's DBAPI connection for its turn
         self.pending: dict[str, object] | None = None
 
     def record_sent(self, values: dict[str, object]) -> None:
@@ -45,5 +45,5 @@ class Recorder:
         if values is None:
             return
         run = self.run
-        with run.sqlite_writes or nullcontext():
-            run.direct.record_sent(self.dbapi(), values)
+        with run.sqlite_writes or nullcontext(), self.statements() as dbapi:
+            run.direct.record_sent(dbapi, values)

@@ -16,7 +16,7 @@ from syndicate.delivery.claims import claim_statements
 from syndicate.delivery.direct import Direct
 from syndicate.delivery.guards import DomainBackoff, FirstRecipients, RefusalStreak
 from syndicate.delivery.pacing import Budget, RateLimit
-from syndicate.delivery.turns import WriteTurns
+from syndicate.delivery.turns import SharedConnection, WriteTurns
 from syndicate.store import issues, newsletters, utcnow
 
 Progress = Callable[[int], None]
@@ -84,9 +84,9 @@ class Run:
         self.newsletter_ids: dict[int, int] = {}  # issue -> its newsletter, for the mailto
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
         # the threads and processes of a send take turns here instead (see turns.py).
-        self.sqlite_writes = (
-            WriteTurns(engine.url.database) if engine.dialect.name == "sqlite" else None
-        )
+        sqlite = engine.dialect.name == "sqlite"
+        self.sqlite_writes = WriteTurns(engine.url.database) if sqlite else None
+        self.shared = SharedConnection(engine) if sqlite else None  # per-message statements
         self.direct = Direct(engine)
         self.claims = claim_statements(engine.dialect.name == "postgresql")
         self.streak = RefusalStreak(settings.refusal_limit)
@@ -136,9 +136,11 @@ class Run:
             return self.newsletter_ids[issue_id]
 
     def close(self) -> None:
-        """Let go of what the run holds beyond its workers (the write lock's file)."""
+        """Let go of what the run holds beyond its workers (the lock file, the shared connection)."""
         if self.sqlite_writes is not None:
             self.sqlite_writes.close()
+        if self.shared is not None:
+            self.shared.close()
 
     def summary(self, due: int) -> SendSummary:
         """Return what the run did."""

@@ -38,7 +38,7 @@ class Worker:
         self.name = worker_name()
         self.lost_in_a_row = 0
         self.conn: Connection | None = None  # the worker's own, open while loop() runs
-        self.recorder = Recorder(run, self.dbapi)  # writes message N while N+1 is sent
+        self.recorder = Recorder(run, self.statements)  # writes message N while N+1 is sent
         # Set when loop() is over. Waited on instead of Thread.join: a join interrupted by
         # Ctrl-C marks the thread finished while it still runs (CPython before 3.13).
         self.finished = threading.Event()
@@ -147,15 +147,26 @@ class Worker:
                 self.release(rows[index:])
                 raise
 
-    def dbapi(self) -> Any:
-        """Return the DBAPI connection under the worker's, for the per-message statements."""
+    @contextmanager
+    def statements(self) -> Iterator[Any]:
+        """Yield the DBAPI connection for the per-message statements, held for their turn.
+
+        On SQLite the process's workers share one (`turns.SharedConnection`); elsewhere
+        it is the one under the worker's own connection.
+        """
+        shared = self.run.shared
+        if shared is not None:
+            with shared.lock:
+                yield shared.dbapi()
+            return
         assert self.conn is not None
-        return self.conn.connection.dbapi_connection
+        yield self.conn.connection.dbapi_connection
 
     def deliver(self, row: Claimed) -> None:
         """Send one claimed delivery, or skip or give it back when it should not go now."""
         run = self.run
-        recipient = run.direct.read(self.dbapi(), row.id)
+        with self.statements() as dbapi:
+            recipient = run.direct.read(dbapi, row.id)
         if recipient is None:  # removed (`subscribers remove`) since the claim
             run.tally(Outcome.SKIPPED)
             return
