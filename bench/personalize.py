@@ -29,6 +29,7 @@ from common import EXAMPLE_ARTICLE, figure, make_site, temp_folder
 from syndicate.config import Settings, load_settings, site_secret
 from syndicate.model import Article
 from syndicate.newsletter import render, text
+from syndicate.newsletter.definitions import default_newsletter
 from syndicate.newsletter.digest_email import render_digest
 from syndicate.newsletter.message import Recipient, build_template, message_id, unsubscribe_mailto
 from syndicate.newsletter.splice import personalize
@@ -56,7 +57,7 @@ def syndicate_messages(
     started = time.perf_counter()
     settings = replace(settings, secret=site_secret(settings))  # as `send` does once per run
     if digest:
-        newsletter = render.default_newsletter(settings)
+        newsletter = default_newsletter(settings)
         rendered = render_digest(settings, newsletter, digest)
     else:
         rendered = render.render_issue(settings, article)
@@ -93,7 +94,7 @@ def premailer_inline(html: str) -> str:
 def css_inline_inliner() -> Inliner:
     """Return css-inline's inliner, built once, keeping @media rules as premailer does."""
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
-    return inliner.inline  # type: ignore[no-any-return]
+    return inliner.inline
 
 
 def obvious_loop(settings: Settings, article: Article, count: int, inline: Inliner) -> float:
@@ -102,8 +103,9 @@ def obvious_loop(settings: Settings, article: Article, count: int, inline: Inlin
     The article's context and the Jinja environments are made once, outside the loop, so
     the baseline pays only for what must differ per recipient in that design.
     """
-    name = render.default_newsletter(settings).name
-    context: dict[str, Any] = render._context(settings, article, name)
+    newsletter = default_newsletter(settings)
+    name = newsletter.name
+    context: dict[str, Any] = render._context(settings, article, newsletter)
     html_template = template_environment(settings).get_template("email/article.html.j2")
     text_environment = template_environment(settings, autoescape=False)
     text_environment.filters["wrap"] = text.wrap

@@ -129,7 +129,7 @@ def prepare(site: Path, count: int) -> int:
 
 def child_queue(site: Path, issue_id: int) -> dict[str, float]:
     """Queue the issue with syndicate's own function (in a fresh process)."""
-    from syndicate.newsletter.issues import queue_issue
+    from syndicate.newsletter.queueing import queue_issue
     from syndicate.store import open_store, write_transaction
 
     engine = open_store(_settings(site))
@@ -169,8 +169,10 @@ def child_send(site: Path, smtp_url: str, limits: list[int]) -> dict[str, float]
     def progress(step: int) -> None:
         nonlocal sent
         sent += step
-        if sent in limits:
-            result[f"peak_mb_{sent}"] = _peak_mb()
+        # Progress comes in steps of any size: note each limit as the count passes it.
+        for limit in limits:
+            if sent >= limit and f"peak_mb_{limit}" not in result:
+                result[f"peak_mb_{limit}"] = _peak_mb()
 
     started = time.perf_counter()
     summary = send_due(engine, settings, limit=limits[-1], progress=progress)

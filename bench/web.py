@@ -10,7 +10,6 @@ p50/p99 latencies of both are printed, with their ratio.
 from __future__ import annotations
 
 import argparse
-import queue
 import statistics
 import sys
 import threading
@@ -80,9 +79,8 @@ def left(site: Path) -> int:
 
 def hammer(jobs: list[tuple[str, str]], clients: int) -> tuple[list[float], list[int]]:
     """Send (method, url) jobs from `clients` threads, each on its own keep-alive connection."""
-    todo: queue.Queue[tuple[str, str]] = queue.Queue()
-    for job in jobs:
-        todo.put(job)
+    # No queue.Queue: run from bench/, `import queue` would find bench/queue.py.
+    pending = iter(jobs)
     latencies: list[float] = []
     statuses: list[int] = []
     lock = threading.Lock()
@@ -90,10 +88,11 @@ def hammer(jobs: list[tuple[str, str]], clients: int) -> tuple[list[float], list
     def client() -> None:
         with httpx.Client(timeout=60) as http:
             while True:
-                try:
-                    method, url = todo.get_nowait()
-                except queue.Empty:
+                with lock:
+                    job = next(pending, None)
+                if job is None:
                     return
+                method, url = job
                 body = {"List-Unsubscribe": "One-Click"} if method == "POST" else None
                 started = time.perf_counter()
                 try:
