@@ -340,6 +340,18 @@ def test_processes_share_the_send_and_print_one_summary(
     assert len(pids) == 2  # two sender processes claimed rows
 
 
+def test_the_progress_of_several_processes_adds_up_to_what_they_sent(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    bulk_active(site, 1000)
+    _publish(site)
+    steps: list[int] = []
+    with store(settings_for(site, smtp_server.env())) as engine:
+        settings = settings_for(site, smtp_server.env())
+        summary = send_due(engine, settings, processes=2, connections=2, progress=steps.append)
+    assert summary.sent == sum(steps) == 1000
+
+
 def test_a_small_send_stays_in_one_process(site: Path, smtp_server: SMTPServer) -> None:
     add_active(site, 3)
     _publish(site)

@@ -117,8 +117,12 @@ def send_in_processes(
 def _watch(children: list[Any], counter: Synchronized[int], progress: Progress | None) -> None:
     """Wait for every child to end, passing their progress on."""
     shown = 0
-    while any(child.is_alive() for child in children):
-        wait([child.sentinel for child in children if child.is_alive()], timeout=0.2)
+    running = True
+    while running:
+        running = any(child.is_alive() for child in children)
+        if running:
+            wait([child.sentinel for child in children if child.is_alive()], timeout=0.2)
+        # Once more after the last child ended: the messages it sent since the last look.
         if progress is not None and counter.value > shown:
             progress(counter.value - shown)
             shown = counter.value
