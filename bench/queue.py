@@ -175,7 +175,9 @@ def child_send(site: Path, smtp_url: str, limits: list[int]) -> dict[str, float]
                 result[f"peak_mb_{limit}"] = _peak_mb()
 
     started = time.perf_counter()
-    summary = send_due(engine, settings, limit=limits[-1], progress=progress)
+    # One sender process: its own memory is what is measured (several would leave this
+    # process only watching them).
+    summary = send_due(engine, settings, limit=limits[-1], processes=1, progress=progress)
     result["seconds"] = time.perf_counter() - started
     result["rows"] = summary.sent
     engine.dispose()
