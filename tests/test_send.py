@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import timedelta
 from email.header import decode_header, make_header
@@ -275,6 +276,24 @@ def test_outbox_without_smtp(site: Path) -> None:
     }
 
 
+@pytest.mark.parametrize("env", [{}, {"SYNDICATE_SMTP_URL": "outbox"}])
+def test_a_send_to_the_outbox_sweeps_what_a_killed_run_left_there(
+    site: Path, env: dict[str, str]
+) -> None:
+    add_active(site, 1)
+    _publish(site)
+    outbox = site / "outbox"
+    outbox.mkdir(mode=0o700)
+    left = outbox / ".20250614T101500-reader0000@example.net-0a1b2c3d.eml.1.x7y8z9w0.tmp"
+    left.write_bytes(b"From: half a message")
+    two_hours_ago = time.time() - 7200
+    os.utime(left, (two_hours_ago, two_hours_ago))
+    result = cli(site, "send", env=env)
+    assert result.exit_code == 0, result.output
+    assert not left.exists()  # smtp.url = "outbox" writes there too
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_rows_of_a_dead_sender_come_back_after_the_lease(
     backend: str, site: Path, smtp_server: SMTPServer
@@ -338,6 +357,18 @@ def test_processes_share_the_send_and_print_one_summary(
         owners = conn.execute(sa.select(deliveries.c.claimed_by).distinct()).scalars().all()
     pids = {owner.split(":")[1] for owner in owners}
     assert len(pids) == 2  # two sender processes claimed rows
+
+
+def test_processes_writing_to_the_outbox_say_nothing_was_sent(site: Path) -> None:
+    bulk_active(site, 1000)
+    _publish(site)
+    result = cli(site, "send", "--processes", "2", "--connections", "2")
+    assert result.exit_code == 0, result.output
+    assert f"mail: 1000 messages written to {site / 'outbox'}/, not sent" in result.output
+    assert len(list((site / "outbox").glob("*.eml"))) == 1000
+    with store(site) as engine, engine.connect() as conn:
+        owners = conn.execute(sa.select(deliveries.c.claimed_by).distinct()).scalars().all()
+    assert len({owner.split(":")[1] for owner in owners}) == 2  # two processes did write
 
 
 def test_the_progress_of_several_processes_adds_up_to_what_they_sent(
