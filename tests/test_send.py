@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from email.header import decode_header, make_header
@@ -25,7 +28,7 @@ from requirements import BACKENDS
 from site_helpers import cli, store
 from smtp_server import SMTPServer
 
-from syndicate.delivery import LEASE, send_due
+from syndicate.delivery import LEASE, release_dead_claims, send_due
 from syndicate.inbound.addresses import read_verp_token
 from syndicate.newsletter.issues import hold, release
 from syndicate.store import deliveries, subscribers, utcnow
@@ -319,6 +322,29 @@ def test_rows_of_a_dead_sender_come_back_after_the_lease(
     assert "sent 2," in result.output
     assert smtp_server.recipients() == {addresses[0]: 1, addresses[2]: 1}
     assert delivery_states(site) == {"sent": 2, "sending": 1}
+
+
+def test_claims_of_this_machine_come_back_at_once_when_their_process_is_gone(
+    site: Path,
+) -> None:
+    add_active(site, 3)
+    _publish(site)
+    host = socket.gethostname()[:60]
+    owners = [f"{host}:{os.getpid()}:aa", f"{host}:{10**20}:bb", f"{host}:{gone_pid()}:cc"]
+    with store(site) as engine:
+        with engine.begin() as conn:
+            ids = conn.execute(sa.select(deliveries.c.id).order_by("id")).scalars().all()
+            for row_id, owner in zip(ids, owners, strict=True):
+                claim = {"state": "sending", "claimed_by": owner, "claimed_at": utcnow()}
+                conn.execute(deliveries.update().where(deliveries.c.id == row_id).values(claim))
+        assert release_dead_claims(engine) == 2  # the live one (this test) keeps its row
+    assert delivery_states(site) == {"sending": 1, "due": 2}
+
+
+def gone_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def test_hold_mid_send_gives_the_rest_back_until_release(
