@@ -3,7 +3,7 @@
 Each script runs in a process of its own, so one benchmark's memory and caches never
 colour the next. The summary repeats every line that carries a ratio or a target.
 
-    .venv/bin/python bench/run_all.py [personalize send publish queue sources]
+    .venv/bin/python bench/run_all.py [personalize send publish queue sources web]
 """
 
 from __future__ import annotations

@@ -18,11 +18,19 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from common import ROOT, figure, free_port, make_site, serve_in_child, temp_folder
+from common import (
+    ROOT,
+    bulk_subscribers,
+    figure,
+    free_port,
+    make_site,
+    serve_in_child,
+    temp_folder,
+)
 
 from syndicate.config import load_settings
 from syndicate.newsletter.catalog import load_newsletters
-from syndicate.store import memberships, open_store, subscribers, utcnow
+from syndicate.store import memberships, open_store, subscribers
 from syndicate.subscribers import unsubscribe_url
 
 
@@ -31,36 +39,10 @@ def prepare(site: Path, count: int, web_url: str) -> list[str]:
     settings = load_settings(site, environ={"SYNDICATE_WEB_URL": web_url})
     engine = open_store(settings)
     try:
+        bulk_subscribers(engine, settings, count)
         [newsletter] = load_newsletters(engine, settings)
-        now = utcnow()
-        with engine.begin() as conn:
-            rows = [
-                {
-                    "email": f"reader{n:05d}@example.net",
-                    "email_key": f"reader{n:05d}@example.net",
-                    "state": "active",
-                    "created_at": now,
-                    "confirmed_at": now,
-                    "signup_method": "import",
-                    "soft_bounces": 0,
-                }
-                for n in range(count)
-            ]
-            conn.execute(subscribers.insert(), rows)
+        with engine.connect() as conn:
             ids = list(conn.execute(sa.select(subscribers.c.id)).scalars())
-            conn.execute(
-                memberships.insert(),
-                [
-                    {
-                        "newsletter_id": newsletter.id,
-                        "subscriber_id": sid,
-                        "state": "active",
-                        "created_at": now,
-                        "signup_method": "import",
-                    }
-                    for sid in ids
-                ],
-            )
         return [unsubscribe_url(settings, sid, newsletter.slug) for sid in ids]
     finally:
         engine.dispose()

@@ -27,16 +27,15 @@ def temporary_prefix(name: str) -> str:
     return f".{name}.{os.getpid()}."
 
 
-def _process_gone(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Return whether a process `pid` runs on this machine (whoever's it is)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
     except PermissionError:
-        return False  # alive, another user's
-    except (OverflowError, OSError):
-        return True
-    return False
+        return True  # alive, another user's
+    except (OverflowError, OSError):  # ProcessLookupError, or a number no process can have
+        return False
+    return True
 
 
 def remove_stale_temporaries(folder: Path, *, recursive: bool = True) -> list[Path]:
@@ -56,7 +55,7 @@ def remove_stale_temporaries(folder: Path, *, recursive: bool = True) -> list[Pa
             path = Path(root) / name
             try:
                 old = now - path.stat().st_mtime > STALE_AFTER
-                if old or _process_gone(int(match.group(1))):
+                if old or not process_alive(int(match.group(1))):
                     path.unlink()
                     removed.append(path)
             except OSError:

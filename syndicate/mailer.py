@@ -14,7 +14,7 @@ import ssl
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import NoReturn, Protocol
 from urllib.parse import unquote, urlsplit
 
 from syndicate.atomic import write_atomic
@@ -319,9 +319,9 @@ class SigningTransport:
         self.signer = signer
         self.inner = inner
 
-    def send(self, sender: str, recipient: str, message: bytes, *more: Any, **named: Any) -> str:
-        """Sign the finished message and send it; anything else goes on to the transport."""
-        return self.inner.send(sender, recipient, self.signer.sign(message), *more, **named)
+    def send(self, sender: str, recipient: str, message: bytes, ready: Ready | None = None) -> str:
+        """Sign the finished message and send it through the transport underneath."""
+        return self.inner.send(sender, recipient, self.signer.sign(message), ready)
 
     def close(self) -> None:
         """Close the transport underneath."""

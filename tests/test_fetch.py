@@ -51,6 +51,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, CANONICAL.encode(), "text/html")
         elif path == "/moved":
             self._send(301, b"", "text/html", Location="/page")
+        elif path == "/moved-twice":
+            self._send(308, b"", "text/html", Location="/moved")
+        elif path == "/moved-then-found":
+            self._send(301, b"", "text/html", Location="/found")
+        elif path == "/found":
+            self._send(302, b"", "text/html", Location="/page")
+        elif path == "/found-then-moved":
+            self._send(307, b"", "text/html", Location="/moved")
         elif path.startswith("/loop"):
             self._send(302, b"", "text/html", Location=f"/loop{len(path)}")
         elif path == "/ftp":
@@ -101,6 +109,25 @@ def test_a_page_is_fetched_and_read(server: str, conf: Settings) -> None:
 
 def test_the_final_url_after_a_redirect_is_the_articles(server: str, conf: Settings) -> None:
     assert read_source(f"{server}/moved", conf).url == f"{server}/page"
+
+
+@pytest.mark.parametrize(
+    ("path", "moved_to"),
+    [
+        ("/page", None),
+        ("/moved", "/page"),
+        ("/moved-twice", "/page"),  # 308 then 301: both permanent
+        ("/moved-then-found", "/found"),  # a temporary redirect ends what counts
+        ("/found", None),
+        ("/found-then-moved", None),  # the address asked for is still the one to ask
+    ],
+)
+def test_only_the_leading_permanent_redirects_give_a_new_address(
+    server: str, path: str, moved_to: str | None
+) -> None:
+    fetched = fetch(f"{server}{path}")
+    assert fetched.url == f"{server}/page"
+    assert fetched.moved_to == (f"{server}{moved_to}" if moved_to else None)
 
 
 def test_the_canonical_link_beats_the_address(server: str, conf: Settings) -> None:

@@ -56,6 +56,30 @@ def test_a_refused_recipient_between_two_accepted_ones(
     assert "The line above is a lone dot." in server.messages[1].message.get_content()
 
 
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "no-pipelining"])
+def test_a_failed_ready_withdraws_the_message(site: Path, tmp_path: Path, pipelining: bool) -> None:
+    # `ready` is where the worker commits the previous message's record: when that fails,
+    # this message must never be accepted, and the transport must still be usable.
+    server = SMTPServer(tmp_path, pipelining=pipelining).start()
+
+    def record_fails() -> None:
+        raise RuntimeError("the database is gone")
+
+    try:
+        transport = open_transport(load_settings(site, environ=server.env()))
+        try:
+            with pytest.raises(RuntimeError):
+                transport.send(SENDER, "one@example.net", _message("one@example.net"), record_fails)
+            reply = transport.send(SENDER, "two@example.net", _message("two@example.net"))
+        finally:
+            transport.close()
+    finally:
+        server.stop()
+    assert reply.startswith("250 ")
+    assert [m.recipients for m in server.messages] == [("two@example.net",)]
+    assert "The line above is a lone dot." in server.messages[0].message.get_content()
+
+
 def test_a_refusal_after_data_under_pipelining(site: Path, smtp_server: SMTPServer) -> None:
     smtp_server.answer("spam@example.net", "554 5.7.1 looks like spam", at="DATA")
     transport = open_transport(load_settings(site, environ=smtp_server.env()))

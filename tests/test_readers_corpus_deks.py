@@ -8,20 +8,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from reader_helpers import read_page
+
 from syndicate.config import Settings
-from syndicate.model import Article, Figure, Paragraph
-from syndicate.readers import read_article
+from syndicate.model import Figure, Paragraph
 from syndicate.readers.html_fields import byline_names
 from syndicate.readers.html_images import is_furniture, same_picture
 
 BODY = " ".join(["The lighthouse keeper's cottage opens to visitors on Saturday mornings."] * 3)
 MORE = " ".join(["Guided walks start at the car park and last about an hour and a half."] * 3)
-
-
-def read_page(tmp_path: Path, conf: Settings, html: str) -> Article:
-    path = tmp_path / "page.html"
-    path.write_text(html, encoding="utf-8")
-    return read_article(path, conf)
 
 
 def page(head: str, story: str, after: str = "") -> str:

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reader_helpers import read_page
+
 from syndicate.config import Settings
-from syndicate.model import Article, Figure
-from syndicate.readers import read_article
+from syndicate.model import Figure
 from syndicate.readers.html_fields import byline_names
 from syndicate.readers.html_images import is_placeholder
 
 BODY = " ".join(["The night ferry to the islands will run twice a week from June."] * 3)
 MORE = " ".join(["Tickets go on sale at the harbour office and on the port's website."] * 3)
-
-
-def read_page(tmp_path: Path, conf: Settings, html: str) -> Article:
-    path = tmp_path / "page.html"
-    path.write_text(html, encoding="utf-8")
-    return read_article(path, conf)
 
 
 def page(head: str, story: str) -> str:

@@ -211,6 +211,24 @@ def test_a_broken_canonical_url_is_ignored_not_a_crash(tmp_path: Path, conf: Set
     assert article.title == "Ferry times change"
 
 
+def test_relative_links_follow_the_base_href_over_the_canonical_url(
+    tmp_path: Path, conf: Settings
+) -> None:
+    head = (
+        "<title>Ferry times change</title>"
+        "<link rel='canonical' href='https://news.example.com/2025/ferry'>"
+        "<base href='https://archive.example.org/stories/'>"
+    )
+    body = f"<h1>Ferry times change</h1><p>{BODY} <a href='timetable.html'>times</a></p>"
+    path = tmp_path / "based.html"
+    path.write_text(page(head, body + f"<p>{BODY} More.</p>"), encoding="utf-8")
+    article = read_article(path, conf)
+    assert article.url == "https://news.example.com/2025/ferry"
+    block = article.blocks[0]
+    assert isinstance(block, Paragraph)
+    assert '<a href="https://archive.example.org/stories/timetable.html">times</a>' in block.html
+
+
 def test_only_the_story_figures_count(tmp_path: Path, conf: Settings) -> None:
     figure = "<figure><img src='https://cdn.example.com/{0}.jpg' alt='{0}'><figcaption>{1}</figcaption></figure>"
     html = (

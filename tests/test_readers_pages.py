@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from reader_helpers import read_page
 
 from syndicate.config import Settings
-from syndicate.model import Article, Figure, ListBlock, Paragraph
-from syndicate.readers import read_article
+from syndicate.model import Figure, ListBlock, Paragraph
 from syndicate.readers.assemble import split_tags, tidy_tags
 from syndicate.readers.boilerplate import is_furniture
 from syndicate.readers.captions import split_credit
@@ -17,12 +17,6 @@ from syndicate.readers.html_fields import byline_names
 
 BODY = " ".join(["The ferry timetable changes on Monday for the whole summer season."] * 3)
 MORE = " ".join(["Passengers will find the first crossing leaves twenty minutes earlier."] * 3)
-
-
-def read_page(tmp_path: Path, conf: Settings, html: str) -> Article:
-    path = tmp_path / "page.html"
-    path.write_text(html, encoding="utf-8")
-    return read_article(path, conf)
 
 
 def graph(**article: object) -> str:

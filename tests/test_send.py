@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from email.header import decode_header, make_header
@@ -25,7 +29,7 @@ from requirements import BACKENDS
 from site_helpers import cli, store
 from smtp_server import SMTPServer
 
-from syndicate.delivery import LEASE, processes, send_due
+from syndicate.delivery import LEASE, processes, release_dead_claims, send_due
 from syndicate.inbound.addresses import read_verp_token
 from syndicate.newsletter.issues import hold, release
 from syndicate.store import deliveries, subscribers, utcnow
@@ -276,6 +280,24 @@ def test_outbox_without_smtp(site: Path) -> None:
     }
 
 
+@pytest.mark.parametrize("env", [{}, {"SYNDICATE_SMTP_URL": "outbox"}])
+def test_a_send_to_the_outbox_sweeps_what_a_killed_run_left_there(
+    site: Path, env: dict[str, str]
+) -> None:
+    add_active(site, 1)
+    _publish(site)
+    outbox = site / "outbox"
+    outbox.mkdir(mode=0o700)
+    left = outbox / ".20250614T101500-reader0000@example.net-0a1b2c3d.eml.1.x7y8z9w0.tmp"
+    left.write_bytes(b"From: half a message")
+    two_hours_ago = time.time() - 7200
+    os.utime(left, (two_hours_ago, two_hours_ago))
+    result = cli(site, "send", env=env)
+    assert result.exit_code == 0, result.output
+    assert not left.exists()  # smtp.url = "outbox" writes there too
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_rows_of_a_dead_sender_come_back_after_the_lease(
     backend: str, site: Path, smtp_server: SMTPServer
@@ -301,6 +323,29 @@ def test_rows_of_a_dead_sender_come_back_after_the_lease(
     assert "sent 2," in result.output
     assert smtp_server.recipients() == {addresses[0]: 1, addresses[2]: 1}
     assert delivery_states(site) == {"sent": 2, "sending": 1}
+
+
+def test_claims_of_this_machine_come_back_at_once_when_their_process_is_gone(
+    site: Path,
+) -> None:
+    add_active(site, 3)
+    _publish(site)
+    host = socket.gethostname()[:60]
+    owners = [f"{host}:{os.getpid()}:aa", f"{host}:{10**20}:bb", f"{host}:{gone_pid()}:cc"]
+    with store(site) as engine:
+        with engine.begin() as conn:
+            ids = conn.execute(sa.select(deliveries.c.id).order_by("id")).scalars().all()
+            for row_id, owner in zip(ids, owners, strict=True):
+                claim = {"state": "sending", "claimed_by": owner, "claimed_at": utcnow()}
+                conn.execute(deliveries.update().where(deliveries.c.id == row_id).values(claim))
+        assert release_dead_claims(engine) == 2  # the live one (this test) keeps its row
+    assert delivery_states(site) == {"sending": 1, "due": 2}
+
+
+def gone_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def test_hold_mid_send_gives_the_rest_back_until_release(
@@ -339,6 +384,18 @@ def test_processes_share_the_send_and_print_one_summary(
         owners = conn.execute(sa.select(deliveries.c.claimed_by).distinct()).scalars().all()
     pids = {owner.split(":")[1] for owner in owners}
     assert len(pids) == 2  # two sender processes claimed rows
+
+
+def test_processes_writing_to_the_outbox_say_nothing_was_sent(site: Path) -> None:
+    bulk_active(site, 1000)
+    _publish(site)
+    result = cli(site, "send", "--processes", "2", "--connections", "2")
+    assert result.exit_code == 0, result.output
+    assert f"mail: 1000 messages written to {site / 'outbox'}/, not sent" in result.output
+    assert len(list((site / "outbox").glob("*.eml"))) == 1000
+    with store(site) as engine, engine.connect() as conn:
+        owners = conn.execute(sa.select(deliveries.c.claimed_by).distinct()).scalars().all()
+    assert len({owner.split(":")[1] for owner in owners}) == 2  # two processes did write
 
 
 class _Ended:

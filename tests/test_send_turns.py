@@ -16,23 +16,28 @@ from syndicate.delivery.worker import Worker
 from syndicate.mailer import OutboxTransport
 
 
+def _take_turns(first: WriteTurns, second: WriteTurns) -> None:
+    """Hold `first`; check `second`, entered from another thread, waits until it is let go."""
+    entered = threading.Event()
+
+    def other() -> None:
+        with second:
+            entered.set()
+
+    with first:
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not entered.wait(0.3)  # held off while the first one writes
+    assert entered.wait(5)  # and let in as soon as it is done
+    thread.join()
+
+
 def test_two_senders_on_one_database_take_turns(tmp_path: Path) -> None:
     database = str(tmp_path / "syndicate.db")
     # Two WriteTurns open the lock file twice, as two sender processes do.
     first, second = WriteTurns(database), WriteTurns(database)
-    entered = threading.Event()
-
-    def other_sender() -> None:
-        with second:
-            entered.set()
-
     try:
-        with first:
-            thread = threading.Thread(target=other_sender)
-            thread.start()
-            assert not entered.wait(0.3)  # held off while the first one writes
-        assert entered.wait(5)  # and let in as soon as it is done
-        thread.join()
+        _take_turns(first, second)
     finally:
         first.close()
         second.close()
@@ -42,19 +47,8 @@ def test_two_senders_on_one_database_take_turns(tmp_path: Path) -> None:
 
 def test_threads_of_one_sender_take_turns_too(tmp_path: Path) -> None:
     turns = WriteTurns(str(tmp_path / "syndicate.db"))
-    entered = threading.Event()
-
-    def other_thread() -> None:
-        with turns:
-            entered.set()
-
     try:
-        with turns:
-            thread = threading.Thread(target=other_thread)
-            thread.start()
-            assert not entered.wait(0.3)
-        assert entered.wait(5)
-        thread.join()
+        _take_turns(turns, turns)
     finally:
         turns.close()
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from syndicate.atomic import process_alive
 from syndicate.model import DeliveryKind, DeliveryState, IssueState
 from syndicate.store import UTCDateTime, deliveries, issues, utcnow, write_transaction
 
@@ -67,16 +68,6 @@ def count_due(engine: Engine, *, now: datetime | None = None) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def release_dead_claims(engine: Engine) -> int:
     """Give back the rows claimed by senders on this machine whose process is gone."""
     host = socket.gethostname()[:60]
@@ -93,7 +84,7 @@ def release_dead_claims(engine: Engine) -> int:
         if len(parts) != 3:
             continue
         owner_host, pid_text, _ = parts
-        if owner_host == host and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+        if owner_host == host and pid_text.isdigit() and not process_alive(int(pid_text)):
             dead.append(owner)
     if not dead:
         return 0

@@ -166,6 +166,7 @@ def _added_up(results: list[Any], due: int) -> SendSummary:
         skipped=sum(s.skipped for s in summaries),
         due=due,
         problems=tuple(p for s in summaries for p in s.problems),
+        to_outbox=any(s.to_outbox for s in summaries),  # the children share one settings
     )
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum, auto
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,6 +21,14 @@ from syndicate.delivery.turns import SharedConnection, WriteTurns
 from syndicate.store import issues, newsletters, utcnow
 
 Progress = Callable[[int], None]
+
+
+class Template(NamedTuple):
+    """One issue's message with placeholders, and the newsletter it goes out for."""
+
+    message: bytes
+    slug: str | None  # for the unsubscribe link
+    newsletter_id: int  # for the unsubscribe mailto; 0 for an issue made before newsletters
 
 
 class Outcome(StrEnum):
@@ -80,8 +89,7 @@ class Run:
         self.counts: Counter[Outcome] = Counter()
         self.problems: list[str] = []
         self.error: BaseException | None = None
-        self.templates: dict[int, tuple[bytes, str | None]] = {}
-        self.newsletter_ids: dict[int, int] = {}  # issue -> its newsletter, for the mailto
+        self.templates: dict[int, Template] = {}
         # SQLite has one writer at a time and its busy handler sleeps in whole milliseconds:
         # the threads and processes of a send take turns here instead (see turns.py).
         sqlite = engine.dialect.name == "sqlite"
@@ -109,9 +117,8 @@ class Run:
                 self.error = error
         self.stop.set()
 
-    def template(self, issue_id: int) -> tuple[bytes, str | None]:
-        """Return an issue's message with placeholders and its newsletter's slug (for the
-        unsubscribe link), read once per run."""
+    def template(self, issue_id: int) -> Template:
+        """Return an issue's message with placeholders and its newsletter, read once per run."""
         with self.lock:
             cached = self.templates.get(issue_id)
         if cached is None:
@@ -122,18 +129,10 @@ class Run:
                     .where(issues.c.id == issue_id)
                 )
                 message, slug, newsletter_id = conn.execute(query).one()
-            cached = (bytes(message), slug)
+            cached = Template(bytes(message), slug, newsletter_id or 0)
             with self.lock:
                 self.templates[issue_id] = cached
-                self.newsletter_ids[issue_id] = newsletter_id or 0
         return cached
-
-    def newsletter(self, issue_id: int) -> int:
-        """Return the id of the newsletter an issue belongs to, for the unsubscribe mailto
-        (0 for an issue made before newsletters were stored: every one is left)."""
-        self.template(issue_id)
-        with self.lock:
-            return self.newsletter_ids[issue_id]
 
     def close(self) -> None:
         """Let go of what the run holds beyond its workers (the lock file, the shared connection)."""

@@ -45,7 +45,7 @@ def send_due(
     login.
     """
     release_dead_claims(engine)
-    if not settings.smtp_url:  # what a killed run left half-written in outbox/
+    if settings.uses_outbox:  # what a killed run left half-written in outbox/
         remove_stale_temporaries(settings.outbox_path, recursive=False)
     due = count_due(engine)
     if limit is not None:

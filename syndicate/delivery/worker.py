@@ -243,15 +243,15 @@ class Worker:
         if row.kind == DeliveryKind.CONFIRM:
             return confirmation_for(self.run.engine, settings, row.subscriber_id, address)
         assert row.issue_id is not None
-        template, newsletter = self.run.template(row.issue_id)
+        template = self.run.template(row.issue_id)
         recipient = Recipient(
             address=address,
             name=name,
-            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id, newsletter),
+            unsubscribe_url=unsubscribe_url(settings, row.subscriber_id, template.slug),
             message_id=message_id(settings, row.issue_id, row.subscriber_id),
             manage_url=manage_url(settings, row.subscriber_id),
             unsubscribe_mailto=unsubscribe_mailto(
-                settings, MembershipRef(row.subscriber_id, self.run.newsletter(row.issue_id))
+                settings, MembershipRef(row.subscriber_id, template.newsletter_id)
             ),
         )
-        return personalize(template, recipient)
+        return personalize(template.message, recipient)

@@ -235,7 +235,7 @@ def _prepare(tree: lxml.html.HtmlElement, url: str | None) -> tuple[str | None, 
     """
     url = canonical_url(tree, meta_tags(tree), url)
     base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
-    base = url or absolute(base_href, None)
+    base = absolute(base_href, url) or url  # <base href> wins, as in a browser
     if base:
         _absolute_links(tree, base)
     _space_blocks(tree)
