@@ -187,6 +187,23 @@ def test_tag_feeds_hold_only_their_tag(settings: Settings) -> None:
     ]
 
 
+def test_a_tag_an_edit_drops_leaves_that_tag_feed(settings: Settings) -> None:
+    publish(
+        settings,
+        make_article(1, tags=("Transport", "Schools")),
+        make_article(2, tags=("Schools",)),
+    )
+    publish(settings, make_article(1, tags=("Transport",)))  # the same file, one tag fewer
+    tags = settings.feeds_path / "tags"
+    for name in ("atom.xml", "rss.xml"):
+        assert [e.title for e in parsed(tags / "schools" / name).entries] == [
+            "Cycle lanes plan, part 2"
+        ]
+    assert [e.title for e in parsed(tags / "transport" / "atom.xml").entries] == [
+        "Cycle lanes plan, part 1"
+    ]
+
+
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {
         str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
