@@ -52,6 +52,8 @@ def test_file_then_environment_then_flags(site: Path) -> None:
         ("[site]\ntimezone = 'Mars/Olympus'\n", "site.timezone: unknown timezone"),
         ("[newsletter]\nfrom = 'not an address'\n", "newsletter.from:"),
         ("[smtp]\nurl = 'http://mail'\n", "smtp.url: expected smtp://"),
+        ("[smtp]\nurl = 'smtp://mail:99999'\n", "smtp.url: bad port in 'smtp://mail:99999'"),
+        ("[inbound]\nurl = 'imaps://me@mail:x/INBOX'\n", "inbound.url: bad port in"),
         ("[site\n", "not valid TOML"),
     ],
 )

@@ -112,6 +112,14 @@ def as_address(key: str, value: Any) -> str:
 OUTBOX = "outbox"  # smtp.url's value for a site that means to write mail to outbox/
 
 
+def _check_port(key: str, text: str) -> None:
+    """Refuse a URL whose port is no number or out of range (urlsplit says so only when asked)."""
+    try:
+        urlsplit(text).port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"{key}: bad port in {text!r}") from None
+
+
 def as_smtp_url(key: str, value: Any) -> str:
     text = as_text(key, value)
     if text == OUTBOX:
@@ -121,10 +129,7 @@ def as_smtp_url(key: str, value: Any) -> str:
         raise ConfigError(
             f'{key}: expected smtp://[user@]host[:port], smtps://... or "outbox", got {text!r}'
         )
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise ConfigError(f"{key}: bad port in {text!r}") from None
+    _check_port(key, text)
     return text
 
 
@@ -143,10 +148,7 @@ def as_inbound_url(key: str, value: Any) -> str:
         )
     if parts.password is not None:
         raise ConfigError(f"{key}: put the password in SYNDICATE_INBOUND_PASSWORD, not the URL")
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise ConfigError(f"{key}: bad port in {text!r}") from None
+    _check_port(key, text)
     return text
 
 
