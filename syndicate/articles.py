@@ -109,19 +109,23 @@ def _feed_id(conn: Connection, settings: Settings, article: Article, published: 
     return candidate
 
 
-def _write_tags(conn: Connection, pk: int, article: Article) -> None:
+def _write_tags(conn: Connection, pk: int, article: Article) -> set[str]:
+    """Store the article's tags; return their slugs (what a publish of it touches)."""
     conn.execute(article_tags.delete().where(article_tags.c.article_pk == pk))
     seen: set[str] = set()
+    slugs: set[str] = set()
     rows = []
     for tag in article.tags:
         if tag_key(tag) not in seen:  # "Politics" and "politics" are one tag
             seen.add(tag_key(tag))
             slug = slug_for(conn, tag)
+            slugs.add(slug)
             rows.append(
                 {"article_pk": pk, "tag": tag, "tag_slug": slug, "published": article.published}
             )
     if rows:
         conn.execute(article_tags.insert(), rows)
+    return slugs
 
 
 def _columns(
@@ -184,9 +188,9 @@ def _insert(
     ).inserted_primary_key
     assert inserted is not None
     pk = int(inserted[0])
-    _write_tags(conn, pk, final)
+    slugs = _write_tags(conn, pk, final)
     if state == PUBLISHED:
-        touched.update(slug_for(conn, tag) for tag in final.tags)
+        touched.update(slugs)
     status = "new" if state == PUBLISHED else SCHEDULED
     return StoredArticle(pk, state, final, article.path, article.key), status
 
@@ -218,9 +222,10 @@ def _update(
     conn.execute(
         articles.update().where(articles.c.pk == row.pk).values(**_columns(final, path, key, state))
     )
-    _write_tags(conn, row.pk, final)
+    slugs = _write_tags(conn, row.pk, final)
     if state == PUBLISHED:
-        touched.update(slug_for(conn, tag) for tag in (*old.tags, *final.tags))
+        kept = {tag_key(tag) for tag in final.tags}
+        touched.update(slugs, (slug_for(conn, t) for t in old.tags if tag_key(t) not in kept))
     return StoredArticle(row.pk, state, final, path, key), status
 
 

@@ -54,6 +54,16 @@ class DefaultNewsletter:
 Migration = Callable[[Connection, DefaultNewsletter], None]
 
 
+def _create_indexes(conn: Connection, table: sa.Table, *names: str) -> None:
+    """Create the indexes `names` that `table` declares (a step adds them to an old table)."""
+    wanted = set(names)
+    for index in table.indexes:
+        if index.name in wanted:
+            wanted.discard(str(index.name))
+            index.create(conn)
+    assert not wanted, f"{table.name} declares no index {sorted(wanted)}"
+
+
 def _tag_dates(conn: Connection, _default: DefaultNewsletter) -> None:
     """Version 2: article_tags carries the publication time, indexed for the tag feeds."""
     kind = conn.dialect.type_compiler_instance.process(sa.DateTime())
@@ -64,9 +74,7 @@ def _tag_dates(conn: Connection, _default: DefaultNewsletter) -> None:
             "(SELECT published FROM articles WHERE articles.pk = article_tags.article_pk)"
         )
     )
-    for index in article_tags.indexes:
-        if index.name in {"article_tags_newest", "article_tags_spelling"}:
-            index.create(conn)
+    _create_indexes(conn, article_tags, "article_tags_newest", "article_tags_spelling")
 
 
 def _guardrails(conn: Connection, _default: DefaultNewsletter) -> None:
@@ -76,9 +84,7 @@ def _guardrails(conn: Connection, _default: DefaultNewsletter) -> None:
     from syndicate.model import article_from_dict
 
     conn.execute(sa.text("ALTER TABLE articles ADD COLUMN text_hash VARCHAR(64)"))
-    for index in articles.indexes:
-        if index.name == "ix_articles_text_hash":
-            index.create(conn)
+    _create_indexes(conn, articles, "ix_articles_text_hash")
     for pk, data in conn.execute(sa.select(articles.c.pk, articles.c.data)).all():
         digest = article_from_dict(json.loads(data)).text_hash
         conn.execute(articles.update().where(articles.c.pk == pk).values(text_hash=digest))
@@ -155,9 +161,7 @@ def _newsletters(conn: Connection, default: DefaultNewsletter) -> None:
     conn.execute(
         sa.text(f"ALTER TABLE issues ADD COLUMN newsletter_id {kind} REFERENCES newsletters (id)")
     )
-    for index in issues.indexes:
-        if index.name == "ix_issues_newsletter_id":
-            index.create(conn)
+    _create_indexes(conn, issues, "ix_issues_newsletter_id")
     values = {"slug": default.slug, "name": default.name, "is_default": default.is_default}
     inserted = conn.execute(newsletters.insert().values(created_at=utcnow(), **values))
     key = inserted.inserted_primary_key
@@ -186,9 +190,7 @@ def _inbound(conn: Connection, _default: DefaultNewsletter) -> None:
 def _feed_history(conn: Connection, _default: DefaultNewsletter) -> None:
     """Version 9: articles take places in the feed's history; archive pages are recorded."""
     conn.execute(sa.text("ALTER TABLE articles ADD COLUMN feed_seq INTEGER"))
-    for index in articles.indexes:
-        if index.name == "ix_articles_feed_seq":
-            index.create(conn)
+    _create_indexes(conn, articles, "ix_articles_feed_seq")
     feed_pages.create(conn)
 
 
@@ -205,9 +207,7 @@ def _confirmation_log(conn: Connection, _default: DefaultNewsletter) -> None:
 
 def _publish_indexes(conn: Connection, _default: DefaultNewsletter) -> None:
     """Version 12: indexes that keep a publish's cost off the archive's size."""
-    for index in articles.indexes:
-        if index.name in {"articles_feed_pages", "articles_scheduled"}:
-            index.create(conn)
+    _create_indexes(conn, articles, "articles_feed_pages", "articles_scheduled")
 
 
 MIGRATIONS: list[Migration] = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from syndicate.config import Settings
 from syndicate.errors import InputError
@@ -45,19 +45,28 @@ def parse_published(text: str, settings: Settings) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
 
 
+def _split(value: str) -> SplitResult | None:
+    """Split a URL; None when it cannot be (an unclosed [IPv6] host, say)."""
+    try:
+        return urlsplit(value.strip())
+    except ValueError:
+        return None
+
+
 def check_url(option: str, value: str) -> str:
     """Accept an absolute http(s) URL; anything else is a user mistake."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    parts = _split(value)
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InputError(f"{option}: expected an absolute http(s) URL, got {value!r}")
     return value.strip()
 
 
 def check_image(value: str) -> str:
     """Accept an absolute http(s) image URL, or a path the site's URL makes absolute."""
-    parts = urlsplit(value.strip())
-    if (parts.scheme or value.strip().startswith("//")) and not (
-        parts.scheme in {"http", "https"} and parts.hostname
+    parts = _split(value)
+    if parts is None or (
+        (parts.scheme or value.strip().startswith("//"))
+        and not (parts.scheme in {"http", "https"} and parts.hostname)
     ):
         raise InputError(f"--image: expected an http(s) URL or a path on the site, got {value!r}")
     if not value.strip():

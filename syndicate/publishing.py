@@ -265,7 +265,9 @@ def publish_batch(
     def store(conn: Connection) -> tuple[Published, Touched]:
         tag_slugs: set[str] = set()
         published = _store_batch(conn, settings, articles, options, tag_slugs, now)
-        return published, Touched(tag_slugs, {result.article_pk for result in published.results})
+        # An unchanged article's archive page is as it was: only the others can have moved.
+        stored = {r.article_pk for r in published.results if r.status != "unchanged"}
+        return published, Touched(tag_slugs, stored)
 
     published, change = _change_feeds(engine, settings, store, dry_run=options.dry_run)
     results = tuple(_with_queued(result, change.queued) for result in published.results)

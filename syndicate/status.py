@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.newsletter.issues import list_issues
-from syndicate.states import IssueStatus
+from syndicate.states import ArticleState, IssueStatus
 from syndicate.store import articles, runs, subscribers, utcnow, write_transaction
 
 WINDOW = timedelta(days=30)  # bounces and complaints are counted over this long
@@ -140,7 +140,7 @@ def _last_run(conn: Connection) -> LastRun | None:
 def _next_scheduled(conn: Connection) -> ScheduledArticle | None:
     query = (
         sa.select(articles.c.title, articles.c.published)
-        .where(articles.c.state == "scheduled")
+        .where(articles.c.state == ArticleState.SCHEDULED)
         .order_by(articles.c.published)
         .limit(1)
     )

@@ -95,19 +95,26 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def feed_server() -> Iterator[FeedServer]:
-    """Start a FeedServer on a free port of 127.0.0.1; stop it after."""
-    state = FeedServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serve `handler` on a free port of 127.0.0.1 from a thread; yield the port; stop after."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    state.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield state
+        yield httpd.server_address[1]
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def feed_server() -> Iterator[FeedServer]:
+    """Start a FeedServer on a free port of 127.0.0.1; stop it after."""
+    state = FeedServer()
+    with serving(_handler(state)) as port:
+        state.port = port
+        yield state
 
 
 @dataclass(frozen=True)

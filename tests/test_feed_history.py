@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import feedparser
 from articles_factory import make_article
+from feed_helpers import parsed, publish
 from lxml import etree
-from site_helpers import store
 
-from syndicate.config import Settings, load_settings
-from syndicate.model import Article
-from syndicate.publishing import publish_articles, rebuild_feeds, unpublish
+from syndicate.config import load_settings
+from syndicate.publishing import rebuild_feeds, unpublish
 
 BASE = "https://news.example.com"
 FH = "{http://purl.org/syndication/history/1.0}"
@@ -19,17 +17,6 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 HISTORY_RELS = {"current", "first", "last", "next", "next-archive", "prev-archive", "previous"}
 # (current feed, archive page n) for each format
 DOCUMENTS = {"atom.xml": "archive/{}.xml", "rss.xml": "archive/rss/{}.xml"}
-
-
-def publish(settings: Settings, *articles: Article) -> None:
-    with store(settings) as engine:
-        publish_articles(engine, settings, list(articles), send_email=False)
-
-
-def parsed(path: Path) -> feedparser.FeedParserDict:
-    feed = feedparser.parse(path.read_bytes())
-    assert not feed.bozo, feed.get("bozo_exception")
-    return feed
 
 
 def history_links(path: Path) -> tuple[set[str], dict[str, str]]:

@@ -10,16 +10,15 @@ from typing import Any
 
 import feedgen.entry
 import feedgen.feed
-import feedparser
 import pytest
 from articles_factory import make_article
+from feed_helpers import parsed, publish
 from lxml import etree
-from site_helpers import store
 
 from syndicate import feed_model
 from syndicate.config import Settings, load_settings
-from syndicate.model import Article, Paragraph
-from syndicate.publishing import publish_articles, rebuild_feeds, unpublish
+from syndicate.model import Paragraph
+from syndicate.publishing import rebuild_feeds, unpublish
 
 BASE = "https://news.example.com"
 # Running text enough for an article (the guardrails refuse fewer than 20 words).
@@ -27,17 +26,6 @@ FILLER = (
     "The harbour board met on Monday and agreed to repaint the old lighthouse before the summer."
 )
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def publish(settings: Settings, *articles: Article) -> None:
-    with store(settings) as engine:
-        publish_articles(engine, settings, list(articles), send_email=False)
-
-
-def parsed(path: Path) -> feedparser.FeedParserDict:
-    feed = feedparser.parse(path.read_bytes())
-    assert not feed.bozo, feed.get("bozo_exception")
-    return feed
 
 
 def json_feed(path: Path) -> dict[str, Any]:
@@ -184,6 +172,23 @@ def test_tag_feeds_hold_only_their_tag(settings: Settings) -> None:
     assert [e.title for e in parsed(settings.feeds_path / "atom.xml").entries] == [
         "Cycle lanes plan, part 3",
         "Cycle lanes plan, part 1",
+    ]
+
+
+def test_a_tag_an_edit_drops_leaves_that_tag_feed(settings: Settings) -> None:
+    publish(
+        settings,
+        make_article(1, tags=("Transport", "Schools")),
+        make_article(2, tags=("Schools",)),
+    )
+    publish(settings, make_article(1, tags=("Transport",)))  # the same file, one tag fewer
+    tags = settings.feeds_path / "tags"
+    for name in ("atom.xml", "rss.xml"):
+        assert [e.title for e in parsed(tags / "schools" / name).entries] == [
+            "Cycle lanes plan, part 2"
+        ]
+    assert [e.title for e in parsed(tags / "transport" / "atom.xml").entries] == [
+        "Cycle lanes plan, part 1"
     ]
 
 

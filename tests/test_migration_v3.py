@@ -20,6 +20,8 @@ from site_helpers import cli
 
 from syndicate.migrations import CURRENT_VERSION
 from syndicate.store import (
+    article_tags,
+    articles,
     create_db_engine,
     deliveries,
     issue_articles,
@@ -119,6 +121,11 @@ def test_a_version_2_site_moves_to_one_newsletter_keeping_everything(
         assert [m.signup_method for m in members] == ["cli"] * 4 + ["import"]
         assert [m.unsubscribe_method for m in members][2:4] == ["cli", "bounce"]
         assert linked == [(1, letter.id)]
+        # The indexes the steps add to old tables are there, as a new database has them.
+        found = sa.inspect(engine)
+        for table in (articles, article_tags, issues):
+            names = {index["name"] for index in found.get_indexes(table.name)}
+            assert {index.name for index in table.indexes} <= names, table.name
     finally:
         engine.dispose()
     if backend == "sqlite":

@@ -127,6 +127,23 @@ def test_per_file_options_take_a_single_file(site: Path) -> None:
     assert stored_titles(site) == []
 
 
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("--url", "--url: expected an absolute http(s) URL"),
+        ("--image", "--image: expected an http(s) URL or a path on the site"),
+    ],
+)
+def test_a_url_that_cannot_be_split_is_one_error_line(
+    site: Path, option: str, expected: str
+) -> None:
+    path = write(site, "market.md", MARKET)
+    result = cli(site, "publish", str(path), "--no-email", option, "http://[harbour")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {expected}, got 'http://[harbour'\n"
+    assert stored_titles(site) == []
+
+
 def test_command_line_overrides_win(site: Path) -> None:
     path = write(site, "market.md", MARKET)
     result = cli(

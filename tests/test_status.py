@@ -14,7 +14,7 @@ from syndicate.store import articles, subscribers, utcnow
 
 
 def test_status_json_after_a_failed_run_a_held_issue_and_a_scheduled_article(site: Path) -> None:
-    add_active(site, 2)
+    add_active(site, 4)
     (site / "content" / "broken.md").write_text("---\ntitle: [unclosed\n---\nText.\n")
     write_article(site)
     run = cli(site, "run", "--quiet", env={"SYNDICATE_HOLD": "true"})
@@ -33,6 +33,16 @@ def test_status_json_after_a_failed_run_a_held_issue_and_a_scheduled_article(sit
             .where(subscribers.c.email == "reader0001@example.net")
             .values(state="bounced", bounced_at=utcnow() - timedelta(days=40))
         )
+        for number, days in ((2, 5), (3, 40)):  # one complaint inside the 30 days, one before
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.email == f"reader000{number}@example.net")
+                .values(
+                    state="unsubscribed",
+                    unsubscribe_method="complaint",
+                    unsubscribed_at=utcnow() - timedelta(days=days),
+                )
+            )
 
     result = cli(site, "status", "--json")
     assert result.exit_code == 1  # the last run failed
@@ -55,7 +65,7 @@ def test_status_json_after_a_failed_run_a_held_issue_and_a_scheduled_article(sit
         "title": "Harbour ferry doubles its crossings",
         "published": soon.replace(microsecond=0).isoformat(),
     }
-    assert (data["bounces"], data["complaints"]) == (1, 0)
+    assert (data["bounces"], data["complaints"]) == (1, 1)
 
     text = cli(site, "status")
     assert text.exit_code == 1
@@ -66,7 +76,7 @@ def test_status_json_after_a_failed_run_a_held_issue_and_a_scheduled_article(sit
     assert lines[1] == "issues: 1 held, 0 waiting, 0 sending"
     assert lines[2] == "     1  held     0/0  Harbour ferry doubles its crossings"
     assert lines[3].startswith("next scheduled article: ")
-    assert lines[4] == "last 30 days: 1 bounce, 0 complaints"
+    assert lines[4] == "last 30 days: 1 bounce, 1 complaint"
 
 
 def test_status_after_a_good_run_exits_0(site: Path) -> None:

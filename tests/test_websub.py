@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -13,6 +12,7 @@ import feedparser
 import pytest
 from articles_factory import make_article
 from click.testing import CliRunner
+from feed_server import serving
 from site_helpers import store
 
 from syndicate.cli import main
@@ -60,15 +60,9 @@ def hub(site: Path) -> Iterator[Hub]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    recorded.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as port:
+        recorded.url = f"http://127.0.0.1:{port}/hub"
         yield recorded
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def hub_settings(site: Path, hub: Hub) -> Settings:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import Engine
 
-from syndicate.cli.base import main, pass_settings, site_store, warn
+from syndicate.cli.base import main, pass_settings, site_store
+from syndicate.cli.render import preview_options, show_preview
 from syndicate.config import Settings
 from syndicate.newsletter import issues, test_copy
 from syndicate.newsletter.archive import sync_issue_page
@@ -136,15 +137,7 @@ def test(settings: Settings, issue_id: int, address: str) -> None:
 
 @newsletter.command()
 @click.argument("slug")
-@click.option("--to", "to", metavar="ADDRESS", help="Address the preview to this reader.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the files here (default: the site's outbox/preview/).",
-)
-@click.option(
-    "--screenshot", is_flag=True, help="Also write 600px and 375px wide PNGs (needs chromium)."
-)
+@preview_options
 @pass_settings
 def preview(
     settings: Settings, slug: str, to: str | None, out: Path | None, screenshot: bool
@@ -156,7 +149,4 @@ def preview(
     shown, coming = write_digest_preview(settings, slug, to=to, out=out, screenshot=screenshot)
     when = f"{coming.slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"
     click.echo(f"{slug} at {when}: {shown.rendered.subject}")
-    for message in shown.warnings:
-        warn(message)
-    for path in (shown.html, shown.text, shown.eml, *shown.screenshots):
-        click.echo(str(path))
+    show_preview(shown)

@@ -3,27 +3,50 @@
 from __future__ import annotations
 
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from syndicate.cli.base import State, main, pass_settings_anywhere, require_site, warn
 from syndicate.config import Settings
-from syndicate.newsletter.preview import write_preview
+from syndicate.newsletter.preview import Preview, write_preview
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def preview_options(command: F) -> F:
+    """Add the options of a command that writes a preview: --to, --out, --screenshot."""
+    for option in (
+        click.option(
+            "--screenshot",
+            is_flag=True,
+            help="Also write 600px and 375px wide PNGs (needs chromium).",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Write the files here (default: the site's outbox/preview/).",
+        ),
+        click.option("--to", "to", metavar="ADDRESS", help="Address the preview to this reader."),
+    ):
+        command = option(command)
+    return command
+
+
+def show_preview(preview: Preview) -> None:
+    """Print a preview's warnings, then the files it wrote, one a line."""
+    for message in preview.warnings:
+        warn(message)
+    for path in (preview.html, preview.text, preview.eml, *preview.screenshots):
+        click.echo(str(path))
 
 
 @main.command()
 @click.argument("file_or_id")
-@click.option("--to", "to", metavar="ADDRESS", help="Address the preview to this reader.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the files here (default: the site's outbox/preview/).",
-)
+@preview_options
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a web browser.")
-@click.option(
-    "--screenshot", is_flag=True, help="Also write 600px and 375px wide PNGs (needs chromium)."
-)
 @pass_settings_anywhere
 def render(
     settings: Settings,
@@ -43,9 +66,6 @@ def render(
         state = click.get_current_context().find_object(State)
         require_site(state.site if state else None)
     preview = write_preview(settings, file_or_id, to=to, out=out, screenshot=screenshot)
-    for message in preview.warnings:
-        warn(message)
-    for path in (preview.html, preview.text, preview.eml, *preview.screenshots):
-        click.echo(str(path))
+    show_preview(preview)
     if open_browser:
         webbrowser.open(preview.html.resolve().as_uri())

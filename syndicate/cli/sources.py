@@ -138,8 +138,6 @@ def _echo_check(report: CheckReport) -> None:
         for found in (*outcome.found, *outcome.backfill):
             kind = "edited" if found.edit else "new"
             click.echo(f"  {kind:<6}  {found.article.title}  {found.article.url or ''}".rstrip())
-        if outcome.warning and not outcome.error:
-            click.echo(f"warning: {outcome.warning}", err=True)
     for result in report.published:
         if result.issue is not None:
             click.echo(f"  {result.article.title}: {result.issue.describe()}")

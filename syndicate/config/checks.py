@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from email.utils import parseaddr
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.errors import AddressError, ConfigError
@@ -73,9 +73,17 @@ def as_bool(key: str, value: Any) -> bool:
     raise ConfigError(f"{key}: expected true or false, got {value!r}")
 
 
+def _split(text: str) -> SplitResult:
+    """Split a URL; one urlsplit refuses (an unclosed [IPv6] host) reads as no URL at all."""
+    try:
+        return urlsplit(text)
+    except ValueError:
+        return urlsplit("")
+
+
 def as_http_url(key: str, value: Any) -> str:
     text = as_text(key, value)
-    parts = urlsplit(text)
+    parts = _split(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(
             f"{key}: expected an http(s) URL such as https://news.example.com, got {text!r}"
@@ -112,26 +120,31 @@ def as_address(key: str, value: Any) -> str:
 OUTBOX = "outbox"  # smtp.url's value for a site that means to write mail to outbox/
 
 
+def _check_port(key: str, text: str) -> None:
+    """Refuse a URL whose port is no number or out of range (urlsplit says so only when asked)."""
+    try:
+        urlsplit(text).port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"{key}: bad port in {text!r}") from None
+
+
 def as_smtp_url(key: str, value: Any) -> str:
     text = as_text(key, value)
     if text == OUTBOX:
         return text
-    parts = urlsplit(text)
+    parts = _split(text)
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
         raise ConfigError(
             f'{key}: expected smtp://[user@]host[:port], smtps://... or "outbox", got {text!r}'
         )
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise ConfigError(f"{key}: bad port in {text!r}") from None
+    _check_port(key, text)
     return text
 
 
 def as_inbound_url(key: str, value: Any) -> str:
     """Accept imaps://user@host[:port]/FOLDER, imap://... (STARTTLS) or maildir:///path."""
     text = as_text(key, value)
-    parts = urlsplit(text)
+    parts = _split(text)
     if parts.scheme == "maildir":
         if parts.netloc or not parts.path.startswith("/"):
             raise ConfigError(f"{key}: expected maildir:///absolute/path, got {text!r}")
@@ -143,10 +156,7 @@ def as_inbound_url(key: str, value: Any) -> str:
         )
     if parts.password is not None:
         raise ConfigError(f"{key}: put the password in SYNDICATE_INBOUND_PASSWORD, not the URL")
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise ConfigError(f"{key}: bad port in {text!r}") from None
+    _check_port(key, text)
     return text
 
 

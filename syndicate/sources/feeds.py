@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -154,17 +155,16 @@ def _body(item: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
     for content in item.get("content") or []:
         value = content.get("value") or ""
         if value.strip():
-            html = value if "html" in str(content.get("type", "")) else _escaped(value)
+            html = value if "html" in str(content.get("type", "")) else text_paragraphs(value)
             rest = summary.get("value") if summary.get("value") != value else None
             return html, rest, content.get("base")
     value = summary.get("value") or ""
-    html = value if "html" in str(summary.get("type", "text/html")) else _escaped(value)
+    html = value if "html" in str(summary.get("type", "text/html")) else text_paragraphs(value)
     return html, None, summary.get("base")
 
 
-def _escaped(text: str) -> str:
-    from html import escape
-
+def text_paragraphs(text: str) -> str:
+    """Plain text as HTML: each blank-line-separated part one escaped paragraph."""
     return "".join(f"<p>{escape(part.strip())}</p>" for part in text.split("\n\n") if part.strip())
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from syndicate.errors import DateProblem, FetchError
 from syndicate.readers.dates import checked
-from syndicate.sources.feeds import Entry, Feed, fallback_key, http_link
+from syndicate.sources.feeds import Entry, Feed, fallback_key, http_link, text_paragraphs
 
 
 def _str(value: Any) -> str | None:
@@ -62,9 +62,7 @@ def _item(item: dict[str, Any], feed: dict[str, Any], feed_url: str) -> Entry:
     content_html, content_text = _str(item.get("content_html")), _str(item.get("content_text"))
     summary = _str(item.get("summary"))
     if content_html or content_text:
-        html = content_html or "".join(
-            f"<p>{escape(p.strip())}</p>" for p in (content_text or "").split("\n\n") if p.strip()
-        )
+        html = content_html or text_paragraphs(content_text or "")
         shown_summary = escape(summary) if summary else None
     else:
         html, shown_summary = escape(summary or ""), None

@@ -52,8 +52,9 @@ def poll_one(source: Source, client: httpx.Client) -> Polled:
     headers = {"Accept": ACCEPT, **source.conditional_headers()}
     try:
         fetched = fetch(source.url, headers=headers, client=client)
-        if fetched.status == 304 or source.body_digest == body_digest(fetched):
-            return Polled(source, fetched)
+        unchanged = Polled(source, fetched)
+        if unchanged.not_modified:
+            return unchanged
         return Polled(source, fetched, read_feed(fetched.url, fetched.content, fetched.headers))
     except FetchError as e:
         return Polled(source, error=str(e))

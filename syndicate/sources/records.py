@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from syndicate.errors import InputError
 from syndicate.sources.tables import source_entries, sources
 from syndicate.states import SourceState
-from syndicate.store import TableRow
+from syndicate.store import TableRow, storable_id
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def find_source(conn: Connection, ref: str) -> Source:
     """Find a followed feed by its name, its URL or its number."""
     ref = ref.strip()
     condition = sa.or_(sources.c.name == ref, sources.c.url == ref)
-    if ref.isdigit() and len(ref) < 18:
+    if ref.isdigit() and storable_id(int(ref)):
         condition = sa.or_(condition, sources.c.id == int(ref))
     row = conn.execute(sa.select(sources).where(condition).limit(1)).first()
     if row is None:
