@@ -116,6 +116,7 @@ def test_the_preferences_page_keeps_one_newsletter_and_leaves_another(
     # Without the page's CSRF token nothing changes.
     refused = client.post(path, data={"newsletters": ["harbour"], "name": "Ada"})
     assert refused.status_code == 400
+    assert "The form expired. Please submit it again." in refused.get_data(as_text=True)
     assert states(settings, "ada@example.net")["markets"] == "active"
 
     form = {"csrf_token": csrf(client, path), "newsletters": ["harbour"], "name": "Ada L."}

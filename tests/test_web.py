@@ -221,6 +221,8 @@ def test_signup_without_csrf_token_is_refused(client: FlaskClient, settings: Set
         "/subscribe", data={"email": "forged@example.net", "csrf_token": "made-up"}
     )
     assert forged.status_code == 400
+    for refused in (response, forged):
+        assert "The form expired. Please submit it again." in refused.get_data(as_text=True)
     assert state_of(settings, "forged@example.net") is None
     assert outbox(settings) == []
 

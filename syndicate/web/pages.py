@@ -136,6 +136,16 @@ def content_policy(
     return decorate
 
 
+def form_accepted(form: Any) -> bool:
+    """Validate a posted Flask-WTF form, CSRF token included; a form whose token expired
+    says so at its top (a field's own error shows beside the field)."""
+    if form.validate_on_submit():
+        return True
+    if "csrf_token" in form.errors:
+        form.form_errors.append(translate("The form expired. Please submit it again."))
+    return False
+
+
 def sentence(message: str) -> str:
     """Turn a library's one-line error into a sentence for a page."""
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

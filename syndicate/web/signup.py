@@ -16,6 +16,7 @@ from syndicate.web.pages import (
     FORM_POLICY,
     confirmation_sender,
     content_policy,
+    form_accepted,
     page,
     page_language,
     public_newsletters,
@@ -72,9 +73,7 @@ def signup_form() -> Response:
 @content_policy(FORM_POLICY)
 def subscribe() -> Response:
     form = SignupForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            form.form_errors.append(translate("The form expired. Please submit it again."))
+    if not form_accepted(form):
         return form_page(form, 400)
     if form.website.data:
         return page("check_inbox", address=form.email.data)  # a bot: say the same, do nothing
