@@ -24,10 +24,12 @@ from werkzeug.test import TestResponse
 
 from syndicate import subscribers
 from syndicate.config import Settings, load_settings
+from syndicate.newsletter.catalog import load_newsletters
+from syndicate.newsletter.definitions import Newsletter
 from syndicate.store import deliveries, utcnow
 from syndicate.store import subscribers as subscribers_table
 from syndicate.subscribers.tokens import make_token
-from syndicate.web import create_app, mount_path
+from syndicate.web import create_app, mount_path, pages
 from syndicate.web.pages import EMAIL_POLICY, content_policy, page
 
 WEB_URL = "https://news.example.com/newsletter"
@@ -225,6 +227,23 @@ def test_signup_without_csrf_token_is_refused(client: FlaskClient, settings: Set
         assert "The form expired. Please submit it again." in refused.get_data(as_text=True)
     assert state_of(settings, "forged@example.net") is None
     assert outbox(settings) == []
+
+
+def test_a_page_reads_the_newsletters_once_per_request(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page, its language and each sentence translated for it all ask for them.
+    reads: list[int] = []
+
+    def counted(*args: Any) -> list[Newsletter]:
+        reads.append(1)
+        return load_newsletters(*args)
+
+    monkeypatch.setattr(pages, "load_newsletters", counted)
+    client.get("/")
+    refused = client.post("/subscribe", data={"email": "ada@example.net"})
+    assert "The form expired. Please submit it again." in refused.get_data(as_text=True)
+    assert len(reads) == 2  # one per request: not kept from one request to the next
 
 
 def test_honeypot_answers_like_a_signup_but_does_nothing(

@@ -69,8 +69,16 @@ def site_engine() -> Engine:
 
 
 def public_newsletters() -> list[Newsletter]:
-    """Return the newsletters a reader can sign up for on this site."""
-    return [n for n in load_newsletters(site_engine(), site_settings()) if n.public]
+    """Return the newsletters a reader can sign up for on this site.
+
+    Read once per request: every page, and every sentence translated for it, asks (through
+    `page_language`), which was a few database reads per answer.
+    """
+    if "public_newsletters" not in g:
+        found = load_newsletters(site_engine(), site_settings())
+        g.public_newsletters = [n for n in found if n.public]
+    public: list[Newsletter] = g.public_newsletters
+    return public
 
 
 def only_newsletter() -> Newsletter | None:
