@@ -95,6 +95,12 @@ def page_language(newsletter: Newsletter | None = None) -> str:
     return (about.language if about else None) or settings.language
 
 
+def in_english() -> bool:
+    """Tell whether the page is in English: the library's own English sentences can then be
+    shown as they are, where another language gets a translated, vaguer one."""
+    return page_language().split("-")[0].lower() == "en"
+
+
 def translate(message: str, language: str | None = None, **values: Any) -> str:
     """Return `message` in the page's language, with `values` put in."""
     text = translator(language or page_language())(message)

@@ -17,8 +17,8 @@ from syndicate.web.pages import (
     confirmation_sender,
     content_policy,
     form_accepted,
+    in_english,
     page,
-    page_language,
     public_newsletters,
     sentence,
     site_engine,
@@ -95,7 +95,7 @@ def subscribe() -> Response:
 def refused_address(error: AddressError) -> str:
     """Say why an address was refused: the library's precise English sentence on an English
     page, a translated one otherwise."""
-    if page_language().split("-")[0].lower() == "en":
+    if in_english():
         return sentence(str(error))
     return translate("This address cannot receive the newsletter. Check it and try again.")
 
