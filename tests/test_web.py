@@ -643,3 +643,18 @@ def test_every_page_names_the_feeds_for_autodiscovery(app: Flask, settings: Sett
             ("application/rss+xml", f"{settings.base_url}/feeds/rss.xml"),
             ("application/feed+json", f"{settings.base_url}/feeds/feed.json"),
         ], path
+
+
+def test_the_request_log_names_routes_not_their_tokens(
+    client: FlaskClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = make_token(settings, "unsubscribe", active_subscriber(settings, "one@example.net"))
+    with caplog.at_level("INFO", logger="syndicate.web.requests"):
+        client.get(f"/unsubscribe/{token}")
+        client.get("/no-such-page/ada@example.net")
+    lines = [r.getMessage() for r in caplog.records if r.name == "syndicate.web.requests"]
+    assert [line.rsplit(" ", 2)[0] for line in lines] == [
+        "GET /newsletter/unsubscribe/… 200",  # web.url is mounted at /newsletter
+        "GET /newsletter/no-such-page/… 404",
+    ]
+    assert token not in caplog.text and "ada@" not in caplog.text
