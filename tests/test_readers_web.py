@@ -17,7 +17,9 @@ from smtp_server import SMTPServer
 
 from syndicate import subscribers
 from syndicate.config import Settings, load_settings
+from syndicate.states import SubscriberState
 from syndicate.store import memberships, newsletters
+from syndicate.store import subscribers as subscribers_table
 from syndicate.subscribers.tokens import make_token
 from syndicate.web import create_app
 
@@ -264,3 +266,19 @@ def test_embed_prints_a_plain_form_under_web_url(site: Path, settings: Settings)
     assert wrong.output.strip().splitlines()[-1] == (
         "Error: no newsletter 'nope' on this site (it has: harbour, markets, quiet)"
     )
+
+
+def test_a_bounced_address_may_leave_on_the_preferences_page_but_join_nothing(
+    site: Path, settings: Settings, client: FlaskClient
+) -> None:
+    sid = add_reader(site, settings, "ada@example.net", "harbour", "markets")
+    with store(settings) as engine, engine.begin() as conn:
+        conn.execute(
+            subscribers_table.update()
+            .where(subscribers_table.c.id == sid)
+            .values(state=SubscriberState.BOUNCED)
+        )
+    path = f"/manage/{make_token(settings, 'manage', sid)}"
+    form = {"csrf_token": csrf(client, path), "newsletters": ["harbour", "quiet"], "name": ""}
+    assert client.post(path, data=form).status_code == 200
+    assert states(settings, "ada@example.net") == {"harbour": "active", "markets": "unsubscribed"}
