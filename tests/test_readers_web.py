@@ -282,3 +282,30 @@ def test_a_bounced_address_may_leave_on_the_preferences_page_but_join_nothing(
     form = {"csrf_token": csrf(client, path), "newsletters": ["harbour", "quiet"], "name": ""}
     assert client.post(path, data=form).status_code == 200
     assert states(settings, "ada@example.net") == {"harbour": "active", "markets": "unsubscribed"}
+
+
+def test_the_embedded_form_cannot_join_a_private_newsletter(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    private = '\n[[newsletters]]\nslug = "staff"\nname = "Staff Notes"\npublic = false\n'
+    with (site / "syndicate.toml").open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[web]\nurl = "{WEB_URL}"\n{NEWSLETTERS}{private}')
+    app = create_app(load_settings(site, environ=smtp_server.env()))
+    try:
+        response = app.test_client(use_cookies=False).post(
+            "/embed/subscribe",
+            data={"email": "ada@example.net", "newsletters": "staff"},
+            headers={"Accept": "application/json"},
+        )
+        app.extensions["syndicate.confirmations"].wait(30)
+        assert response.status_code == 400
+        assert response.json == {
+            "status": "invalid",
+            "message": "This site has no such newsletter.",
+        }
+        with store(site) as engine:
+            assert subscribers.find_subscriber(engine, "ada@example.net") is None
+        assert smtp_server.messages == []
+    finally:
+        app.extensions["syndicate.confirmations"].close()
+        app.extensions["syndicate.engine"].dispose()
