@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -11,7 +13,10 @@ from dns_server import dns_server, unreachable
 from site_helpers import add_settings, cli
 from smtp_server import SMTPServer
 
+from syndicate.config import load_settings
 from syndicate.domain.keys import public_record, quoted_strings
+from syndicate.domain.lookups import resolver_for
+from syndicate.domain.services import bounce_mailbox
 
 FROM = "The Example Desk <desk@news.example.com>"
 
@@ -130,3 +135,26 @@ def test_http_web_url_and_free_mail_from(site: Path, smtp_server: SMTPServer) ->
     assert lines["one-click"].startswith("FAIL http://news.example.com is not https")
     assert lines["From domain"].startswith("warn gmail.com is a free-mail provider")
     assert lines["DKIM"].startswith("FAIL no DKIM key: messages go unsigned")
+
+
+def test_the_bounce_mailbox_check_reaches_the_server_or_finds_the_maildir(
+    site: Path, tmp_path: Path
+) -> None:
+    def check(url: str) -> str:
+        settings = load_settings(site, environ={"SYNDICATE_INBOUND_URL": url})
+        found = bounce_mailbox(settings, resolver_for(settings))
+        return f"{found.status.value} {found.text}"
+
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        url = f"imap://bounces@127.0.0.1:{port}/INBOX"
+        assert check(url) == f"ok imap://127.0.0.1:{port} answers"
+    closed = check(f"imaps://bounces@127.0.0.1:{port}/INBOX")
+    assert closed.startswith(f"warn cannot reach 127.0.0.1:{port}: ")
+    # The folder `syndicate inbound` reads: the URL's path with its %-escapes undone.
+    maildir = tmp_path / "bounce box"
+    url = f"maildir://{quote(str(maildir))}"
+    assert check(url) == f"warn {maildir} is not a Maildir (no new/ and cur/)"
+    for part in ("new", "cur"):
+        (maildir / part).mkdir(parents=True)
+    assert check(url) == f"ok Maildir {maildir}"

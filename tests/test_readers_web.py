@@ -17,7 +17,9 @@ from smtp_server import SMTPServer
 
 from syndicate import subscribers
 from syndicate.config import Settings, load_settings
+from syndicate.states import SubscriberState
 from syndicate.store import memberships, newsletters
+from syndicate.store import subscribers as subscribers_table
 from syndicate.subscribers.tokens import make_token
 from syndicate.web import create_app
 
@@ -116,6 +118,7 @@ def test_the_preferences_page_keeps_one_newsletter_and_leaves_another(
     # Without the page's CSRF token nothing changes.
     refused = client.post(path, data={"newsletters": ["harbour"], "name": "Ada"})
     assert refused.status_code == 400
+    assert "The form expired. Please submit it again." in refused.get_data(as_text=True)
     assert states(settings, "ada@example.net")["markets"] == "active"
 
     form = {"csrf_token": csrf(client, path), "newsletters": ["harbour"], "name": "Ada L."}
@@ -263,3 +266,46 @@ def test_embed_prints_a_plain_form_under_web_url(site: Path, settings: Settings)
     assert wrong.output.strip().splitlines()[-1] == (
         "Error: no newsletter 'nope' on this site (it has: harbour, markets, quiet)"
     )
+
+
+def test_a_bounced_address_may_leave_on_the_preferences_page_but_join_nothing(
+    site: Path, settings: Settings, client: FlaskClient
+) -> None:
+    sid = add_reader(site, settings, "ada@example.net", "harbour", "markets")
+    with store(settings) as engine, engine.begin() as conn:
+        conn.execute(
+            subscribers_table.update()
+            .where(subscribers_table.c.id == sid)
+            .values(state=SubscriberState.BOUNCED)
+        )
+    path = f"/manage/{make_token(settings, 'manage', sid)}"
+    form = {"csrf_token": csrf(client, path), "newsletters": ["harbour", "quiet"], "name": ""}
+    assert client.post(path, data=form).status_code == 200
+    assert states(settings, "ada@example.net") == {"harbour": "active", "markets": "unsubscribed"}
+
+
+def test_the_embedded_form_cannot_join_a_private_newsletter(
+    site: Path, smtp_server: SMTPServer
+) -> None:
+    private = '\n[[newsletters]]\nslug = "staff"\nname = "Staff Notes"\npublic = false\n'
+    with (site / "syndicate.toml").open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[web]\nurl = "{WEB_URL}"\n{NEWSLETTERS}{private}')
+    app = create_app(load_settings(site, environ=smtp_server.env()))
+    try:
+        response = app.test_client(use_cookies=False).post(
+            "/embed/subscribe",
+            data={"email": "ada@example.net", "newsletters": "staff"},
+            headers={"Accept": "application/json"},
+        )
+        app.extensions["syndicate.confirmations"].wait(30)
+        assert response.status_code == 400
+        assert response.json == {
+            "status": "invalid",
+            "message": "This site has no such newsletter.",
+        }
+        with store(site) as engine:
+            assert subscribers.find_subscriber(engine, "ada@example.net") is None
+        assert smtp_server.messages == []
+    finally:
+        app.extensions["syndicate.confirmations"].close()
+        app.extensions["syndicate.engine"].dispose()

@@ -16,6 +16,7 @@ from site_helpers import cli, store
 
 from syndicate.config import load_settings
 from syndicate.store import TableRow, deliveries, subscribers, suppressions, utcnow
+from syndicate.subscribers import expire_pending
 from syndicate.subscribers.tokens import make_token
 
 CONFIRM_LINK = re.compile(r"https://news\.example\.com/confirm/([A-Za-z0-9_.\-]+)")
@@ -296,3 +297,24 @@ def test_list_by_state_and_export_as_csv(site: Path) -> None:
         "",
     )
     assert rows[0]["confirmed"].endswith("+00:00") and rows[0]["created"]
+
+
+def test_expiring_pending_signups_keeps_an_address_that_was_on_the_list_once(
+    site: Path,
+) -> None:
+    (site / "two.txt").write_text("left@example.com\nfresh@example.com\n")
+    assert cli(site, "subscribers", "import", str(site / "two.txt")).exit_code == 0
+    month_ago = utcnow() - timedelta(days=31)
+    with store(site) as engine:
+        with engine.begin() as conn:
+            conn.execute(subscribers.update().values(created_at=month_ago))
+            # Confirmed once, left, and signed up again a month ago without confirming.
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.email == "left@example.com")
+                .values(confirmed_at=month_ago - timedelta(days=300))
+            )
+        assert expire_pending(engine) == 1
+        with engine.connect() as conn:
+            kept = conn.execute(sa.select(subscribers.c.email)).scalars().all()
+    assert kept == ["left@example.com"]

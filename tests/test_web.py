@@ -24,10 +24,12 @@ from werkzeug.test import TestResponse
 
 from syndicate import subscribers
 from syndicate.config import Settings, load_settings
+from syndicate.newsletter.catalog import load_newsletters
+from syndicate.newsletter.definitions import Newsletter
 from syndicate.store import deliveries, utcnow
 from syndicate.store import subscribers as subscribers_table
 from syndicate.subscribers.tokens import make_token
-from syndicate.web import create_app, mount_path
+from syndicate.web import create_app, mount_path, pages
 from syndicate.web.pages import EMAIL_POLICY, content_policy, page
 
 WEB_URL = "https://news.example.com/newsletter"
@@ -221,8 +223,27 @@ def test_signup_without_csrf_token_is_refused(client: FlaskClient, settings: Set
         "/subscribe", data={"email": "forged@example.net", "csrf_token": "made-up"}
     )
     assert forged.status_code == 400
+    for refused in (response, forged):
+        assert "The form expired. Please submit it again." in refused.get_data(as_text=True)
     assert state_of(settings, "forged@example.net") is None
     assert outbox(settings) == []
+
+
+def test_a_page_reads_the_newsletters_once_per_request(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page, its language and each sentence translated for it all ask for them.
+    reads: list[int] = []
+
+    def counted(*args: Any) -> list[Newsletter]:
+        reads.append(1)
+        return load_newsletters(*args)
+
+    monkeypatch.setattr(pages, "load_newsletters", counted)
+    client.get("/")
+    refused = client.post("/subscribe", data={"email": "ada@example.net"})
+    assert "The form expired. Please submit it again." in refused.get_data(as_text=True)
+    assert len(reads) == 2  # one per request: not kept from one request to the next
 
 
 def test_honeypot_answers_like_a_signup_but_does_nothing(
@@ -622,3 +643,18 @@ def test_every_page_names_the_feeds_for_autodiscovery(app: Flask, settings: Sett
             ("application/rss+xml", f"{settings.base_url}/feeds/rss.xml"),
             ("application/feed+json", f"{settings.base_url}/feeds/feed.json"),
         ], path
+
+
+def test_the_request_log_names_routes_not_their_tokens(
+    client: FlaskClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = make_token(settings, "unsubscribe", active_subscriber(settings, "one@example.net"))
+    with caplog.at_level("INFO", logger="syndicate.web.requests"):
+        client.get(f"/unsubscribe/{token}")
+        client.get("/no-such-page/ada@example.net")
+    lines = [r.getMessage() for r in caplog.records if r.name == "syndicate.web.requests"]
+    assert [line.rsplit(" ", 2)[0] for line in lines] == [
+        "GET /newsletter/unsubscribe/… 200",  # web.url is mounted at /newsletter
+        "GET /newsletter/no-such-page/… 404",
+    ]
+    assert token not in caplog.text and "ada@" not in caplog.text

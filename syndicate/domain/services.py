@@ -11,7 +11,6 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from syndicate.domain.lookups import LIFETIME
 from syndicate.domain.records import domain_of, relay_host
 from syndicate.domain.report import Check, Status
 from syndicate.errors import ConfigError
+from syndicate.inbound.mailboxes import imap_address, maildir_path
 from syndicate.mailer import SMTPTransport
 
 # Mailbox providers whose DMARC policy makes mail "from" them, sent by anyone else, fail.
@@ -55,7 +55,6 @@ FREE_MAIL = frozenset(
         "fastmail.com",
     ]
 )
-MAILBOX_PORTS = {"imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995}
 _PYSPF = threading.Lock()  # pyspf looks names up through one module-level function
 
 
@@ -139,13 +138,11 @@ def bounce_mailbox(settings: Settings, resolver: dns.resolver.Resolver) -> Check
     url = settings.inbound_url
     if not url:
         return Check("bounce mailbox", Status.NOT_SET, "not configured: bounces are not read back")
-    parts = urlsplit(url)
-    if parts.scheme in MAILBOX_PORTS:
-        where = f"{parts.hostname}:{parts.port or MAILBOX_PORTS[parts.scheme]}"
+    if not url.startswith("maildir:"):
+        host, port = imap_address(url)
+        where = f"{host}:{port}"
         try:
-            socket.create_connection(
-                (parts.hostname, parts.port or MAILBOX_PORTS[parts.scheme]), timeout=LIFETIME
-            ).close()
+            socket.create_connection((host, port), timeout=LIFETIME).close()
         except OSError as e:
             return Check(
                 "bounce mailbox",
@@ -153,8 +150,8 @@ def bounce_mailbox(settings: Settings, resolver: dns.resolver.Resolver) -> Check
                 f"cannot reach {where}: {e.strerror or e}",
                 "check inbound.url and that the mail server is up",
             )
-        return Check("bounce mailbox", Status.OK, f"{parts.scheme}://{where} answers")
-    folder = Path(parts.path or url)
+        return Check("bounce mailbox", Status.OK, f"{urlsplit(url).scheme}://{where} answers")
+    folder = maildir_path(url)
     if (folder / "new").is_dir() and (folder / "cur").is_dir():
         return Check("bounce mailbox", Status.OK, f"Maildir {folder}")
     return Check(

@@ -78,24 +78,39 @@ def _tls_context(settings: Settings) -> ssl.SSLContext:
     return context
 
 
+IMAP_PORTS = {"imaps": 993, "imap": 143}
+
+
+def imap_address(url: str) -> tuple[str, int]:
+    """Return the host and port an imaps:// or imap:// inbound.url names."""
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or IMAP_PORTS[parts.scheme]
+
+
+def maildir_path(url: str) -> Path:
+    """Return the folder a maildir:/// inbound.url names."""
+    return Path(unquote(urlsplit(url).path))
+
+
 class Imap:
     """An IMAP folder over TLS; processed messages are moved to `syndicate-processed`."""
 
     def __init__(self, settings: Settings, url: str) -> None:
         parts = urlsplit(url)
-        self.where = f"{parts.hostname}:{parts.port or (993 if parts.scheme == 'imaps' else 143)}"
+        host, port = imap_address(url)
+        self.where = f"{host}:{port}"
         self.folder = unquote(parts.path.lstrip("/")) or "INBOX"
         if not settings.inbound_password:
             raise ConfigError(f"inbound.url names {url}: set SYNDICATE_INBOUND_PASSWORD")
         context = _tls_context(settings)
-        host, user = parts.hostname or "", unquote(parts.username or "")
+        user = unquote(parts.username or "")
         try:
             if parts.scheme == "imaps":
                 self.imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                    host, parts.port or 993, ssl_context=context, timeout=30
+                    host, port, ssl_context=context, timeout=30
                 )
             else:
-                self.imap = imaplib.IMAP4(host, parts.port or 143, timeout=30)
+                self.imap = imaplib.IMAP4(host, port, timeout=30)
                 if "STARTTLS" not in self.imap.capabilities:
                     self.imap.shutdown()
                     raise MailboxError(
@@ -164,5 +179,5 @@ def open_mailbox(settings: Settings) -> Mailbox:
     if not url:
         raise ConfigError("no bounce mailbox is set: set inbound.url (or SYNDICATE_INBOUND_URL)")
     if url.startswith("maildir:"):
-        return Maildir(Path(unquote(urlsplit(url).path)))
+        return Maildir(maildir_path(url))
     return Imap(settings, url)

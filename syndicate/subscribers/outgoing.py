@@ -88,7 +88,3 @@ class BackgroundMail:
     def close(self) -> None:
         """Finish what was handed over, then stop the threads."""
         self._pool.shutdown(wait=True)
-
-
-# The name it had when it sent confirmations only.
-ConfirmationSender = BackgroundMail

@@ -19,8 +19,8 @@ from syndicate.web.pages import (
     FORM_POLICY,
     confirmation_sender,
     content_policy,
+    in_english,
     page,
-    page_language,
     sentence,
     site_engine,
     site_settings,
@@ -32,7 +32,7 @@ blueprint = Blueprint("links", __name__)
 
 def bad_link(error: TokenError) -> Response:
     title = translate("This link does not work")
-    if page_language().split("-")[0].lower() == "en":
+    if in_english():
         return page("error", 400, title=title, message=sentence(str(error)))
     message = translate(
         "The link is not valid any more, or it was cut short: copy the whole link from the email."

@@ -26,10 +26,10 @@ from syndicate.web.pages import (
     FORM_POLICY,
     confirmation_sender,
     content_policy,
+    form_accepted,
     page,
     site_engine,
     site_settings,
-    translate,
 )
 from syndicate.web.signup import too_many
 
@@ -77,9 +77,7 @@ def change(token: str) -> Response:
     form = ManageForm()
     try:
         found = preferences(engine, settings, token)
-        if not form.validate_on_submit():
-            if "csrf_token" in form.errors:
-                form.form_errors.append(translate("The form expired. Please submit it again."))
+        if not form_accepted(form):
             return _show(token, found, form)
         if request.form.get("action") == "everything":
             found = leave_everything(engine, settings, token)
@@ -105,9 +103,7 @@ def ask() -> Response:
 @content_policy(FORM_POLICY)
 def ask_post() -> Response:
     form = AskForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            form.form_errors.append(translate("The form expired. Please submit it again."))
+    if not form_accepted(form):
         return page("manage_ask", 400, form=form, action=url_for("manage.ask_post"))
     address = (form.email.data or "").strip()
     try:

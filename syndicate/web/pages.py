@@ -69,8 +69,16 @@ def site_engine() -> Engine:
 
 
 def public_newsletters() -> list[Newsletter]:
-    """Return the newsletters a reader can sign up for on this site."""
-    return [n for n in load_newsletters(site_engine(), site_settings()) if n.public]
+    """Return the newsletters a reader can sign up for on this site.
+
+    Read once per request: every page, and every sentence translated for it, asks (through
+    `page_language`), which was a few database reads per answer.
+    """
+    if "public_newsletters" not in g:
+        found = load_newsletters(site_engine(), site_settings())
+        g.public_newsletters = [n for n in found if n.public]
+    public: list[Newsletter] = g.public_newsletters
+    return public
 
 
 def only_newsletter() -> Newsletter | None:
@@ -85,6 +93,12 @@ def page_language(newsletter: Newsletter | None = None) -> str:
     settings = site_settings()
     about = newsletter or only_newsletter()
     return (about.language if about else None) or settings.language
+
+
+def in_english() -> bool:
+    """Tell whether the page is in English: the library's own English sentences can then be
+    shown as they are, where another language gets a translated, vaguer one."""
+    return page_language().split("-")[0].lower() == "en"
 
 
 def translate(message: str, language: str | None = None, **values: Any) -> str:
@@ -134,6 +148,16 @@ def content_policy(
         return wrapper
 
     return decorate
+
+
+def form_accepted(form: Any) -> bool:
+    """Validate a posted Flask-WTF form, CSRF token included; a form whose token expired
+    says so at its top (a field's own error shows beside the field)."""
+    if form.validate_on_submit():
+        return True
+    if "csrf_token" in form.errors:
+        form.form_errors.append(translate("The form expired. Please submit it again."))
+    return False
 
 
 def sentence(message: str) -> str:

@@ -16,8 +16,9 @@ from syndicate.web.pages import (
     FORM_POLICY,
     confirmation_sender,
     content_policy,
+    form_accepted,
+    in_english,
     page,
-    page_language,
     public_newsletters,
     sentence,
     site_engine,
@@ -72,9 +73,7 @@ def signup_form() -> Response:
 @content_policy(FORM_POLICY)
 def subscribe() -> Response:
     form = SignupForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            form.form_errors.append(translate("The form expired. Please submit it again."))
+    if not form_accepted(form):
         return form_page(form, 400)
     if form.website.data:
         return page("check_inbox", address=form.email.data)  # a bot: say the same, do nothing
@@ -96,7 +95,7 @@ def subscribe() -> Response:
 def refused_address(error: AddressError) -> str:
     """Say why an address was refused: the library's precise English sentence on an English
     page, a translated one otherwise."""
-    if page_language().split("-")[0].lower() == "en":
+    if in_english():
         return sentence(str(error))
     return translate("This address cannot receive the newsletter. Check it and try again.")
 
