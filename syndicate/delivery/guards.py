@@ -22,14 +22,10 @@ from enum import Enum, auto
 from syndicate.delivery.claims import Claimed
 from syndicate.delivery.pacing import MAX_BACKOFF
 from syndicate.store import utcnow
+from syndicate.subscribers.addresses import domain_of
 
 FIRST_RECIPIENTS = 20  # recipients that must not all hard-bounce...
 FIRST_DOMAINS = 3  # ...across at least this many domains
-
-
-def domain_of(address: str) -> str:
-    """Return the receiving domain of an address, lower-cased."""
-    return address.rpartition("@")[2].lower()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from syndicate.delivery.claims import Claimed
-from syndicate.delivery.guards import Decision, Refusal, domain_of
+from syndicate.delivery.guards import Decision, Refusal
 from syndicate.delivery.pacing import backoff
 from syndicate.delivery.refusals import Verdict, classify
 from syndicate.delivery.run import Outcome, Run
@@ -22,6 +22,7 @@ from syndicate.errors import DeliveryError, Refused
 from syndicate.model import DeliveryState, IssueState
 from syndicate.store import deliveries, issues, utcnow
 from syndicate.subscribers import mark_bounced
+from syndicate.subscribers.addresses import domain_of
 from syndicate.subscribers.feedback import soft_bounce
 
 if TYPE_CHECKING:

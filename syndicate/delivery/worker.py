@@ -12,7 +12,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate.delivery.claims import BATCH, LEASE, Claimed, owned_by, worker_name
-from syndicate.delivery.guards import domain_of
 from syndicate.delivery.outcomes import not_a_bounce, record_refusal
 from syndicate.delivery.recorder import Recorder
 from syndicate.delivery.run import Outcome, Run
@@ -24,6 +23,7 @@ from syndicate.newsletter.message import Recipient, message_id
 from syndicate.newsletter.splice import personalize
 from syndicate.store import deliveries, utcnow
 from syndicate.subscribers import manage_url, unsubscribe_url
+from syndicate.subscribers.addresses import domain_of
 from syndicate.subscribers.letters import confirmation_for
 
 RECONNECTS = 3  # connections lost in a row before a worker gives up

@@ -20,6 +20,7 @@ from syndicate.atomic import write_atomic
 from syndicate.config import CONFIG_FILE, Settings
 from syndicate.errors import ConfigError
 from syndicate.permissions import PRIVATE_FILE, private_folder
+from syndicate.subscribers.addresses import domain_of
 
 KEY_FOLDER = "dkim"
 DEFAULT_SELECTOR = "syndicate"
@@ -67,7 +68,7 @@ def sending_domain(settings: Settings) -> str:
             "newsletter.from is not set: set it first (syndicate.toml or SYNDICATE_FROM), "
             "since the key signs for the From address's domain"
         )
-    return settings.sender_address.rpartition("@")[2].lower()
+    return domain_of(settings.sender_address)
 
 
 def add_dkim_table(config: Path, domain: str, selector: str, key_file: str) -> None:

@@ -34,13 +34,10 @@ from syndicate.domain.lookups import (
 from syndicate.domain.report import Check, Status
 from syndicate.domain.signing import signer_for
 from syndicate.errors import ConfigError
+from syndicate.subscribers.addresses import domain_of
 
 SPF_LOOKUP_LIMIT = 10  # RFC 7208 4.6.4: more and receivers answer permerror
 SPF_ENDINGS = {"fail": "-all", "softfail": "~all"}
-
-
-def domain_of(address: str) -> str:
-    return address.rpartition("@")[2].lower()
 
 
 def relay_host(settings: Settings) -> str | None:

@@ -20,11 +20,12 @@ import spf
 
 from syndicate.config import Settings
 from syndicate.domain.lookups import LIFETIME
-from syndicate.domain.records import domain_of, relay_host
+from syndicate.domain.records import relay_host
 from syndicate.domain.report import Check, Status
 from syndicate.errors import ConfigError
 from syndicate.inbound.mailboxes import imap_address, maildir_path
 from syndicate.mailer import SMTPTransport
+from syndicate.subscribers.addresses import domain_of
 
 # Mailbox providers whose DMARC policy makes mail "from" them, sent by anyone else, fail.
 FREE_MAIL = frozenset(

@@ -35,6 +35,11 @@ def _shown(candidate: str, limit: int = 80) -> str:
     return repr(candidate if len(candidate) <= limit else candidate[: limit - 1] + "…")
 
 
+def domain_of(address: str) -> str:
+    """Return the domain of an address, lower-cased (the receiving or the sending one)."""
+    return address.rpartition("@")[2].lower()
+
+
 def email_key(address: str) -> str:
     """Return the key that makes an address unique regardless of case."""
     return address.lower()
