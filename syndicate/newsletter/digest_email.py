@@ -31,6 +31,7 @@ from syndicate.newsletter.render import (
     cut_point,
     figure_alt,
     inline_tree,
+    keep_first,
     serialize,
 )
 from syndicate.safetext import one_line
@@ -104,18 +105,9 @@ def _html(
 
 def _drop_after(root: etree._Element, kept: int | None) -> None:
     """Remove the items past `kept` and every marker attribute the cut needed."""
-    for index, element in enumerate(root.xpath(f"//*[@{ITEM}]")):
-        if kept is not None and index >= kept:
-            element.getparent().remove(element)
-        else:
-            del element.attrib[ITEM]
-    for element in root.xpath("//*[@data-block]"):
+    keep_first(root, kept, ITEM, "data-rest")
+    for element in root.xpath("//*[@data-block]"):  # the full texts' blocks: never cut alone
         del element.attrib["data-block"]
-    for element in root.xpath("//*[@data-rest]"):
-        if kept is None:
-            element.getparent().remove(element)
-        else:
-            del element.attrib["data-rest"]
 
 
 def item_text(item: DigestItem) -> str:

@@ -149,6 +149,24 @@ def cut_point(root: etree._Element, limit: int, marker: str = "data-block") -> i
     return kept
 
 
+def keep_first(root: etree._Element, kept: int | None, marker: str, note: str) -> None:
+    """Cut the page after its first `kept` `marker` elements (None: keep them all).
+
+    The `note` elements say the email was cut: they stay only when it was. Both marker
+    attributes, there only for the cut, are taken off what remains.
+    """
+    for index, element in enumerate(root.xpath(f"//*[@{marker}]")):
+        if kept is not None and index >= kept:
+            element.getparent().remove(element)
+        else:
+            del element.attrib[marker]
+    for element in root.xpath(f"//*[@{note}]"):
+        if kept is None:
+            element.getparent().remove(element)
+        else:
+            del element.attrib[note]
+
+
 def render_issue(
     settings: Settings, article: Article, newsletter: Newsletter | None = None
 ) -> RenderedIssue:
@@ -164,16 +182,7 @@ def render_issue(
     root = inline_tree(page)
 
     kept = cut_point(root, HTML_LIMIT - SPLICE_ROOM)
-    for index, element in enumerate(root.xpath("//*[@data-block]")):
-        if kept is not None and index >= kept:
-            element.getparent().remove(element)
-        else:
-            del element.attrib["data-block"]
-    for element in root.xpath("//*[@data-continue]"):
-        if kept is None:
-            element.getparent().remove(element)
-        else:
-            del element.attrib["data-continue"]
+    keep_first(root, kept, "data-block", "data-continue")
     html = serialize(root)
 
     blocks = context["blocks"] if kept is None else context["blocks"][:kept]
