@@ -17,6 +17,7 @@ from lxml import etree
 
 from syndicate.config import Settings
 from syndicate.html_body import absolute_figure
+from syndicate.i18n import direction
 from syndicate.model import Article, Block
 from syndicate.newsletter import text
 from syndicate.newsletter.definitions import Newsletter
@@ -24,7 +25,6 @@ from syndicate.newsletter.render import (
     HTML_LIMIT,
     PLACEHOLDER_ADDRESS,
     PLACEHOLDER_UNSUBSCRIBE_URL,
-    RTL_LANGUAGES,
     SPLICE_ROOM,
     RenderedIssue,
     absolute_block,
@@ -82,7 +82,7 @@ def _context(
         "newsletter_name": newsletter.name,
         "preheader": one_line(first.dek or items[0].title),
         "language": language,
-        "direction": "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+        "direction": direction(language),
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,

@@ -18,6 +18,7 @@ from lxml import etree
 
 from syndicate.config import Settings
 from syndicate.html_body import absolute_figure, sanitize_html
+from syndicate.i18n import direction
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
 from syndicate.newsletter.archive_paths import issue_url
@@ -41,9 +42,6 @@ QP_LINE_LENGTH = 76
 
 # premailer rewrites these attributes from CSS unless told not to: `width="600"` must stay.
 BASIC_ATTRIBUTES = ["width", "height", "align", "bgcolor"]
-
-# Right-to-left scripts, by primary language subtag, for `dir` on <html>.
-RTL_LANGUAGES = {"ar", "fa", "he", "iw", "ps", "ur", "yi", "dv", "ku", "sd", "ug"}
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
         "title": one_line(article.title),
         "preheader": one_line(article.dek or ""),
         "language": language,
-        "direction": "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+        "direction": direction(language),
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
