@@ -195,6 +195,7 @@ def write_digest_preview(
     now: datetime | None = None,
 ) -> tuple[Preview, Upcoming]:
     """Render the digest `slug`'s next slot would send, from what waits now; write its files."""
+    from syndicate.newsletter.cadence import slot_text
     from syndicate.newsletter.digest_email import render_digest  # premailer: only here
     from syndicate.newsletter.digests import upcoming
 
@@ -204,7 +205,7 @@ def write_digest_preview(
     finally:
         engine.dispose()
     if not coming.articles:
-        when = f"{coming.slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"
+        when = slot_text(settings, coming.slot)
         raise NewsletterError(
             f"no article waits for the next digest of {slug} ({when}): it would send nothing"
         )
