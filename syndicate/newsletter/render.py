@@ -13,7 +13,6 @@ from email import quoprimime
 from typing import Any
 
 import lxml.html
-import premailer
 from lxml import etree
 
 from syndicate.config import Settings
@@ -100,6 +99,10 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
 
 def inline_tree(html: str) -> etree._Element:
     """Run premailer over the whole page once and return the inlined tree."""
+    # Imported here: premailer (and cssutils) take about a third of a second to import, and
+    # every `syndicate` command reaches this module for its placeholders.
+    import premailer
+
     root = lxml.html.document_fromstring(html)
     inliner = premailer.Premailer(
         strip_important=False,
