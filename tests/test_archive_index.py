@@ -14,6 +14,8 @@ from site_helpers import store
 from test_email_checks import validate_html
 
 from syndicate.config import Settings, load_settings
+from syndicate.newsletter.archive_index import render_index
+from syndicate.newsletter.definitions import Newsletter
 from syndicate.publishing import publish_articles, unpublish
 
 ARCHIVE = "https://news.example.com/archive/the-example-desk/"
@@ -91,3 +93,14 @@ def test_serve_answers_the_archive_under_the_web_url_path(site: Path) -> None:
         assert feedparser.parse(feed.content).entries[0].title == "Cycle lanes plan, part 1"
         # Outside the prefix the app answers nothing.
         assert httpx.get(f"{server.origin}/archive/the-example-desk/").status_code == 404
+
+
+def test_the_index_page_speaks_its_newsletters_language(site: Path) -> None:
+    settings = load_settings(site)
+    for language, opening in (
+        ("pt_BR", '<html lang="pt-BR" dir="ltr">'),
+        ("he", '<html lang="he" dir="rtl">'),
+        (None, f'<html lang="{settings.language}" dir="ltr">'),
+    ):
+        desk = Newsletter(slug="desk", name="The Desk", language=language)
+        assert opening in render_index(settings, desk, []).decode("utf-8")

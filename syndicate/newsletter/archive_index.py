@@ -96,10 +96,9 @@ def feed_link(settings: Settings, newsletter: Newsletter) -> Discovery:
 def render_index(settings: Settings, newsletter: Newsletter, found: list[ArchivedIssue]) -> bytes:
     """Render the index page of a newsletter's archive."""
     page = (
-        template_environment(settings)
+        template_environment(settings, language=newsletter.language)  # its lang and dir
         .get_template("web/archive_index.html.j2")
         .render(
-            lang=newsletter.language or settings.language,
             newsletter=newsletter,
             issues=[(issue, issue.sent.astimezone(settings.tz)) for issue in found],
             feeds=[feed_link(settings, newsletter), *discovery_links(settings)],
