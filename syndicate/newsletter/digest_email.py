@@ -17,7 +17,7 @@ from lxml import etree
 
 from syndicate.config import Settings
 from syndicate.html_body import absolute_figure
-from syndicate.i18n import direction
+from syndicate.i18n import direction, html_lang
 from syndicate.model import Article, Block
 from syndicate.newsletter import text
 from syndicate.newsletter.definitions import Newsletter
@@ -81,7 +81,7 @@ def _context(
         "items": items,
         "newsletter_name": newsletter.name,
         "preheader": one_line(first.dek or items[0].title),
-        "language": language,
+        "language": html_lang(language),
         "direction": direction(language),
         "site_title": settings.title,
         "site_url": settings.base_url,

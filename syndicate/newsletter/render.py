@@ -17,7 +17,7 @@ from lxml import etree
 
 from syndicate.config import Settings
 from syndicate.html_body import absolute_figure, sanitize_html
-from syndicate.i18n import direction
+from syndicate.i18n import direction, html_lang
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
 from syndicate.newsletter.archive_paths import issue_url
@@ -84,7 +84,7 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
         "newsletter_name": newsletter.name,
         "title": one_line(article.title),
         "preheader": one_line(article.dek or ""),
-        "language": language,
+        "language": html_lang(language),
         "direction": direction(language),
         "site_title": settings.title,
         "site_url": settings.base_url,
