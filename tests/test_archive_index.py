@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import feedparser
 import httpx
 import lxml.html
-import pytest
 from articles_factory import make_article
 from delivery_helpers import add_active
 from serve_helpers import served
 from site_helpers import store
+from test_email_checks import validate_html
 
 from syndicate.config import Settings, load_settings
+from syndicate.newsletter.archive_index import render_index
+from syndicate.newsletter.definitions import Newsletter
 from syndicate.publishing import publish_articles, unpublish
 
-ROOT = Path(__file__).resolve().parent.parent
-HTML_VALIDATE = ROOT / "node_modules" / ".bin" / "html-validate"
 ARCHIVE = "https://news.example.com/archive/the-example-desk/"
 
 
@@ -26,20 +25,6 @@ def publish(settings: Settings, *numbers: int) -> None:
     with store(settings) as engine:
         for number in numbers:  # one publish each: each issue is queued after the one before
             publish_articles(engine, settings, [make_article(number)])
-
-
-def validate(path: Path) -> None:
-    if not HTML_VALIDATE.exists():
-        pytest.fail("run `npm install` in the checkout for html-validate")
-    config = str(ROOT / ".htmlvalidate.json")
-    result = subprocess.run(
-        [str(HTML_VALIDATE), "--config", config, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_index_and_feed_list_the_issues_newest_first_and_follow_their_pages(
@@ -66,7 +51,7 @@ def test_the_index_and_feed_list_the_issues_newest_first_and_follow_their_pages(
     assert "https://news.example.com/feeds/atom.xml" in alternates
     (form,) = tree.xpath("//form")
     assert form.get("action").endswith("/subscribe") and tree.xpath("//input[@name='email']")
-    validate(index)
+    validate_html(index)
 
     feed = feedparser.parse(feed_file.read_bytes())
     assert not feed.bozo, feed.bozo_exception
@@ -108,3 +93,14 @@ def test_serve_answers_the_archive_under_the_web_url_path(site: Path) -> None:
         assert feedparser.parse(feed.content).entries[0].title == "Cycle lanes plan, part 1"
         # Outside the prefix the app answers nothing.
         assert httpx.get(f"{server.origin}/archive/the-example-desk/").status_code == 404
+
+
+def test_the_index_page_speaks_its_newsletters_language(site: Path) -> None:
+    settings = load_settings(site)
+    for language, opening in (
+        ("pt_BR", '<html lang="pt-BR" dir="ltr">'),
+        ("he", '<html lang="he" dir="rtl">'),
+        (None, f'<html lang="{settings.language}" dir="ltr">'),
+    ):
+        desk = Newsletter(slug="desk", name="The Desk", language=language)
+        assert opening in render_index(settings, desk, []).decode("utf-8")

@@ -110,3 +110,22 @@ def test_previous_slot_is_at_or_before_now_and_next_strictly_after() -> None:
     assert previous_slot(cadence, monday, LONDON) == monday
     assert next_slot(cadence, monday, LONDON) == monday + timedelta(days=7)
     assert previous_slot(parse_cadence("immediate"), monday, LONDON) is None
+
+
+def test_monthly_by_ordinal_weekday_and_by_day_of_the_month() -> None:
+    found = slots("monthly second wed 06:00", datetime(2025, 1, 1, tzinfo=UTC), 4)
+    assert [s.astimezone(LONDON).strftime("%m-%d %H:%M") for s in found] == [
+        "01-08 06:00",
+        "02-12 06:00",
+        "03-12 06:00",
+        "04-09 06:00",
+    ]
+    found = slots("monthly first mon 06:00", datetime(2025, 8, 31, tzinfo=UTC), 2)
+    assert [s.astimezone(LONDON).strftime("%m-%d") for s in found] == ["09-01", "10-06"]
+    # The 7th and the 14th: the last days an ordinal's week holds.
+    found = slots("monthly first mon 06:00", datetime(2025, 3, 31, tzinfo=UTC), 1)
+    assert found[0].astimezone(LONDON).strftime("%m-%d") == "04-07"
+    found = slots("monthly second fri 06:00", datetime(2025, 3, 1, tzinfo=UTC), 1)
+    assert found[0].astimezone(LONDON).strftime("%m-%d") == "03-14"
+    found = slots("monthly 15 06:00", datetime(2025, 1, 15, 7, tzinfo=UTC), 3)
+    assert [s.astimezone(LONDON).strftime("%m-%d") for s in found] == ["02-15", "03-15", "04-15"]

@@ -139,6 +139,20 @@ def test_unusable_addresses_are_refused(issue: Issue, address: str) -> None:
         personalize(template, recipient)
 
 
+@pytest.mark.parametrize(
+    "manage", ["https://m.example/x\r\nBcc: x@example.org", "https://m.example/a b", ""]
+)
+def test_an_unusable_manage_url_is_refused_by_both_builds(issue: Issue, manage: str) -> None:
+    settings, rendered, template = issue
+    recipient = Recipient(
+        "reader@example.net", None, "https://news.example.com/u/x", "<1@news.example.com>", manage
+    )
+    with pytest.raises(ValueError, match="manage URL"):
+        personalize(template, recipient)
+    with pytest.raises(ValueError, match="manage URL"):
+        build_message(settings, rendered, recipient, date=DATE)
+
+
 def test_template_keeps_placeholders_and_the_issue_headers(issue: Issue) -> None:
     _, _, template = issue
     message = parse(template)

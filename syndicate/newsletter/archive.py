@@ -74,9 +74,9 @@ def _head_links(root: etree._Element, settings: Settings) -> None:
         link.set("href", feed.href)
 
 
-def archive_page(settings: Settings, message: bytes, own_url: str) -> bytes | None:
-    """Return the de-personalised page of an issue's stored message, or None if unsafe."""
-    root = lxml.html.document_fromstring(_html_part(message))
+def archive_page(settings: Settings, html: str, own_url: str) -> bytes | None:
+    """Return the de-personalised page of an issue's email HTML, or None if unsafe."""
+    root = lxml.html.document_fromstring(html)
     for element in root.xpath("//a[@href]"):
         if PLACEHOLDER_UNSUBSCRIBE_URL in element.get("href") or element.get("href") == own_url:
             _remove_paragraph(element)
@@ -125,9 +125,10 @@ def write_issue_pages(conn: Connection, settings: Settings, issue_ids: list[int]
     for row in _issue_rows(conn, issue_ids) if issue_ids else []:
         slug = _row_slug(conn, settings, row)
         own_url = page_url(settings, row.slug, slug)
-        if f'href="{own_url}"' not in _html_part(bytes(row.message)):
+        html = _html_part(bytes(row.message))
+        if f'href="{own_url}"' not in html:
             continue
-        page = archive_page(settings, bytes(row.message), own_url)
+        page = archive_page(settings, html, own_url)
         path = issue_path(settings, row.slug, slug)
         if page is not None and _write_public(settings, path, page):
             written.append(path)

@@ -10,6 +10,7 @@ rewritten whenever a page is written or removed. A newsletter with no page left 
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +20,11 @@ import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
 from sqlalchemy.engine import Connection
 
-from syndicate.articles import get_article
 from syndicate.atomic import write_atomic
 from syndicate.config import Settings
 from syndicate.feed_model import ATOM_TYPE
 from syndicate.feeds import Discovery, discovery_links
-from syndicate.model import IssueState
+from syndicate.model import IssueState, article_from_dict
 from syndicate.newsletter.archive_paths import (
     ARCHIVE_FEED,
     INDEX_PAGE,
@@ -36,7 +36,7 @@ from syndicate.newsletter.archive_paths import (
     page_url,
 )
 from syndicate.newsletter.definitions import Newsletter, site_definitions
-from syndicate.store import digests, issues, newsletters
+from syndicate.store import articles, digests, issues, newsletters
 from syndicate.templating import template_environment
 
 
@@ -55,7 +55,8 @@ def page_slug(conn: Connection, article_pk: int, slot: datetime | None, settings
     """Return the folder of an issue's page: its digest slot's date, else its article's."""
     if slot is not None:
         return digest_slug(settings, slot)
-    return issue_slug(get_article(conn, str(article_pk)).article)
+    data = conn.execute(sa.select(articles.c.data).where(articles.c.pk == article_pk)).scalar_one()
+    return issue_slug(article_from_dict(json.loads(data)))
 
 
 def archived_issues(conn: Connection, settings: Settings, slug: str) -> list[ArchivedIssue]:
@@ -69,10 +70,12 @@ def archived_issues(conn: Connection, settings: Settings, slug: str) -> list[Arc
         .order_by(sent.desc(), issues.c.id.desc())
     )
     found: list[ArchivedIssue] = []
+    seen: set[str] = set()
     for row in conn.execute(query):
         name = page_slug(conn, row.article_pk, row.slot, settings)
         path = issue_path(settings, slug, name)
-        if path.is_file() and name not in {issue.slug for issue in found}:
+        if path.is_file() and name not in seen:
+            seen.add(name)
             found.append(
                 ArchivedIssue(name, page_url(settings, slug, name), row.subject, row.sent, path)
             )
@@ -93,10 +96,9 @@ def feed_link(settings: Settings, newsletter: Newsletter) -> Discovery:
 def render_index(settings: Settings, newsletter: Newsletter, found: list[ArchivedIssue]) -> bytes:
     """Render the index page of a newsletter's archive."""
     page = (
-        template_environment(settings)
+        template_environment(settings, language=newsletter.language)  # its lang and dir
         .get_template("web/archive_index.html.j2")
         .render(
-            lang=newsletter.language or settings.language,
             newsletter=newsletter,
             issues=[(issue, issue.sent.astimezone(settings.tz)) for issue in found],
             feeds=[feed_link(settings, newsletter), *discovery_links(settings)],

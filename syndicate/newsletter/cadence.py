@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from syndicate.config import Settings
 from syndicate.errors import ConfigError
 
 IMMEDIATE = "immediate"
@@ -160,3 +161,8 @@ def next_slot(cadence: Cadence, now: datetime, zone: ZoneInfo) -> datetime | Non
             if slot > now:
                 return slot
     raise AssertionError(f"no slot of {cadence} in {_SEARCH_DAYS} days")  # pragma: no cover
+
+
+def slot_text(settings: Settings, slot: datetime) -> str:
+    """Return a slot as the publisher reads it: the site's wall clock and its timezone."""
+    return f"{slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"

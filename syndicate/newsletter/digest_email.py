@@ -17,6 +17,7 @@ from lxml import etree
 
 from syndicate.config import Settings
 from syndicate.html_body import absolute_figure
+from syndicate.i18n import direction, html_lang
 from syndicate.model import Article, Block
 from syndicate.newsletter import text
 from syndicate.newsletter.definitions import Newsletter
@@ -24,13 +25,13 @@ from syndicate.newsletter.render import (
     HTML_LIMIT,
     PLACEHOLDER_ADDRESS,
     PLACEHOLDER_UNSUBSCRIBE_URL,
-    RTL_LANGUAGES,
     SPLICE_ROOM,
     RenderedIssue,
     absolute_block,
     cut_point,
     figure_alt,
     inline_tree,
+    keep_first,
     serialize,
 )
 from syndicate.safetext import one_line
@@ -80,8 +81,8 @@ def _context(
         "items": items,
         "newsletter_name": newsletter.name,
         "preheader": one_line(first.dek or items[0].title),
-        "language": language,
-        "direction": "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+        "language": html_lang(language),
+        "direction": direction(language),
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
@@ -104,18 +105,9 @@ def _html(
 
 def _drop_after(root: etree._Element, kept: int | None) -> None:
     """Remove the items past `kept` and every marker attribute the cut needed."""
-    for index, element in enumerate(root.xpath(f"//*[@{ITEM}]")):
-        if kept is not None and index >= kept:
-            element.getparent().remove(element)
-        else:
-            del element.attrib[ITEM]
-    for element in root.xpath("//*[@data-block]"):
+    keep_first(root, kept, ITEM, "data-rest")
+    for element in root.xpath("//*[@data-block]"):  # the full texts' blocks: never cut alone
         del element.attrib["data-block"]
-    for element in root.xpath("//*[@data-rest]"):
-        if kept is None:
-            element.getparent().remove(element)
-        else:
-            del element.attrib["data-rest"]
 
 
 def item_text(item: DigestItem) -> str:

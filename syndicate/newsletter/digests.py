@@ -23,7 +23,7 @@ from syndicate.config import Settings
 from syndicate.errors import NewsletterError
 from syndicate.model import Article, ArticleState, IssueState, article_from_dict
 from syndicate.newsletter.archive_paths import digest_url
-from syndicate.newsletter.cadence import next_slot, previous_slot
+from syndicate.newsletter.cadence import next_slot, previous_slot, slot_text
 from syndicate.newsletter.catalog import by_slugs, site_newsletters
 from syndicate.newsletter.definitions import Newsletter, site_definitions
 from syndicate.newsletter.issues import IssueOutcome
@@ -243,8 +243,8 @@ def next_digests(conn: Connection, settings: Settings, now: datetime) -> str | N
         if slot is None:
             continue
         found = waiting(conn, ids[newsletter.slug], None) if newsletter.slug in ids else []
-        when = f"{slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"
-        shown.append(f"{newsletter.slug} at {when} ({count(len(found), 'article')} waiting)")
+        waits = count(len(found), "article")
+        shown.append(f"{newsletter.slug} at {slot_text(settings, slot)} ({waits} waiting)")
     return "; ".join(shown) or None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from syndicate.config import Settings
 from syndicate.errors import IssueError
-from syndicate.model import Article, DeliveryState, IssueState
+from syndicate.model import Article, DeliveryKind, DeliveryState, IssueState
 from syndicate.newsletter.definitions import Newsletter, Routing, route
 from syndicate.newsletter.queueing import queue_issue
 
@@ -323,8 +323,8 @@ def requeue_written(engine: Engine, settings: Settings) -> int:
         result = conn.execute(
             deliveries.update()
             .where(
-                deliveries.c.state == "written",
-                sa.or_(deliveries.c.kind == "confirm", deliveries.c.issue_id.in_(live)),
+                deliveries.c.state == DeliveryState.WRITTEN,
+                sa.or_(deliveries.c.kind == DeliveryKind.CONFIRM, deliveries.c.issue_id.in_(live)),
             )
             .values(
                 state=DeliveryState.DUE,

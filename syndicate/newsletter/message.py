@@ -225,11 +225,6 @@ def build_template(settings: Settings, rendered: RenderedIssue, *, date: datetim
     )
 
 
-def _checked(recipient: Recipient) -> Recipient:
-    single_token("manage URL", recipient.manage_url)
-    return recipient
-
-
 def _mailto(recipient: Recipient) -> str | None:
     mailto = recipient.unsubscribe_mailto
     return None if mailto is None else single_token("unsubscribe mailto", mailto)
@@ -239,6 +234,7 @@ def build_message(
     settings: Settings, rendered: RenderedIssue, recipient: Recipient, *, date: datetime
 ) -> bytes:
     """Build one recipient's message directly: what `personalize` must reproduce."""
+    single_token("manage URL", recipient.manage_url)  # spliced into both parts, as in personalize
     return _assemble(
         settings,
         rendered,
@@ -246,7 +242,7 @@ def build_message(
         message_id=single_token("Message-ID", recipient.message_id),
         unsubscribe_url=single_token("unsubscribe URL", recipient.unsubscribe_url),
         mailto=_mailto(recipient),
-        plain=fill(rendered.text, _checked(recipient), html=False),
+        plain=fill(rendered.text, recipient, html=False),
         html=fill(rendered.html, recipient, html=True),
         date=date,
     )

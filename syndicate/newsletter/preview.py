@@ -20,7 +20,9 @@ from syndicate.errors import (
 )
 from syndicate.model import Article
 from syndicate.newsletter.archive_paths import digest_url
-from syndicate.newsletter.digests import Upcoming
+from syndicate.newsletter.cadence import slot_text
+from syndicate.newsletter.digest_email import render_digest
+from syndicate.newsletter.digests import Upcoming, upcoming
 from syndicate.newsletter.message import (
     Recipient,
     build_message,
@@ -195,16 +197,13 @@ def write_digest_preview(
     now: datetime | None = None,
 ) -> tuple[Preview, Upcoming]:
     """Render the digest `slug`'s next slot would send, from what waits now; write its files."""
-    from syndicate.newsletter.digest_email import render_digest  # premailer: only here
-    from syndicate.newsletter.digests import upcoming
-
     engine = open_store(settings)
     try:
         coming = upcoming(engine, settings, slug, now or utcnow())
     finally:
         engine.dispose()
     if not coming.articles:
-        when = f"{coming.slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"
+        when = slot_text(settings, coming.slot)
         raise NewsletterError(
             f"no article waits for the next digest of {slug} ({when}): it would send nothing"
         )

@@ -13,11 +13,11 @@ from email import quoprimime
 from typing import Any
 
 import lxml.html
-import premailer
 from lxml import etree
 
 from syndicate.config import Settings
 from syndicate.html_body import absolute_figure, sanitize_html
+from syndicate.i18n import direction, html_lang
 from syndicate.model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from syndicate.newsletter import text
 from syndicate.newsletter.archive_paths import issue_url
@@ -41,9 +41,6 @@ QP_LINE_LENGTH = 76
 
 # premailer rewrites these attributes from CSS unless told not to: `width="600"` must stay.
 BASIC_ATTRIBUTES = ["width", "height", "align", "bgcolor"]
-
-# Right-to-left scripts, by primary language subtag, for `dir` on <html>.
-RTL_LANGUAGES = {"ar", "fa", "he", "iw", "ps", "ur", "yi", "dv", "ku", "sd", "ug"}
 
 
 @dataclass(frozen=True)
@@ -87,8 +84,8 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
         "newsletter_name": newsletter.name,
         "title": one_line(article.title),
         "preheader": one_line(article.dek or ""),
-        "language": language,
-        "direction": "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+        "language": html_lang(language),
+        "direction": direction(language),
         "site_title": settings.title,
         "site_url": settings.base_url,
         "unsubscribe_url": PLACEHOLDER_UNSUBSCRIBE_URL,
@@ -102,6 +99,10 @@ def _context(settings: Settings, article: Article, newsletter: Newsletter) -> di
 
 def inline_tree(html: str) -> etree._Element:
     """Run premailer over the whole page once and return the inlined tree."""
+    # Imported here: premailer (and cssutils) take about a third of a second to import, and
+    # every `syndicate` command reaches this module for its placeholders.
+    import premailer
+
     root = lxml.html.document_fromstring(html)
     inliner = premailer.Premailer(
         strip_important=False,
@@ -149,6 +150,24 @@ def cut_point(root: etree._Element, limit: int, marker: str = "data-block") -> i
     return kept
 
 
+def keep_first(root: etree._Element, kept: int | None, marker: str, note: str) -> None:
+    """Cut the page after its first `kept` `marker` elements (None: keep them all).
+
+    The `note` elements say the email was cut: they stay only when it was. Both marker
+    attributes, there only for the cut, are taken off what remains.
+    """
+    for index, element in enumerate(root.xpath(f"//*[@{marker}]")):
+        if kept is not None and index >= kept:
+            element.getparent().remove(element)
+        else:
+            del element.attrib[marker]
+    for element in root.xpath(f"//*[@{note}]"):
+        if kept is None:
+            element.getparent().remove(element)
+        else:
+            del element.attrib[note]
+
+
 def render_issue(
     settings: Settings, article: Article, newsletter: Newsletter | None = None
 ) -> RenderedIssue:
@@ -164,16 +183,7 @@ def render_issue(
     root = inline_tree(page)
 
     kept = cut_point(root, HTML_LIMIT - SPLICE_ROOM)
-    for index, element in enumerate(root.xpath("//*[@data-block]")):
-        if kept is not None and index >= kept:
-            element.getparent().remove(element)
-        else:
-            del element.attrib["data-block"]
-    for element in root.xpath("//*[@data-continue]"):
-        if kept is None:
-            element.getparent().remove(element)
-        else:
-            del element.attrib["data-continue"]
+    keep_first(root, kept, "data-block", "data-continue")
     html = serialize(root)
 
     blocks = context["blocks"] if kept is None else context["blocks"][:kept]

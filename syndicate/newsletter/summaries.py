@@ -41,12 +41,12 @@ class IssueSummary:
     @property
     def gone_out(self) -> int:
         """Return how many copies left: sent over SMTP or written to the outbox."""
-        return self.counts["sent"] + self.counts["written"]
+        return self.counts[DeliveryState.SENT] + self.counts[DeliveryState.WRITTEN]
 
     @property
     def total(self) -> int:
         """Return how many copies the issue has, leaving out the cancelled ones."""
-        return sum(self.counts.values()) - self.counts["cancelled"]
+        return sum(self.counts.values()) - self.counts[DeliveryState.CANCELLED]
 
     def status(self, now: datetime | None = None) -> str:
         """Return the one state the publisher sees: what happened to the issue as a whole.
