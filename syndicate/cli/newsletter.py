@@ -13,6 +13,7 @@ from syndicate.cli.render import preview_options, show_preview
 from syndicate.config import Settings
 from syndicate.newsletter import issues, test_copy
 from syndicate.newsletter.archive import sync_issue_page
+from syndicate.newsletter.cadence import slot_text
 from syndicate.newsletter.preview import write_digest_preview
 from syndicate.store import MAX_ID
 
@@ -147,6 +148,5 @@ def preview(
     Example: syndicate newsletter preview morning-briefing --screenshot
     """
     shown, coming = write_digest_preview(settings, slug, to=to, out=out, screenshot=screenshot)
-    when = f"{coming.slot.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}"
-    click.echo(f"{slug} at {when}: {shown.rendered.subject}")
+    click.echo(f"{slug} at {slot_text(settings, coming.slot)}: {shown.rendered.subject}")
     show_preview(shown)
